@@ -1,0 +1,204 @@
+// The one configuration object: every environment variable the service reads, validated once
+// and frozen. `main.ts` is the only caller that passes `process.env`.
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly nodeEnv: string;
+  readonly port: number;
+  readonly host: string;
+  /** Unset → embedded PGlite in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  /** Unset outside production: generated once and kept in `dataDir` (see `resolveSessionSecret`). */
+  readonly sessionSecret: string | undefined;
+  readonly adminEmails: readonly string[];
+  readonly googleClientId: string | undefined;
+  readonly googleClientSecret: string | undefined;
+  readonly oidcIssuer: string;
+  readonly publicUrl: string;
+  readonly trustProxy: boolean;
+  readonly dbPool: {
+    readonly min: number;
+    readonly max: number;
+    readonly idleMs: number;
+    readonly recycleS: number;
+    readonly acquireTimeoutMs: number;
+  };
+  readonly slowQueryMs: number;
+  readonly metricsIntervalS: number;
+  readonly metricsRetentionDays: number;
+  readonly healthProbeIntervalMs: number;
+  readonly shutdownDelayMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Every variable the service reads, with its default and meaning (README and `.env.example` follow this list). */
+export const CONFIG_VARIABLES = [
+  { name: 'NODE_ENV', default: 'development', meaning: '`production` requires SESSION_SECRET and logs JSON' },
+  { name: 'PORT', default: '5000', meaning: 'listen port' },
+  { name: 'HOST', default: '0.0.0.0', meaning: 'listen address' },
+  { name: 'DATABASE_URL', default: '', meaning: 'postgres://… for PostgreSQL; unset → embedded PGlite in DATA_DIR' },
+  { name: 'DATA_DIR', default: './data', meaning: 'embedded database, generated dev secrets, CLI control socket' },
+  { name: 'SESSION_SECRET', default: '', meaning: 'session signing key (≥ 32 chars); required in production, else generated once into DATA_DIR' },
+  { name: 'ADMIN_EMAILS', default: 'toledonick98@gmail.com', meaning: 'comma-separated owner emails (case-insensitive, exact match)' },
+  { name: 'GOOGLE_CLIENT_ID', default: '', meaning: 'OAuth client id; unset → Google sign-in off, owner links only' },
+  { name: 'GOOGLE_CLIENT_SECRET', default: '', meaning: 'OAuth client secret' },
+  { name: 'OIDC_ISSUER', default: 'https://accounts.google.com', meaning: 'OpenID Connect issuer' },
+  { name: 'PUBLIC_URL', default: 'http://localhost:$PORT', meaning: 'external base URL (redirect URI, links, cookie Secure)' },
+  { name: 'TRUST_PROXY', default: 'false', meaning: 'trust X-Forwarded-* headers from a reverse proxy' },
+  { name: 'DB_POOL_MIN', default: '2', meaning: 'PostgreSQL connections opened at start-up' },
+  { name: 'DB_POOL_MAX', default: '10', meaning: 'PostgreSQL pool size' },
+  { name: 'DB_POOL_IDLE_MS', default: '30000', meaning: 'close a connection idle this long (never below DB_POOL_MIN)' },
+  { name: 'DB_POOL_RECYCLE_S', default: '3600', meaning: 'retire a connection after this many seconds' },
+  { name: 'DB_POOL_ACQUIRE_TIMEOUT_MS', default: '30000', meaning: 'wait at most this long for a connection, then 503' },
+  { name: 'SLOW_QUERY_MS', default: '100', meaning: 'slow-query threshold' },
+  { name: 'METRICS_INTERVAL_S', default: '30', meaning: 'background collection interval into system_metrics' },
+  { name: 'METRICS_RETENTION_DAYS', default: '14', meaning: 'system_metrics rows older than this are pruned' },
+  { name: 'HEALTH_PROBE_INTERVAL_MS', default: '2000', meaning: 'background database probe interval (/healthz never queries)' },
+  { name: 'SHUTDOWN_DELAY_MS', default: '0', meaning: 'after SIGTERM, keep serving (with /healthz 503) this long so load balancers notice' },
+  { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', meaning: 'upper bound for in-flight requests to finish at shutdown' },
+  { name: 'LOG_LEVEL', default: 'info', meaning: 'pino level; JSON logs in production or when piped, pretty in a terminal' },
+] as const;
+
+export type ConfigVariable = (typeof CONFIG_VARIABLES)[number]['name'];
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+
+function read(env: Env, name: ConfigVariable): string | undefined {
+  const value = env[name];
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function integer(env: Env, name: ConfigVariable, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: ConfigVariable, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: ConfigVariable, protocols: readonly string[]): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return raw;
+}
+
+/** Validates the environment into a frozen `Config`; throws `ConfigError` naming the first bad variable. */
+export function loadConfig(env: Env): Config {
+  const nodeEnv = read(env, 'NODE_ENV') ?? 'development';
+  const port = integer(env, 'PORT', 5000, 0, 65535);
+  const host = read(env, 'HOST') ?? '0.0.0.0';
+
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+
+  const sessionSecret = read(env, 'SESSION_SECRET');
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    throw new ConfigError('SESSION_SECRET', `must be at least 32 characters, got ${sessionSecret.length}`);
+  }
+  if (nodeEnv === 'production' && sessionSecret === undefined) {
+    throw new ConfigError('SESSION_SECRET', 'is required when NODE_ENV=production (at least 32 characters)');
+  }
+
+  const adminEmails = (read(env, 'ADMIN_EMAILS') ?? 'toledonick98@gmail.com')
+    .split(',')
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e !== '');
+  if (adminEmails.length === 0) throw new ConfigError('ADMIN_EMAILS', 'must name at least one email');
+  for (const email of adminEmails) {
+    if (!EMAIL.test(email)) throw new ConfigError('ADMIN_EMAILS', `"${email}" is not an email address`);
+  }
+
+  const googleClientId = read(env, 'GOOGLE_CLIENT_ID');
+  const googleClientSecret = read(env, 'GOOGLE_CLIENT_SECRET');
+  if ((googleClientId === undefined) !== (googleClientSecret === undefined)) {
+    throw new ConfigError(
+      googleClientId === undefined ? 'GOOGLE_CLIENT_ID' : 'GOOGLE_CLIENT_SECRET',
+      'GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set together',
+    );
+  }
+  const oidcIssuer = url(env, 'OIDC_ISSUER', ['https:', 'http:']) ?? 'https://accounts.google.com';
+
+  const publicUrlRaw = url(env, 'PUBLIC_URL', ['https:', 'http:']) ?? `http://localhost:${port}`;
+  const publicUrl = publicUrlRaw.replace(/\/+$/, '');
+
+  const min = integer(env, 'DB_POOL_MIN', 2, 0, 1000);
+  const max = integer(env, 'DB_POOL_MAX', 10, 1, 1000);
+  if (min > max) throw new ConfigError('DB_POOL_MIN', `must not exceed DB_POOL_MAX (${max}), got ${min}`);
+
+  const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  const config: Config = {
+    nodeEnv,
+    port,
+    host,
+    databaseUrl,
+    dataDir: read(env, 'DATA_DIR') ?? './data',
+    sessionSecret,
+    adminEmails,
+    googleClientId,
+    googleClientSecret,
+    oidcIssuer,
+    publicUrl,
+    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    dbPool: {
+      min,
+      max,
+      idleMs: integer(env, 'DB_POOL_IDLE_MS', 30_000, 1000, 86_400_000),
+      recycleS: integer(env, 'DB_POOL_RECYCLE_S', 3600, 0, 604_800),
+      acquireTimeoutMs: integer(env, 'DB_POOL_ACQUIRE_TIMEOUT_MS', 30_000, 100, 600_000),
+    },
+    slowQueryMs: integer(env, 'SLOW_QUERY_MS', 100, 1, 600_000),
+    metricsIntervalS: integer(env, 'METRICS_INTERVAL_S', 30, 1, 86_400),
+    metricsRetentionDays: integer(env, 'METRICS_RETENTION_DAYS', 14, 1, 3650),
+    healthProbeIntervalMs: integer(env, 'HEALTH_PROBE_INTERVAL_MS', 2000, 100, 600_000),
+    shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    logLevel: logLevel as LogLevel,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (inner !== null && typeof inner === 'object') deepFreeze(inner as object);
+  }
+  return Object.freeze(value);
+}

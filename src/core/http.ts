@@ -1,0 +1,157 @@
+// HTTP conventions shared by every route: strict request validation, a hardened JSON body parser,
+// safe request ids, and the one error handler that turns anything thrown into
+// `{"error": {"code", "message"}}` without leaking internals.
+import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import secureJson from 'secure-json-parse';
+import { AppError, errorBody, type ErrorCode } from './errors.js';
+
+/** Deepest JSON nesting accepted in a request body. */
+export const MAX_JSON_DEPTH = 32;
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+// ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** Reuses a caller's `X-Request-Id` only when it is short and plain; otherwise makes a new one. */
+export function requestIdFrom(header: string | string[] | undefined): string {
+  return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+function makeAjv(coerce: boolean): Ajv {
+  const options: AjvOptions = {
+    // Bodies: types exactly as sent ("5" is not 5), unknown fields refused rather than dropped.
+    coerceTypes: coerce ? 'array' : false,
+    removeAdditional: false,
+    useDefaults: true,
+    allErrors: false,
+    strict: false,
+  };
+  return addFormats(new Ajv(options));
+}
+
+/** Bodies are validated strictly; query strings, params and headers (always text) are coerced. */
+export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
+  const strict = makeAjv(false);
+  const coercing = makeAjv(true);
+  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object);
+}
+
+/** Finds what PostgreSQL cannot store (NUL, lone surrogates) and over-deep nesting. */
+export function findUnsafeJson(value: unknown, depth = 0): string | undefined {
+  if (depth > MAX_JSON_DEPTH) return `nesting deeper than ${MAX_JSON_DEPTH} levels`;
+  if (typeof value === 'string') return unsafeString(value);
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = findUnsafeJson(item, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const problem = unsafeString(key) ?? findUnsafeJson(item, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function unsafeString(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'a string contains a NUL character';
+  if (!text.isWellFormed()) return 'a string contains an unpaired UTF-16 surrogate';
+  return undefined;
+}
+
+/** Replaces Fastify's JSON parser: prototype-poisoning safe, depth-bounded, PostgreSQL-storable. */
+export function registerJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') {
+      done(new AppError('VALIDATION_ERROR', 'Request body is empty; send JSON.'), undefined);
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    } catch {
+      done(new AppError('VALIDATION_ERROR', 'Request body is not valid JSON.'), undefined);
+      return;
+    }
+    const problem = findUnsafeJson(parsed);
+    if (problem) {
+      done(new AppError('VALIDATION_ERROR', `Request body rejected: ${problem}.`), undefined);
+      return;
+    }
+    done(null, parsed);
+  });
+}
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'VALIDATION_ERROR',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE',
+  429: 'RATE_LIMITED',
+};
+
+const FRIENDLY: Partial<Record<string, string>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'Request body is too large.',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported content type; send application/json.',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the body.',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'Request body is empty; send JSON.',
+};
+
+export interface ErrorHandlerOptions {
+  /** Converts library errors (e.g. database outages) into `AppError`s; returns other errors unchanged. */
+  mapError?: (err: unknown) => unknown;
+}
+
+/** Turns any thrown value into the JSON error shape. 5xx details stay in the log. */
+export function toHttpError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const fastifyErr = err as Partial<FastifyError> & { validation?: unknown };
+  if (fastifyErr.validation) {
+    return new AppError('VALIDATION_ERROR', fastifyErr.message ?? 'Invalid request.');
+  }
+  const status = fastifyErr.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = STATUS_CODES[status] ?? 'VALIDATION_ERROR';
+    const message =
+      (fastifyErr.code && FRIENDLY[fastifyErr.code]) ??
+      (fastifyErr.code?.startsWith('FST_') && fastifyErr.message ? fastifyErr.message : 'Invalid request.');
+    return new AppError(code, message);
+  }
+  return new AppError('INTERNAL', 'Internal server error.');
+}
+
+export function registerErrorHandling(app: FastifyInstance, options: ErrorHandlerOptions = {}): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const appErr = toHttpError(options.mapError ? options.mapError(err) : err);
+    if (appErr.status >= 500) {
+      const e = err as Partial<FastifyError>;
+      // Type, code and message only: stack traces and SQL stay out of responses, and out of logs
+      // unless debug logging is on.
+      request.log.error({ err: { type: e.name, code: e.code, message: e.message } }, 'request failed');
+      request.log.debug({ err }, 'request failure detail');
+    } else {
+      request.log.info({ code: appErr.code, status: appErr.status }, appErr.message);
+    }
+    if (appErr.retryAfter !== undefined) void reply.header('retry-after', String(appErr.retryAfter));
+    return reply.code(appErr.status).type('application/json; charset=utf-8').send(errorBody(appErr.code, appErr.message));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type('application/json; charset=utf-8')
+      .send(errorBody('NOT_FOUND', `Route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)} not found.`)),
+  );
+}

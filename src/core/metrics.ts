@@ -1,0 +1,192 @@
+// In-process measurements: Prometheus instruments plus sliding-window percentiles for the JSON
+// health report. Memory is bounded: windows keep a fixed number of samples.
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const QUERY_TYPES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'OTHER'] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+
+export interface WindowSummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Samples from the last `windowMs`, at most `capacity` of them (oldest overwritten first). */
+export class SlidingWindow {
+  private readonly times: Float64Array;
+  private readonly values: Float64Array;
+  private next = 0;
+  private size = 0;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly capacity = 10_000,
+  ) {
+    this.times = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
+  }
+
+  add(value: number, now: number): void {
+    this.times[this.next] = now;
+    this.values[this.next] = value;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.size < this.capacity) this.size++;
+  }
+
+  summary(now: number): WindowSummary {
+    const since = now - this.windowMs;
+    const recent: number[] = [];
+    for (let i = 0; i < this.size; i++) {
+      if (this.times[i]! >= since) recent.push(this.values[i]!);
+    }
+    return summarize(recent);
+  }
+}
+
+/** Nearest-rank percentiles of `values` (0 for an empty list). */
+export function summarize(values: number[]): WindowSummary {
+  if (values.length === 0) return { count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+  const sorted = Float64Array.from(values).sort();
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return {
+    count: sorted.length,
+    mean: round(sum / sorted.length),
+    p50: round(at(50)),
+    p95: round(at(95)),
+    p99: round(at(99)),
+    max: round(sorted[sorted.length - 1]!),
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+export interface RequestSample {
+  method: string;
+  /** Route template (`/api/x/:id`), never the raw URL, so label cardinality stays bounded. */
+  route: string;
+  status: number;
+  durationMs: number;
+}
+
+export interface MetricsSnapshot {
+  windowSeconds: number;
+  requests: {
+    total: number;
+    successRate: number;
+    errors5xx: number;
+    perRoute: Record<string, number>;
+    responseTimeMs: WindowSummary;
+    ratePerSecond: number;
+  };
+  database: {
+    total: number;
+    errors: number;
+    perType: Record<QueryType, WindowSummary & { total: number }>;
+    all: WindowSummary;
+  };
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  recordRequest(sample: RequestSample): void;
+  recordQuery(type: QueryType, durationMs: number, failed: boolean): void;
+  snapshot(now?: number): MetricsSnapshot;
+}
+
+export interface MetricsOptions {
+  windowMs?: number;
+  /** Adds the process's default collectors (CPU, memory, event loop, GC). */
+  defaultMetrics?: boolean;
+}
+
+const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const windowMs = options.windowMs ?? 60_000;
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route template, method and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [registry],
+  });
+  const dbDuration = new Histogram({
+    name: 'db_query_duration_seconds',
+    help: 'Database query duration by statement type',
+    labelNames: ['type'] as const,
+    buckets: DB_BUCKETS,
+    registers: [registry],
+  });
+  const dbErrors = new Counter({
+    name: 'db_query_errors_total',
+    help: 'Database queries that failed, by statement type',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
+
+  const requestWindow = new SlidingWindow(windowMs);
+  const perRoute = new Map<string, number>();
+  let total = 0;
+  let errors5xx = 0;
+  const queryWindows = new Map(QUERY_TYPES.map((t) => [t, new SlidingWindow(windowMs)]));
+  const allQueries = new SlidingWindow(windowMs);
+  const queryTotals = new Map(QUERY_TYPES.map((t) => [t, 0]));
+  let queryErrors = 0;
+
+  return {
+    registry,
+    recordRequest({ method, route, status, durationMs }) {
+      total++;
+      if (status >= 500) errors5xx++;
+      const key = `${method} ${route}`;
+      perRoute.set(key, (perRoute.get(key) ?? 0) + 1);
+      requestWindow.add(durationMs, Date.now());
+      httpDuration.observe({ method, route, status_code: String(status) }, durationMs / 1000);
+    },
+    recordQuery(type, durationMs, failed) {
+      const now = Date.now();
+      queryTotals.set(type, (queryTotals.get(type) ?? 0) + 1);
+      queryWindows.get(type)!.add(durationMs, now);
+      allQueries.add(durationMs, now);
+      dbDuration.observe({ type }, durationMs / 1000);
+      if (failed) {
+        queryErrors++;
+        dbErrors.inc({ type });
+      }
+    },
+    snapshot(now = Date.now()) {
+      const responseTimeMs = requestWindow.summary(now);
+      const perType = Object.fromEntries(
+        QUERY_TYPES.map((t) => [t, { total: queryTotals.get(t) ?? 0, ...queryWindows.get(t)!.summary(now) }]),
+      ) as MetricsSnapshot['database']['perType'];
+      return {
+        windowSeconds: windowMs / 1000,
+        requests: {
+          total,
+          successRate: total === 0 ? 1 : round((total - errors5xx) / total),
+          errors5xx,
+          perRoute: Object.fromEntries(perRoute),
+          responseTimeMs,
+          ratePerSecond: round(responseTimeMs.count / (windowMs / 1000)),
+        },
+        database: {
+          total: [...queryTotals.values()].reduce((a, b) => a + b, 0),
+          errors: queryErrors,
+          perType,
+          all: allQueries.summary(now),
+        },
+      };
+    },
+  };
+}

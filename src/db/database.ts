@@ -1,0 +1,228 @@
+// Opens the database — PostgreSQL through a `pg` pool, or embedded PGlite behind the same pg
+// interface — wraps it in Kysely with query timing, and probes its reachability in the background.
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../core/config.js';
+import type { QueryType } from '../core/metrics.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { databaseUnavailable } from './errors.js';
+import { classifyQuery } from './query-type.js';
+import type { DatabaseSchema } from './schema.js';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface PoolState {
+  kind: DatabaseKind;
+  max: number;
+  total: number;
+  idle: number;
+  inUse: number;
+  waiting: number;
+}
+
+export interface ProbeState {
+  /** `undefined` until the first probe has answered. */
+  reachable: boolean | undefined;
+  latencyMs: number | undefined;
+  checkedAt: Date | undefined;
+  /** Since when the current state holds. */
+  since: Date;
+  consecutiveFailures: number;
+}
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly db: Kysely<DatabaseSchema>;
+  poolState(): PoolState;
+  probeState(): ProbeState;
+  /** Runs one probe now and returns the new state. */
+  probe(): Promise<ProbeState>;
+  /** Probes every `intervalMs` until `close()`. */
+  startProbe(intervalMs: number): void;
+  close(): Promise<void>;
+}
+
+export interface DatabaseLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+export interface OpenDatabaseOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  pool: Config['dbPool'];
+  logger: DatabaseLogger;
+  /** Called after every query (only records; never queries). */
+  onQuery?: (type: QueryType, durationMs: number, failed: boolean, sql: string) => void;
+  /** Probe timeout; a probe slower than this counts as a failure. */
+  probeTimeoutMs?: number;
+}
+
+/** Connections idle longer than this are checked with `SELECT 1` before being handed out. */
+const CHECKOUT_CHECK_AFTER_IDLE_MS = 10_000;
+const PGLITE_SUBDIR = 'pgdata';
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const { logger } = options;
+  let kind: DatabaseKind;
+  let pool: pg.Pool;
+  let pglite: PGlite | undefined;
+  let unlock: (() => void) | undefined;
+
+  if (options.databaseUrl !== undefined) {
+    kind = 'postgres';
+    pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      min: options.pool.min,
+      max: options.pool.max,
+      idleTimeoutMillis: options.pool.idleMs,
+      connectionTimeoutMillis: options.pool.acquireTimeoutMs,
+      maxLifetimeSeconds: options.pool.recycleS,
+      application_name: 'beta-suite',
+    });
+  } else {
+    kind = 'pglite';
+    unlock = lockDataDir(options.dataDir);
+    try {
+      pglite = await PGlite.create(join(options.dataDir, PGLITE_SUBDIR));
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+    // PGlite runs one query at a time: a single long-lived connection.
+    pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 });
+  }
+  // An idle client losing its server must not crash the process; the probe reports the outage.
+  pool.on('error', (err) => logger.warn({ err: { message: err.message } }, 'database connection lost'));
+
+  const now = new Date();
+  let state: ProbeState = { reachable: undefined, latencyMs: undefined, checkedAt: undefined, since: now, consecutiveFailures: 0 };
+  const lastCheckout = new WeakMap<pg.PoolClient, number>();
+
+  const checkedPool: PostgresPool = {
+    async connect(): Promise<PostgresPoolClient> {
+      // While the probe sees the database down, answer at once instead of queueing for the acquire timeout.
+      if (state.reachable === false) throw databaseUnavailable();
+      for (let attempt = 0; ; attempt++) {
+        const client = await pool.connect();
+        const idleSince = lastCheckout.get(client);
+        lastCheckout.set(client, Date.now());
+        if (kind === 'postgres' && idleSince !== undefined && Date.now() - idleSince > CHECKOUT_CHECK_AFTER_IDLE_MS) {
+          try {
+            await client.query('SELECT 1');
+          } catch (err) {
+            client.release(err as Error);
+            if (attempt >= 1) throw err;
+            continue;
+          }
+        }
+        return client;
+      }
+    },
+    end: () => pool.end(),
+  };
+
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new PostgresDialect({ pool: checkedPool }),
+    log: options.onQuery
+      ? (event) => {
+          const sql = event.query.sql;
+          options.onQuery!(classifyQuery(sql), event.queryDurationMillis, event.level === 'error', sql);
+        }
+      : undefined,
+  });
+
+  if (kind === 'postgres' && options.pool.min > 0) {
+    // pg-pool's `min` only keeps connections; open them now so the first requests do not pay for it.
+    const clients = await Promise.all(Array.from({ length: options.pool.min }, () => pool.connect()));
+    for (const client of clients) {
+      lastCheckout.set(client, Date.now());
+      client.release();
+    }
+  }
+
+  const probeTimeoutMs = options.probeTimeoutMs ?? Math.min(2000, options.pool.acquireTimeoutMs);
+  let probeTimer: NodeJS.Timeout | undefined;
+  let probing: Promise<ProbeState> | undefined;
+  let closed = false;
+
+  async function runProbe(): Promise<ProbeState> {
+    const started = performance.now();
+    let ok = false;
+    let timer: NodeJS.Timeout | undefined;
+    const query = pool.query('SELECT 1');
+    try {
+      await Promise.race([
+        query,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('probe timed out')), probeTimeoutMs);
+        }),
+      ]);
+      ok = true;
+    } catch {
+      query.catch(() => undefined);
+    } finally {
+      clearTimeout(timer);
+    }
+    const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    const changed = state.reachable !== ok;
+    state = {
+      reachable: ok,
+      latencyMs: ok ? latencyMs : undefined,
+      checkedAt: new Date(),
+      since: changed ? new Date() : state.since,
+      consecutiveFailures: ok ? 0 : state.consecutiveFailures + 1,
+    };
+    if (changed) {
+      if (ok) logger.info({ latencyMs }, 'database reachable');
+      else logger.warn({}, 'database unreachable');
+    }
+    return state;
+  }
+
+  function probe(): Promise<ProbeState> {
+    probing ??= runProbe().finally(() => {
+      probing = undefined;
+    });
+    return probing;
+  }
+
+  return {
+    kind,
+    db,
+    poolState() {
+      const max = kind === 'postgres' ? options.pool.max : 1;
+      return {
+        kind,
+        max,
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        inUse: pool.totalCount - pool.idleCount,
+        waiting: pool.waitingCount,
+      };
+    },
+    probeState: () => state,
+    probe,
+    startProbe(intervalMs) {
+      if (probeTimer || closed) return;
+      const tick = () => {
+        void probe().finally(() => {
+          if (!closed) probeTimer = setTimeout(tick, intervalMs);
+        });
+      };
+      tick();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(probeTimer);
+      await probing?.catch(() => undefined);
+      await db.destroy();
+      if (pglite) await pglite.close();
+      unlock?.();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// Row types of every table, as Kysely sees them. Kept in step with the migrations.
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export interface BetaUsersTable {
+  id: Generated<string>;
+  email: string;
+  invite_code: string;
+  flag_set: JSONColumnType<Record<string, boolean>, string | undefined, string>;
+  joined_at: Timestamp;
+  redeemed_at: Date | null;
+  is_active: Generated<boolean>;
+  role: Generated<'TESTER' | 'ADMIN'>;
+  notes: string | null;
+  source: Generated<'admin' | 'feedback' | 'import'>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface FeatureFlagsTable {
+  id: Generated<string>;
+  name: string;
+  description: Generated<string>;
+  is_enabled: Generated<boolean>;
+  rollout_percentage: Generated<number>;
+  target_users: JSONColumnType<string[], string | undefined, string>;
+  conditions: JSONColumnType<unknown[], string | undefined, string>;
+  permanent: Generated<boolean>;
+  version: Generated<number>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface BetaFeedbackTable {
+  id: Generated<string>;
+  user_id: string | null;
+  email: string | null;
+  rating: number;
+  feature: string | null;
+  comment: string | null;
+  metadata: JSONColumnType<Record<string, unknown>, string | null | undefined, string | null> | null;
+  created_at: CreatedAt;
+}
+
+export interface SystemMetricsTable {
+  id: Generated<string>;
+  recorded_at: Timestamp;
+  instance_id: string;
+  cpu_percent: number;
+  memory_percent: number;
+  rss_bytes: ColumnType<string, number | bigint, number | bigint>;
+  heap_used_bytes: ColumnType<string, number | bigint, number | bigint>;
+  disk_percent: number | null;
+  event_loop_lag_ms: number;
+  request_count: number;
+  error_count: number;
+  request_rate: number;
+  http_p95_ms: number;
+  db_p95_ms: number;
+  db_reachable: boolean;
+  pool_total: number;
+  pool_idle: number;
+  pool_waiting: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  actor: string;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  before: ColumnType<unknown, string | null | undefined, never>;
+  after: ColumnType<unknown, string | null | undefined, never>;
+  request_id: string | null;
+}
+
+export type TokenScope = 'evaluate' | 'monitor' | 'admin';
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  name: string;
+  token_hash: string;
+  token_prefix: string;
+  scope: TokenScope;
+  created_by: string;
+  created_at: CreatedAt;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  email: string;
+  role: 'OWNER' | 'ADMIN';
+  issuer: string;
+  subject: string;
+  csrf_token: string;
+  created_at: CreatedAt;
+  last_seen_at: Timestamp;
+  expires_at: Date;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface LoginLinksTable {
+  id: Generated<string>;
+  token_hash: string;
+  email: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface DatabaseSchema {
+  beta_users: BetaUsersTable;
+  feature_flags: FeatureFlagsTable;
+  beta_feedback: BetaFeedbackTable;
+  system_metrics: SystemMetricsTable;
+  audit_log: AuditLogTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  login_links: LoginLinksTable;
+}

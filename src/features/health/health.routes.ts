@@ -1,0 +1,179 @@
+// Health endpoints for load balancers (/healthz, /livez), people (/health/detailed) and
+// monitoring systems (/health/metrics, /metrics).
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Metrics } from '../../core/metrics.js';
+import { can, requireCapability } from '../../core/principal.js';
+import type { PoolState, ProbeState } from '../../db/database.js';
+import { buildHealthDocument } from './health-report.js';
+import type { SystemSampler } from './system-stats.js';
+
+export interface HealthRouteDeps {
+  metrics: Metrics;
+  sampler: SystemSampler;
+  poolState(): PoolState;
+  probeState(): ProbeState;
+  /** True once shutdown has begun. */
+  shuttingDown(): boolean;
+  version: string;
+  instanceId: string;
+}
+
+const Verdict = Type.Object({ status: Type.Union([Type.Literal('pass'), Type.Literal('fail')]) });
+const ErrorShape = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
+const Check = Type.Object({
+  componentType: Type.String(),
+  observedValue: Type.Optional(Type.Union([Type.Number(), Type.String(), Type.Boolean()])),
+  observedUnit: Type.Optional(Type.String()),
+  status: Type.String(),
+  time: Type.String(),
+  output: Type.Optional(Type.String()),
+});
+const HealthDocumentSchema = Type.Object({
+  status: Type.Union([Type.Literal('pass'), Type.Literal('warn'), Type.Literal('fail')]),
+  version: Type.Optional(Type.String()),
+  releaseId: Type.Optional(Type.String()),
+  serviceId: Type.Optional(Type.String()),
+  description: Type.String(),
+  checks: Type.Record(Type.String(), Type.Array(Check)),
+});
+const Summary = Type.Object({
+  count: Type.Number(),
+  mean: Type.Number(),
+  p50: Type.Number(),
+  p95: Type.Number(),
+  p99: Type.Number(),
+  max: Type.Number(),
+});
+const MetricsReport = Type.Object({
+  time: Type.String(),
+  windowSeconds: Type.Number(),
+  requests: Type.Object({
+    total: Type.Number(),
+    successRate: Type.Number(),
+    errors5xx: Type.Number(),
+    ratePerSecond: Type.Number(),
+    perRoute: Type.Record(Type.String(), Type.Number()),
+    responseTimeMs: Summary,
+  }),
+  database: Type.Object({
+    kind: Type.String(),
+    reachable: Type.Union([Type.Boolean(), Type.Null()]),
+    probeLatencyMs: Type.Union([Type.Number(), Type.Null()]),
+    total: Type.Number(),
+    errors: Type.Number(),
+    queryTimeMs: Summary,
+    perType: Type.Record(Type.String(), Type.Intersect([Summary, Type.Object({ total: Type.Number() })])),
+    pool: Type.Object({
+      max: Type.Number(),
+      total: Type.Number(),
+      idle: Type.Number(),
+      inUse: Type.Number(),
+      waiting: Type.Number(),
+    }),
+  }),
+  system: Type.Object({
+    cpuPercent: Type.Number(),
+    processCpuPercent: Type.Number(),
+    memoryPercent: Type.Number(),
+    memoryTotalBytes: Type.Number(),
+    rssBytes: Type.Number(),
+    heapUsedBytes: Type.Number(),
+    diskPercent: Type.Union([Type.Number(), Type.Null()]),
+    diskFreeBytes: Type.Union([Type.Number(), Type.Null()]),
+    eventLoopLagMs: Type.Number(),
+    eventLoopLagP99Ms: Type.Number(),
+    uptimeSeconds: Type.Number(),
+  }),
+});
+
+export async function healthRoutes(fastify: FastifyInstance, deps: HealthRouteDeps): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  // Answered from in-memory state only: the database probe runs in the background.
+  app.get(
+    '/healthz',
+    { schema: { tags: ['health'], response: { 200: Verdict, 503: Verdict } } },
+    async (_request, reply) => {
+      void reply.header('cache-control', 'no-store');
+      const ok = !deps.shuttingDown() && deps.probeState().reachable !== false;
+      if (!ok) void reply.header('retry-after', '5');
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'pass' : 'fail' });
+    },
+  );
+
+  app.get('/livez', { schema: { tags: ['health'], response: { 200: Verdict } } }, async (_request, reply) => {
+    void reply.header('cache-control', 'no-store');
+    return { status: 'pass' as const };
+  });
+
+  app.get(
+    '/health/detailed',
+    { schema: { tags: ['health'], response: { 200: HealthDocumentSchema, 503: HealthDocumentSchema } } },
+    async (request, reply) => {
+      const withDetails = can(await request.principal().catch(() => undefined), 'monitor');
+      const probe = deps.probeState();
+      const document = buildHealthDocument(
+        {
+          now: new Date(),
+          shuttingDown: deps.shuttingDown(),
+          database: { kind: deps.poolState().kind, reachable: probe.reachable, latencyMs: probe.latencyMs, checkedAt: probe.checkedAt },
+          pool: deps.poolState(),
+          system: await deps.sampler.sample(),
+          version: deps.version,
+          instanceId: deps.instanceId,
+        },
+        withDetails,
+      );
+      void reply.header('cache-control', 'no-store');
+      return reply
+        .code(document.status === 'fail' ? 503 : 200)
+        .type('application/health+json')
+        .send(document);
+    },
+  );
+
+  app.get(
+    '/health/metrics',
+    {
+      preHandler: requireCapability('monitor'),
+      schema: { tags: ['health'], response: { 200: MetricsReport, 401: ErrorShape, 403: ErrorShape } },
+    },
+    async (_request, reply) => {
+      const now = new Date();
+      const snapshot = deps.metrics.snapshot(now.getTime());
+      const probe = deps.probeState();
+      const system = await deps.sampler.sample();
+      void reply.header('cache-control', 'no-store');
+      return {
+        time: now.toISOString(),
+        windowSeconds: snapshot.windowSeconds,
+        requests: snapshot.requests,
+        database: {
+          kind: deps.poolState().kind,
+          reachable: probe.reachable ?? null,
+          probeLatencyMs: probe.latencyMs ?? null,
+          total: snapshot.database.total,
+          errors: snapshot.database.errors,
+          queryTimeMs: snapshot.database.all,
+          perType: snapshot.database.perType,
+          pool: deps.poolState(),
+        },
+        system: { ...system, diskPercent: system.diskPercent ?? null, diskFreeBytes: system.diskFreeBytes ?? null },
+      };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      preHandler: requireCapability('monitor'),
+      schema: { tags: ['health'], response: { 200: Type.String(), 401: ErrorShape, 403: ErrorShape } },
+    },
+    async (_request, reply) => {
+      const body = await deps.metrics.registry.metrics();
+      return reply.header('cache-control', 'no-store').type(deps.metrics.registry.contentType).send(body);
+    },
+  );
+}

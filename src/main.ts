@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+// The `beta-suite` command: serve, migrate, token. The only module that reads process.env.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+import closeWithGrace from 'close-with-grace';
+import { pino, type Logger } from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './core/config.js';
+import { drainServer, createLifecycle, trackRequests } from './core/lifecycle.js';
+import { loggerOptions } from './core/logger.js';
+import { createMetrics, type Metrics } from './core/metrics.js';
+import { resolveSessionSecret } from './core/session-secret.js';
+import { callControl, controlSocketPath, startControlServer, type ControlHandler } from './control.js';
+import { DataDirBusyError } from './db/data-dir-lock.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createTokensService } from './features/tokens/tokens.service.js';
+
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+const USAGE = `Usage: beta-suite <command> [options]
+
+Commands:
+  serve [--port N] [--host H]               start the server (default command)
+  migrate                                   apply pending database migrations and exit
+  token create --name N --scope S           create an API token (scopes: evaluate, monitor, admin); prints it once
+  token list                                list API tokens (never their values)
+  token revoke ID                           revoke an API token
+
+Configuration comes from the environment; see README.md.`;
+
+class UsageError extends Error {}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`beta-suite: ${message}\n`);
+  process.exit(code);
+}
+
+function configFrom(overrides: Record<string, string | undefined> = {}): Config {
+  try {
+    return loadConfig({ ...process.env, ...overrides });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`configuration error: ${err.message}`);
+    throw err;
+  }
+}
+
+function createLogger(config: Config): Logger {
+  return pino(loggerOptions(config, process.stdout.isTTY === true));
+}
+
+/** Everything the CLI can ask of the database, whether it runs here or in a server. */
+function operations(database: Database): Record<string, ControlHandler> {
+  const tokens = createTokensService(database.db);
+  return {
+    migrate: () => migrateToLatest(database.db),
+    'token.create': (body) => tokens.create({ name: String(body.name ?? ''), scope: String(body.scope ?? ''), createdBy: 'cli' }),
+    'token.list': () => tokens.list(),
+    'token.revoke': (body) => tokens.revoke(String(body.id ?? '')),
+  };
+}
+
+async function withOperations<T>(config: Config, run: (call: (command: string, body?: Record<string, unknown>) => Promise<unknown>) => Promise<T>): Promise<T> {
+  const logger = pino({ level: 'warn' }, pino.destination(2));
+  let database: Database;
+  try {
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pool: { ...config.dbPool, min: 0, max: 2 }, logger });
+  } catch (err) {
+    if (!(err instanceof DataDirBusyError)) throw err;
+    const socket = controlSocketPath(config.dataDir);
+    process.stderr.write(`beta-suite: the server (pid ${err.pid}) holds ${config.dataDir}; asking it through ${socket}\n`);
+    return run(async (command, body = {}) => {
+      try {
+        return await callControl(socket, command, body);
+      } catch (callErr) {
+        const code = (callErr as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+          throw new Error(`process ${err.pid} holds ${config.dataDir} but its control socket does not answer; stop it or wait until it has started`);
+        }
+        throw callErr;
+      }
+    });
+  }
+  try {
+    const ops = operations(database);
+    if (config.databaseUrl === undefined) await migrateToLatest(database.db);
+    return await run((command, body = {}) => ops[command]!(body));
+  } finally {
+    await database.close();
+  }
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' } }, strict: true });
+  const config = configFrom({ ...(values.port ? { PORT: values.port } : {}), ...(values.host ? { HOST: values.host } : {}) });
+  const logger = createLogger(config);
+  await resolveSessionSecret(config);
+  const metrics: Metrics = createMetrics();
+  const instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+
+  let database: Database;
+  try {
+    database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      pool: config.dbPool,
+      logger,
+      onQuery: (type, ms, failed) => metrics.recordQuery(type, ms, failed),
+    });
+  } catch (err) {
+    if (err instanceof DataDirBusyError) fail(`another beta-suite process (pid ${err.pid}) is using DATA_DIR ${config.dataDir}`);
+    fail(`cannot open the database: ${(err as Error).message}`);
+  }
+  const { applied } = await migrateToLatest(database.db);
+  logger.info({ applied, database: database.kind }, applied.length ? 'migrations applied' : 'database schema up to date');
+
+  const lifecycle = createLifecycle();
+  const { app } = await buildApp({ config, database, metrics, lifecycle, version: VERSION, instanceId, logger, background: true });
+  const tracker = trackRequests(app.server);
+
+  const control =
+    database.kind === 'pglite'
+      ? await startControlServer(controlSocketPath(config.dataDir), operations(database), (err) =>
+          logger.error({ err: { message: (err as Error).message } }, 'control command failed'),
+        )
+      : undefined;
+
+  closeWithGrace(
+    { delay: config.shutdownDelayMs + config.shutdownTimeoutMs + 5000, logger: { error: (m: string) => logger.error(m) } },
+    async ({ signal, err }) => {
+      const started = performance.now();
+      if (err) logger.error({ err: { message: err.message } }, 'shutting down after an unexpected error');
+      logger.info({ signal }, 'shutdown begun: /healthz now fails');
+      lifecycle.beginShutdown();
+      await drainServer(app.server, tracker, { delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs, logger });
+      let phase = performance.now();
+      await app.close();
+      logger.info({ phase: 'metrics flushed', durationMs: Math.round(performance.now() - phase) }, 'shutdown: metrics flushed');
+      phase = performance.now();
+      await control?.close();
+      await database.close();
+      logger.info({ phase: 'pool closed', durationMs: Math.round(performance.now() - phase) }, 'shutdown: database closed');
+      logger.info({ durationMs: Math.round(performance.now() - started) }, 'shutdown complete');
+      logger.flush();
+    },
+  );
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    await database.close();
+    fail(code === 'EADDRINUSE' ? `port ${config.port} is already in use (set PORT or --port)` : `cannot listen: ${(err as Error).message}`);
+  }
+}
+
+async function token(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const config = configFrom();
+  if (sub === 'create') {
+    const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, scope: { type: 'string' } }, strict: true });
+    if (!values.name || !values.scope) throw new UsageError('token create needs --name and --scope');
+    const created = (await withOperations(config, (call) => call('token.create', { name: values.name, scope: values.scope }))) as {
+      token: string;
+      record: { id: string; name: string; scope: string };
+    };
+    process.stderr.write(`created token ${created.record.id} "${created.record.name}" with scope ${created.record.scope}; it is shown only once\n`);
+    process.stdout.write(`${created.token}\n`);
+    return;
+  }
+  if (sub === 'list') {
+    const rows = (await withOperations(config, (call) => call('token.list'))) as Array<Record<string, unknown>>;
+    for (const row of rows) {
+      const status = row.revoked_at ? 'revoked' : 'active';
+      process.stdout.write(`${String(row.id)}\t${String(row.token_prefix)}…\t${String(row.scope)}\t${status}\t${String(row.name)}\n`);
+    }
+    return;
+  }
+  if (sub === 'revoke') {
+    const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true });
+    if (positionals.length !== 1) throw new UsageError('token revoke needs exactly one token id');
+    await withOperations(config, (call) => call('token.revoke', { id: positionals[0] }));
+    process.stderr.write(`revoked token ${positionals[0]}\n`);
+    return;
+  }
+  throw new UsageError(`unknown token command "${sub ?? ''}"`);
+}
+
+async function migrate(): Promise<void> {
+  const config = configFrom();
+  const { applied } = (await withOperations(config, (call) => call('migrate'))) as { applied: string[] };
+  process.stderr.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database schema up to date\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...args] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(args);
+    case 'migrate':
+      return migrate();
+    case 'token':
+      return token(args);
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    case '--version':
+      process.stdout.write(`${VERSION}\n`);
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`beta-suite: ${(err as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  fail((err as Error).message);
+});
