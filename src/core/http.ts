@@ -66,7 +66,8 @@ function unsafeString(text: string): string | undefined {
 
 /** Replaces Fastify's JSON parser: prototype-poisoning safe, depth-bounded, PostgreSQL-storable. */
 export function registerJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
+  // JSON only: text/plain and every other type is refused with 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') {

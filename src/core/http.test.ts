@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from './errors.js';
+import { MAX_JSON_DEPTH, findUnsafeJson, requestIdFrom, toHttpError } from './http.js';
+
+describe('requestIdFrom', () => {
+  it('reuses short plain ids and replaces anything else', () => {
+    expect(requestIdFrom('abc-123_X.y:z')).toBe('abc-123_X.y:z');
+    for (const bad of ['has space', 'x'.repeat(129), 'a\r\nb', '<script>', '', undefined, ['a', 'b']]) {
+      const id = requestIdFrom(bad as string | undefined);
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+});
+
+describe('findUnsafeJson', () => {
+  it('accepts ordinary JSON', () => {
+    expect(findUnsafeJson({ a: [1, 'two', { three: null }], ok: true, emoji: '🙂' })).toBeUndefined();
+  });
+  it('rejects NUL characters in values and keys', () => {
+    expect(findUnsafeJson({ a: 'x\u0000y' })).toMatch(/NUL/);
+    expect(findUnsafeJson({ 'k\u0000': 1 })).toMatch(/NUL/);
+  });
+  it('rejects lone surrogates', () => {
+    expect(findUnsafeJson(['\ud800'])).toMatch(/surrogate/);
+  });
+  it('bounds nesting depth', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i <= MAX_JSON_DEPTH; i++) deep = [deep];
+    expect(findUnsafeJson(deep)).toMatch(/nesting/);
+    let ok: unknown = 1;
+    for (let i = 0; i < MAX_JSON_DEPTH; i++) ok = { a: ok };
+    expect(findUnsafeJson(ok)).toBeUndefined();
+  });
+});
+
+describe('toHttpError', () => {
+  it('keeps AppErrors and hides everything else behind a generic 500', () => {
+    const own = new AppError('CONFLICT', 'taken');
+    expect(toHttpError(own)).toBe(own);
+    const hidden = toHttpError(new Error('relation "secret_table" does not exist at /srv/app.js:1'));
+    expect(hidden.status).toBe(500);
+    expect(hidden.message).toBe('Internal server error.');
+  });
+  it('maps framework 4xx errors by status', () => {
+    expect(toHttpError(Object.assign(new Error('x'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }))).toMatchObject({
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+    });
+    expect(toHttpError(Object.assign(new Error('x'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }))).toMatchObject({
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    });
+    expect(toHttpError(Object.assign(new Error('internal detail'), { statusCode: 400 })).message).toBe('Invalid request.');
+  });
+});
