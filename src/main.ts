@@ -16,7 +16,7 @@ import { callControl, controlSocketPath, startControlServer, type ControlHandler
 import { DataDirBusyError } from './db/data-dir-lock.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { createTokensService } from './features/tokens/tokens.service.js';
+import { createTokensService, type TokensService } from './features/tokens/tokens.service.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -52,8 +52,7 @@ function createLogger(config: Config): Logger {
 }
 
 /** Everything the CLI can ask of the database, whether it runs here or in a server. */
-function operations(database: Database): Record<string, ControlHandler> {
-  const tokens = createTokensService(database.db);
+function operations(database: Database, tokens: TokensService = createTokensService(database.db)): Record<string, ControlHandler> {
   return {
     migrate: () => migrateToLatest(database.db),
     'token.create': (body) => tokens.create({ name: String(body.name ?? ''), scope: String(body.scope ?? ''), createdBy: 'cli' }),
@@ -117,12 +116,12 @@ async function serve(args: string[]): Promise<void> {
   logger.info({ applied, database: database.kind }, applied.length ? 'migrations applied' : 'database schema up to date');
 
   const lifecycle = createLifecycle();
-  const { app } = await buildApp({ config, database, metrics, lifecycle, version: VERSION, instanceId, logger, background: true });
+  const { app, tokens } = await buildApp({ config, database, metrics, lifecycle, version: VERSION, instanceId, logger, background: true });
   const tracker = trackRequests(app.server);
 
   const control =
     database.kind === 'pglite'
-      ? await startControlServer(controlSocketPath(config.dataDir), operations(database), (err) =>
+      ? await startControlServer(controlSocketPath(config.dataDir), operations(database, tokens), (err) =>
           logger.error({ err: { message: (err as Error).message } }, 'control command failed'),
         )
       : undefined;
