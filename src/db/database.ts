@@ -101,6 +101,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const now = new Date();
   let state: ProbeState = { reachable: undefined, latencyMs: undefined, checkedAt: undefined, since: now, consecutiveFailures: 0 };
   const lastCheckout = new WeakMap<pg.PoolClient, number>();
+  // pg emits 'error' on a checked-out client whose server goes away; without a listener that
+  // would be an uncaught exception. The query in progress is rejected either way.
+  const onClientError = (err: Error) => logger.warn({ err: { message: err.message } }, 'database connection lost');
 
   const checkedPool: PostgresPool = {
     async connect(): Promise<PostgresPoolClient> {
@@ -108,6 +111,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       if (state.reachable === false) throw databaseUnavailable();
       for (let attempt = 0; ; attempt++) {
         const client = await pool.connect();
+        if (!client.listeners('error').includes(onClientError)) client.on('error', onClientError);
         const idleSince = lastCheckout.get(client);
         lastCheckout.set(client, Date.now());
         if (kind === 'postgres' && idleSince !== undefined && Date.now() - idleSince > CHECKOUT_CHECK_AFTER_IDLE_MS) {
