@@ -77,19 +77,22 @@ export async function startControlServer(
 /** Calls a running server's control socket. Throws `ControlError` with the server's message. */
 export function callControl(path: string, command: string, body: Record<string, unknown>): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ socketPath: path, path: `/${command}`, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { result?: unknown; error?: string };
-          if (res.statusCode === 200) resolve(payload.result);
-          else reject(new ControlError(payload.error ?? 'command failed', res.statusCode ?? 500));
-        } catch {
-          reject(new ControlError('the server answered something unreadable', 502));
-        }
-      });
-    });
+    const req = httpRequest(
+      { socketPath: path, path: `/${command}`, method: 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { result?: unknown; error?: string };
+            if (res.statusCode === 200) resolve(payload.result);
+            else reject(new ControlError(payload.error ?? 'command failed', res.statusCode ?? 500));
+          } catch {
+            reject(new ControlError('the server answered something unreadable', 502));
+          }
+        });
+      },
+    );
     req.on('error', reject);
     req.setTimeout(30_000, () => req.destroy(new Error('the server did not answer within 30 s')));
     req.end(JSON.stringify(body));

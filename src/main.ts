@@ -51,21 +51,31 @@ function createLogger(config: Config): Logger {
   return pino(loggerOptions(config, process.stdout.isTTY === true));
 }
 
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
 /** Everything the CLI can ask of the database, whether it runs here or in a server. */
 function operations(database: Database, tokens: TokensService = createTokensService(database.db)): Record<string, ControlHandler> {
   return {
     migrate: () => migrateToLatest(database.db),
-    'token.create': (body) => tokens.create({ name: String(body.name ?? ''), scope: String(body.scope ?? ''), createdBy: 'cli' }),
+    'token.create': (body) => tokens.create({ name: text(body.name), scope: text(body.scope), createdBy: 'cli' }),
     'token.list': () => tokens.list(),
-    'token.revoke': (body) => tokens.revoke(String(body.id ?? '')),
+    'token.revoke': (body) => tokens.revoke(text(body.id)),
   };
 }
 
-async function withOperations<T>(config: Config, run: (call: (command: string, body?: Record<string, unknown>) => Promise<unknown>) => Promise<T>): Promise<T> {
+async function withOperations<T>(
+  config: Config,
+  run: (call: (command: string, body?: Record<string, unknown>) => Promise<unknown>) => Promise<T>,
+): Promise<T> {
   const logger = pino({ level: 'warn' }, pino.destination(2));
   let database: Database;
   try {
-    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pool: { ...config.dbPool, min: 0, max: 2 }, logger });
+    database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      pool: { ...config.dbPool, min: 0, max: 2 },
+      logger,
+    });
   } catch (err) {
     if (!(err instanceof DataDirBusyError)) throw err;
     const socket = controlSocketPath(config.dataDir);
@@ -76,7 +86,12 @@ async function withOperations<T>(config: Config, run: (call: (command: string, b
       } catch (callErr) {
         const code = (callErr as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ECONNREFUSED') {
-          throw new Error(`process ${err.pid} holds ${config.dataDir} but its control socket does not answer; stop it or wait until it has started`);
+          throw new Error(
+            `process ${err.pid} holds ${config.dataDir} but its control socket does not answer; stop it or wait until it has started`,
+            {
+              cause: callErr,
+            },
+          );
         }
         throw callErr;
       }
@@ -165,7 +180,9 @@ async function token(args: string[]): Promise<void> {
       token: string;
       record: { id: string; name: string; scope: string };
     };
-    process.stderr.write(`created token ${created.record.id} "${created.record.name}" with scope ${created.record.scope}; it is shown only once\n`);
+    process.stderr.write(
+      `created token ${created.record.id} "${created.record.name}" with scope ${created.record.scope}; it is shown only once\n`,
+    );
     process.stdout.write(`${created.token}\n`);
     return;
   }

@@ -101,11 +101,16 @@ describe.skipIf(TEST_DATABASE_KIND !== 'postgres')('migrations (PostgreSQL)', ()
     await admin.end();
     const { migrateToLatest } = await import('../src/db/migrate.js');
     const pool = { min: 0, max: 2, idleMs: 10_000, recycleS: 3600, acquireTimeoutMs: 10_000 };
-    const [a, b] = await Promise.all([1, 2].map(() => openDatabase({ databaseUrl: url.toString(), dataDir: location.dataDir, pool, logger: quietLogger })));
+    const [a, b] = await Promise.all(
+      [1, 2].map(() => openDatabase({ databaseUrl: url.toString(), dataDir: location.dataDir, pool, logger: quietLogger })),
+    );
     try {
       const results = await Promise.all([migrateToLatest(a!.db), migrateToLatest(b!.db)]);
       expect(results.map((r) => r.applied.length).sort()).toEqual([0, 1]);
-      const rows = await a!.db.selectFrom('kysely_migration' as never).selectAll().execute();
+      const rows = await a!.db
+        .selectFrom('kysely_migration' as never)
+        .selectAll()
+        .execute();
       expect(rows).toHaveLength(1);
     } finally {
       await a!.close();

@@ -16,7 +16,11 @@ describe('HTTP conventions', () => {
       {
         schema: {
           body: Type.Object(
-            { rating: Type.Integer({ minimum: 1, maximum: 5 }), note: Type.Optional(Type.String({ maxLength: 100 })), meta: Type.Optional(Type.Unknown()) },
+            {
+              rating: Type.Integer({ minimum: 1, maximum: 5 }),
+              note: Type.Optional(Type.String({ maxLength: 100 })),
+              meta: Type.Optional(Type.Unknown()),
+            },
             { additionalProperties: false },
           ),
         },

@@ -93,9 +93,19 @@ describe('graceful shutdown', () => {
     expect(healthz).toContain(503);
     expect(healthz.slice(healthz.indexOf(503))).not.toContain(200);
 
-    const phases = server.logs().filter((l) => typeof l.phase === 'string').map((l) => l.phase);
+    const phases = server
+      .logs()
+      .filter((l) => typeof l.phase === 'string')
+      .map((l) => l.phase);
     expect(phases).toEqual(
-      expect.arrayContaining(['drain delay over', 'listener closed', 'in-flight requests finished', 'connections closed', 'metrics flushed', 'pool closed']),
+      expect.arrayContaining([
+        'drain delay over',
+        'listener closed',
+        'in-flight requests finished',
+        'connections closed',
+        'metrics flushed',
+        'pool closed',
+      ]),
     );
     for (const line of server.logs().filter((l) => typeof l.phase === 'string')) expect(typeof line.durationMs).toBe('number');
   });

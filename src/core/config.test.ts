@@ -84,7 +84,7 @@ describe('loadConfig', () => {
     [{ METRICS_INTERVAL_S: 'often' }, 'METRICS_INTERVAL_S', /whole number/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /must be one of/],
   ])('refuses %o, naming %s', (env, variable, problem) => {
-    const err = errorFor(env as Record<string, string>);
+    const err = errorFor(env);
     expect(err.variable).toBe(variable);
     expect(err.message.startsWith(`${variable}: `)).toBe(true);
     expect(err.message).toMatch(problem);

@@ -53,7 +53,11 @@ export const CONFIG_VARIABLES = [
   { name: 'HOST', default: '0.0.0.0', meaning: 'listen address' },
   { name: 'DATABASE_URL', default: '', meaning: 'postgres://… for PostgreSQL; unset → embedded PGlite in DATA_DIR' },
   { name: 'DATA_DIR', default: './data', meaning: 'embedded database, generated dev secrets, CLI control socket' },
-  { name: 'SESSION_SECRET', default: '', meaning: 'session signing key (≥ 32 chars); required in production, else generated once into DATA_DIR' },
+  {
+    name: 'SESSION_SECRET',
+    default: '',
+    meaning: 'session signing key (≥ 32 chars); required in production, else generated once into DATA_DIR',
+  },
   { name: 'ADMIN_EMAILS', default: 'toledonick98@gmail.com', meaning: 'comma-separated owner emails (case-insensitive, exact match)' },
   { name: 'GOOGLE_CLIENT_ID', default: '', meaning: 'OAuth client id; unset → Google sign-in off, owner links only' },
   { name: 'GOOGLE_CLIENT_SECRET', default: '', meaning: 'OAuth client secret' },
@@ -69,7 +73,11 @@ export const CONFIG_VARIABLES = [
   { name: 'METRICS_INTERVAL_S', default: '30', meaning: 'background collection interval into system_metrics' },
   { name: 'METRICS_RETENTION_DAYS', default: '14', meaning: 'system_metrics rows older than this are pruned' },
   { name: 'HEALTH_PROBE_INTERVAL_MS', default: '2000', meaning: 'background database probe interval (/healthz never queries)' },
-  { name: 'SHUTDOWN_DELAY_MS', default: '0', meaning: 'after SIGTERM, keep serving (with /healthz 503) this long so load balancers notice' },
+  {
+    name: 'SHUTDOWN_DELAY_MS',
+    default: '0',
+    meaning: 'after SIGTERM, keep serving (with /healthz 503) this long so load balancers notice',
+  },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', meaning: 'upper bound for in-flight requests to finish at shutdown' },
   { name: 'LOG_LEVEL', default: 'info', meaning: 'pino level; JSON logs in production or when piped, pretty in a terminal' },
 ] as const;

@@ -6,9 +6,7 @@ import { AppError } from './errors.js';
 export type TokenScope = 'evaluate' | 'monitor' | 'admin';
 export type Role = 'OWNER' | 'ADMIN';
 
-export type Principal =
-  | { kind: 'token'; id: string; name: string; scope: TokenScope }
-  | { kind: 'session'; email: string; role: Role };
+export type Principal = { kind: 'token'; id: string; name: string; scope: TokenScope } | { kind: 'session'; email: string; role: Role };
 
 export type Capability = 'evaluate' | 'monitor' | 'admin';
 

@@ -69,9 +69,7 @@ export interface TestDatabase extends TestDatabaseLocation {
 
 export const TEST_POOL = { min: 1, max: 5, idleMs: 10_000, recycleS: 3600, acquireTimeoutMs: 5_000 };
 
-export async function createTestDatabase(
-  onQuery?: (type: QueryType, ms: number, failed: boolean) => void,
-): Promise<TestDatabase> {
+export async function createTestDatabase(onQuery?: (type: QueryType, ms: number, failed: boolean) => void): Promise<TestDatabase> {
   const location = await cloneTemplate();
   const database = await openDatabase({
     databaseUrl: location.databaseUrl,

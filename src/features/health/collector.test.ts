@@ -31,7 +31,8 @@ describe('metrics collector', () => {
     metrics.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 4 });
     metrics.recordRequest({ method: 'GET', route: '/a', status: 500, durationMs: 8 });
     collector.start();
-    const rows = () => t.database.db.selectFrom('system_metrics').selectAll().where('instance_id', '=', 'collector-test').orderBy('recorded_at').execute();
+    const rows = () =>
+      t.database.db.selectFrom('system_metrics').selectAll().where('instance_id', '=', 'collector-test').orderBy('recorded_at').execute();
     await expect.poll(async () => (await rows()).length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
     await collector.stop();
     sampler.stop();
@@ -82,7 +83,11 @@ describe('metrics collector', () => {
     });
     await collector.collect();
     sampler.stop();
-    const remaining = await t.database.db.selectFrom('system_metrics').select('instance_id').where('instance_id', 'in', ['old', 'pruner']).execute();
+    const remaining = await t.database.db
+      .selectFrom('system_metrics')
+      .select('instance_id')
+      .where('instance_id', 'in', ['old', 'pruner'])
+      .execute();
     expect(remaining.map((r) => r.instance_id)).toEqual(['pruner']);
   });
 });

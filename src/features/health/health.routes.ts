@@ -92,16 +92,12 @@ export async function healthRoutes(fastify: FastifyInstance, deps: HealthRouteDe
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   // Answered from in-memory state only: the database probe runs in the background.
-  app.get(
-    '/healthz',
-    { schema: { tags: ['health'], response: { 200: Verdict, 503: Verdict } } },
-    async (_request, reply) => {
-      void reply.header('cache-control', 'no-store');
-      const ok = !deps.shuttingDown() && deps.probeState().reachable !== false;
-      if (!ok) void reply.header('retry-after', '5');
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'pass' : 'fail' });
-    },
-  );
+  app.get('/healthz', { schema: { tags: ['health'], response: { 200: Verdict, 503: Verdict } } }, async (_request, reply) => {
+    void reply.header('cache-control', 'no-store');
+    const ok = !deps.shuttingDown() && deps.probeState().reachable !== false;
+    if (!ok) void reply.header('retry-after', '5');
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'pass' : 'fail' });
+  });
 
   app.get('/livez', { schema: { tags: ['health'], response: { 200: Verdict } } }, async (_request, reply) => {
     void reply.header('cache-control', 'no-store');

@@ -1,0 +1,61 @@
+// The dependency rules of STYLE.md: main → app → features → db → core; a feature never imports
+// another feature; nothing imports main or app except the layer above.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'feature-to-feature',
+      comment: 'Features cooperate through interfaces passed in by app.ts, never by importing each other.',
+      severity: 'error',
+      from: { path: '^src/features/([^/]+)/' },
+      to: { path: '^src/features/([^/]+)/', pathNot: '^src/features/$1/' },
+    },
+    {
+      name: 'core-is-the-bottom',
+      comment: 'core depends on nothing else in src.',
+      severity: 'error',
+      from: { path: '^src/core/' },
+      to: { path: '^src/(db|features|app|main|control)' },
+    },
+    {
+      name: 'db-below-features',
+      comment: 'db may use core only.',
+      severity: 'error',
+      from: { path: '^src/db/' },
+      to: { path: '^src/(features|app|main|control)' },
+    },
+    {
+      name: 'features-below-app',
+      comment: 'features never reach up to the composition root or the CLI.',
+      severity: 'error',
+      from: { path: '^src/features/' },
+      to: { path: '^src/(app|main|control)\\.ts$' },
+    },
+    {
+      name: 'nothing-imports-main',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^src/main\\.ts$' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'src-not-from-tests',
+      comment: 'Production code never imports test helpers.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^test/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^dist/|\\.test\\.ts$)' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
