@@ -99,7 +99,7 @@ async function withOperations<T>(
   }
   try {
     const ops = operations(database);
-    if (config.databaseUrl === undefined) await migrateToLatest(database.db);
+    await migrateToLatest(database.db);
     return await run((command, body = {}) => ops[command]!(body));
   } finally {
     await database.close();

@@ -63,7 +63,7 @@ describe('beta-suite CLI', () => {
     expect(bad.stderr).toContain('scope must be one of evaluate, monitor, admin');
   });
 
-  it('works through the running server, keeps data across restarts, and refuses a second server', async () => {
+  it('works through the running server, keeps data across restarts, and refuses a second server', { timeout: 120_000 }, async () => {
     const offline = (await runCli(['token', 'create', '--name', 'before-start', '--scope', 'monitor'], env)).stdout.trim();
     server = await startServer(env);
     expect(await monitorStatus(server.baseUrl, offline)).toBe(200);

@@ -87,7 +87,8 @@ export function buildHealthDocument(input: HealthInputs, withDetails: boolean): 
       componentType: 'datastore',
       observedValue: pool.inUse,
       observedUnit: `of ${pool.max} in use, ${pool.idle} idle, ${pool.waiting} waiting`,
-      status: pool.waiting > 0 ? 'warn' : 'pass',
+      // A moment's queue is normal (PGlite has one connection); a queue longer than the pool is saturation.
+      status: pool.waiting > pool.max ? 'warn' : 'pass',
       time,
     },
     'memory:utilization': {
