@@ -109,4 +109,20 @@ describe('graceful shutdown', () => {
     );
     for (const line of server.logs().filter((l) => typeof l.phase === 'string')) expect(typeof line.durationMs).toBe('number');
   });
+
+  it('exits 1 at once on a second signal during the drain', async () => {
+    const other = await cloneTemplate();
+    const slow = await startServer(serverEnv(other, { SHUTDOWN_DELAY_MS: '20000' }));
+    try {
+      slow.child.kill('SIGTERM');
+      await expect.poll(async () => (await get(`${slow.baseUrl}/healthz`, false)).status, { timeout: 5000 }).toBe(503);
+      const second = Date.now();
+      slow.child.kill('SIGTERM');
+      expect(await slow.exited).toEqual({ code: 1, signal: null });
+      expect(Date.now() - second).toBeLessThan(3000);
+    } finally {
+      await slow.stop('SIGKILL');
+      await other.drop();
+    }
+  });
 });
