@@ -119,7 +119,8 @@ describe('graceful shutdown', () => {
       const second = Date.now();
       slow.child.kill('SIGTERM');
       expect(await slow.exited).toEqual({ code: 1, signal: null });
-      expect(Date.now() - second).toBeLessThan(3000);
+      // Well before the 20 s drain delay would have run out.
+      expect(Date.now() - second).toBeLessThan(15_000);
     } finally {
       await slow.stop('SIGKILL');
       await other.drop();
