@@ -1,17 +1,30 @@
 // Composes the service: HTTP conventions, caller resolution, and each feature's routes with the
 // narrow dependencies it declares. No listening and no environment here (see main.ts).
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { Config } from './core/config.js';
+import { assertCsrf } from './core/csrf.js';
+import { AppError } from './core/errors.js';
+import { noticePage } from './core/html.js';
 import { createValidatorCompiler, registerErrorHandling, registerJsonParser, requestIdFrom } from './core/http.js';
 import type { Lifecycle } from './core/lifecycle.js';
 import type { Metrics } from './core/metrics.js';
-import type { Principal } from './core/principal.js';
+import { can, isOwner, type Principal } from './core/principal.js';
 import type { Database } from './db/database.js';
 import { toAppError } from './db/errors.js';
+import { insertAudit } from './features/audit/audit.repository.js';
+import { auditRoutes } from './features/audit/audit.routes.js';
+import { authRoutes, cookieNames, sessionAdminRoutes } from './features/auth/auth.routes.js';
+import { createAuthService, type AuthService } from './features/auth/auth.service.js';
+import { createOidcClient } from './features/auth/oidc.js';
+import { createSealer } from './features/auth/sealed.js';
 import { createCollector } from './features/health/collector.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { createSystemSampler } from './features/health/system-stats.js';
+import { tokensRoutes } from './features/tokens/tokens.routes.js';
 import { createTokensService, type TokensService } from './features/tokens/tokens.service.js';
 
 export interface AppDeps {
@@ -23,14 +36,27 @@ export interface AppDeps {
   instanceId: string;
   /** A pino logger; tests pass a silent one. */
   logger: FastifyBaseLogger;
+  /** Signs and encrypts browser state (see core/session-secret). */
+  sessionSecret: string;
   /** Start the background collector and database probe (off in most tests). */
   background?: boolean;
+  /** The clock for sessions and sign-in; tests move it. */
+  now?: () => Date;
 }
 
 export interface App {
   app: FastifyInstance;
   tokens: TokensService;
+  auth: AuthService;
+  /** Every route registered, for the access-control inventory. */
+  routes: Array<{ method: string; url: string }>;
 }
+
+/** Paths under the admin scope: denied to everyone but owners and admins, whoever registers them. */
+export const ADMIN_PREFIXES = ['/api/admin/', '/admin/'];
+export const isAdminPath = (url: string) => ADMIN_PREFIXES.some((p) => url.startsWith(p) || url === p.slice(0, -1));
+/** Requests per minute per client on /auth/*. */
+const AUTH_RATE_LIMIT = 30;
 
 /** Largest request body accepted anywhere. Routes may set a lower limit. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -60,6 +86,75 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setValidatorCompiler(createValidatorCompiler());
   registerJsonParser(app);
   registerErrorHandling(app, { mapError: toAppError });
+  const now = deps.now ?? (() => new Date());
+  const publicOrigin = new URL(config.publicUrl).origin;
+  const https = config.publicUrl.startsWith('https:');
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    hsts: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s.`, Math.ceil(context.ttl / 1000)),
+  });
+
+  const routes: App['routes'] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routes.push({ method, url: route.url });
+    if (isAdminPath(route.url)) {
+      // Denied by default: every admin route gets the guard, whichever plugin registers it.
+      const existing = route.preValidation;
+      route.preValidation = [adminGuard, ...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing])];
+    }
+  });
+
+  async function adminGuard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const principal = await request.principal();
+    const isPage = request.url.startsWith('/admin');
+    if (!principal) {
+      if (isPage && request.method === 'GET') {
+        return reply.redirect(`/auth/login?next=${encodeURIComponent(request.url)}`, 302);
+      }
+      void reply.header('www-authenticate', 'Bearer');
+      throw new AppError('UNAUTHORIZED', 'Sign in or present an admin token.');
+    }
+    const allowed = can(principal, 'admin') && (!request.routeOptions.config.ownerOnly || isOwner(principal));
+    if (!allowed) {
+      if (isPage) {
+        return reply
+          .code(403)
+          .type('text/html; charset=utf-8')
+          .send(
+            noticePage(
+              'No access',
+              ['Your account has no access to this page.'],
+              [{ href: '/auth/login', label: 'Sign in as someone else' }],
+            ),
+          );
+      }
+      throw new AppError('FORBIDDEN', request.routeOptions.config.ownerOnly ? 'Only an owner may do this.' : 'Admin access required.');
+    }
+    assertCsrf(request, principal, publicOrigin);
+  }
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -75,8 +170,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   const tokens = createTokensService(database.db, {
+    recordAudit: insertAudit,
     onTouchError: (err) => app.log.warn({ err: { message: (err as Error).message } }, 'could not record token use'),
   });
+  const auth = createAuthService({
+    db: database.db,
+    adminEmails: config.adminEmails,
+    idleTimeoutMs: config.sessionIdleTimeoutMin * 60_000,
+    absoluteTimeoutMs: config.sessionAbsoluteTimeoutH * 3_600_000,
+    now,
+    recordAudit: insertAudit,
+    onBackgroundError: (err) => app.log.warn({ err: { message: (err as Error).message } }, 'could not record session use'),
+  });
+  const sessionCookie = cookieNames(config.publicUrl).session;
 
   // Callers are resolved lazily and once per request: public routes never touch the database for it.
   app.decorateRequest('principal', () => Promise.resolve(undefined));
@@ -85,7 +191,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     request.principal = () => {
       resolved ??= (async () => {
         const token = bearerToken(request.headers.authorization, request.headers['x-api-key']);
-        return token === undefined ? undefined : tokens.verify(token);
+        if (token !== undefined) return tokens.verify(token);
+        const sessionId = request.cookies[sessionCookie];
+        return sessionId === undefined ? undefined : auth.resolveSession(sessionId);
       })();
       return resolved;
     };
@@ -124,6 +232,26 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     instanceId: deps.instanceId,
   });
 
+  await app.register(authRoutes, {
+    auth,
+    oidc:
+      config.googleClientId !== undefined && config.googleClientSecret !== undefined
+        ? createOidcClient({
+            issuer: config.oidcIssuer,
+            clientId: config.googleClientId,
+            clientSecret: config.googleClientSecret,
+            redirectUri: `${config.publicUrl}/auth/callback`,
+          })
+        : undefined,
+    sealer: createSealer(deps.sessionSecret, 'oidc-pending-sign-in'),
+    publicUrl: config.publicUrl,
+    now,
+    rateLimitPerMinute: AUTH_RATE_LIMIT,
+  });
+  await app.register(sessionAdminRoutes, { auth });
+  await app.register(tokensRoutes, { tokens });
+  await app.register(auditRoutes, { db: database.db });
+
   const collector = createCollector({
     db: database.db,
     metrics,
@@ -135,16 +263,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     retentionMs: config.metricsRetentionDays * 86_400_000,
     logger: app.log,
   });
+  let sweeper: NodeJS.Timeout | undefined;
   if (deps.background) {
     app.addHook('onReady', async () => {
       database.startProbe(config.healthProbeIntervalMs);
       collector.start();
+      sweeper = setInterval(() => {
+        auth.deleteExpired().catch((err: unknown) => app.log.warn({ err: { message: (err as Error).message } }, 'session sweep failed'));
+      }, 10 * 60_000);
+      sweeper.unref();
     });
   }
   app.addHook('onClose', async () => {
+    clearInterval(sweeper);
     if (deps.background) await collector.stop();
     sampler.stop();
   });
 
-  return { app, tokens };
+  return { app, tokens, auth, routes };
 }

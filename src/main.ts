@@ -17,6 +17,10 @@ import { DataDirBusyError } from './db/data-dir-lock.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createTokensService, type TokensService } from './features/tokens/tokens.service.js';
+import { insertAudit } from './features/audit/audit.repository.js';
+import { createAuthService, type AuthService } from './features/auth/auth.service.js';
+
+const loginLinkUrl = (config: Config, token: string) => `${config.publicUrl}/auth/link?token=${token}`;
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -28,6 +32,7 @@ Commands:
   token create --name N --scope S           create an API token (scopes: evaluate, monitor, admin); prints it once
   token list                                list API tokens (never their values)
   token revoke ID                           revoke an API token
+  admin-link                                print a one-time owner sign-in link (15 minutes, single use)
 
 Configuration comes from the environment; see README.md.`;
 
@@ -54,8 +59,24 @@ function createLogger(config: Config): Logger {
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 /** Everything the CLI can ask of the database, whether it runs here or in a server. */
-function operations(database: Database, tokens: TokensService = createTokensService(database.db)): Record<string, ControlHandler> {
+function operations(
+  database: Database,
+  config: Config,
+  tokens: TokensService = createTokensService(database.db, { recordAudit: insertAudit }),
+  auth: AuthService = createAuthService({
+    db: database.db,
+    adminEmails: config.adminEmails,
+    idleTimeoutMs: config.sessionIdleTimeoutMin * 60_000,
+    absoluteTimeoutMs: config.sessionAbsoluteTimeoutH * 3_600_000,
+    now: () => new Date(),
+    recordAudit: insertAudit,
+  }),
+): Record<string, ControlHandler> {
   return {
+    'admin-link': async () => {
+      const link = await auth.mintLoginLink('cli');
+      return { url: loginLinkUrl(config, link.token), email: link.email, expiresAt: link.expiresAt.toISOString() };
+    },
     migrate: () => migrateToLatest(database.db),
     'token.create': (body) => tokens.create({ name: text(body.name), scope: text(body.scope), createdBy: 'cli' }),
     'token.list': () => tokens.list(),
@@ -98,7 +119,7 @@ async function withOperations<T>(
     });
   }
   try {
-    const ops = operations(database);
+    const ops = operations(database, config);
     await migrateToLatest(database.db);
     return await run((command, body = {}) => ops[command]!(body));
   } finally {
@@ -110,7 +131,7 @@ async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' } }, strict: true });
   const config = configFrom({ ...(values.port ? { PORT: values.port } : {}), ...(values.host ? { HOST: values.host } : {}) });
   const logger = createLogger(config);
-  await resolveSessionSecret(config);
+  const sessionSecret = await resolveSessionSecret(config);
   const metrics: Metrics = createMetrics();
   const instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
 
@@ -131,12 +152,22 @@ async function serve(args: string[]): Promise<void> {
   logger.info({ applied, database: database.kind }, applied.length ? 'migrations applied' : 'database schema up to date');
 
   const lifecycle = createLifecycle();
-  const { app, tokens } = await buildApp({ config, database, metrics, lifecycle, version: VERSION, instanceId, logger, background: true });
+  const { app, tokens, auth } = await buildApp({
+    config,
+    database,
+    metrics,
+    lifecycle,
+    version: VERSION,
+    instanceId,
+    logger,
+    sessionSecret,
+    background: true,
+  });
   const tracker = trackRequests(app.server);
 
   const control =
     database.kind === 'pglite'
-      ? await startControlServer(controlSocketPath(config.dataDir), operations(database, tokens), (err) =>
+      ? await startControlServer(controlSocketPath(config.dataDir), operations(database, config, tokens, auth), (err) =>
           logger.error({ err: { message: (err as Error).message } }, 'control command failed'),
         )
       : undefined;
@@ -163,6 +194,13 @@ async function serve(args: string[]): Promise<void> {
 
   try {
     await app.listen({ port: config.port, host: config.host });
+    if (config.googleClientId === undefined) {
+      const link = await auth.mintLoginLink('startup');
+      logger.info(
+        { url: loginLinkUrl(config, link.token), expiresAt: link.expiresAt.toISOString() },
+        `Google sign-in is not configured; owner sign-in link for ${link.email} (single use, 15 minutes)`,
+      );
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     await database.close();
@@ -204,6 +242,13 @@ async function token(args: string[]): Promise<void> {
   throw new UsageError(`unknown token command "${sub ?? ''}"`);
 }
 
+async function adminLink(): Promise<void> {
+  const config = configFrom();
+  const link = (await withOperations(config, (call) => call('admin-link'))) as { url: string; email: string; expiresAt: string };
+  process.stderr.write(`sign-in link for ${link.email}, single use, valid until ${link.expiresAt}\n`);
+  process.stdout.write(`${link.url}\n`);
+}
+
 async function migrate(): Promise<void> {
   const config = configFrom();
   const { applied } = (await withOperations(config, (call) => call('migrate'))) as { applied: string[] };
@@ -219,6 +264,8 @@ async function main(argv: string[]): Promise<void> {
       return migrate();
     case 'token':
       return token(args);
+    case 'admin-link':
+      return adminLink();
     case 'help':
     case '--help':
     case '-h':

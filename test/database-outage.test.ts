@@ -44,6 +44,7 @@ describe.skipIf(TEST_DATABASE_KIND !== 'postgres')('database outage (PostgreSQL)
       instanceId: 'outage',
       logger: pino({ level: 'silent' }),
       background: true,
+      sessionSecret: 'x'.repeat(40),
     });
     baseUrl = await built.app.listen({ port: 0, host: '127.0.0.1' });
   });

@@ -18,6 +18,8 @@ export interface Config {
   readonly oidcIssuer: string;
   readonly publicUrl: string;
   readonly trustProxy: boolean;
+  readonly sessionIdleTimeoutMin: number;
+  readonly sessionAbsoluteTimeoutH: number;
   readonly dbPool: {
     readonly min: number;
     readonly max: number;
@@ -64,6 +66,8 @@ export const CONFIG_VARIABLES = [
   { name: 'OIDC_ISSUER', default: 'https://accounts.google.com', meaning: 'OpenID Connect issuer' },
   { name: 'PUBLIC_URL', default: 'http://localhost:$PORT', meaning: 'external base URL (redirect URI, links, cookie Secure)' },
   { name: 'TRUST_PROXY', default: 'false', meaning: 'trust X-Forwarded-* headers from a reverse proxy' },
+  { name: 'SESSION_IDLE_TIMEOUT_MIN', default: '30', meaning: 'console sessions end after this many minutes without a request' },
+  { name: 'SESSION_ABSOLUTE_TIMEOUT_H', default: '12', meaning: 'console sessions end this many hours after sign-in, active or not' },
   { name: 'DB_POOL_MIN', default: '2', meaning: 'PostgreSQL connections opened at start-up' },
   { name: 'DB_POOL_MAX', default: '10', meaning: 'PostgreSQL pool size' },
   { name: 'DB_POOL_IDLE_MS', default: '30000', meaning: 'close a connection idle this long (never below DB_POOL_MIN)' },
@@ -186,6 +190,8 @@ export function loadConfig(env: Env): Config {
     oidcIssuer,
     publicUrl,
     trustProxy: boolean(env, 'TRUST_PROXY', false),
+    sessionIdleTimeoutMin: integer(env, 'SESSION_IDLE_TIMEOUT_MIN', 30, 1, 10_080),
+    sessionAbsoluteTimeoutH: integer(env, 'SESSION_ABSOLUTE_TIMEOUT_H', 12, 1, 720),
     dbPool: {
       min,
       max,

@@ -4,24 +4,35 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './errors.js';
 
 export type TokenScope = 'evaluate' | 'monitor' | 'admin';
-export type Role = 'OWNER' | 'ADMIN';
+/** OWNER: listed in ADMIN_EMAILS. ADMIN: granted by an owner. TESTER: signed in without console rights. */
+export type Role = 'OWNER' | 'ADMIN' | 'TESTER';
 
-export type Principal = { kind: 'token'; id: string; name: string; scope: TokenScope } | { kind: 'session'; email: string; role: Role };
+export type Principal =
+  | { kind: 'token'; id: string; name: string; scope: TokenScope }
+  | { kind: 'session'; sessionId: string; email: string; role: Role; csrfToken: string };
 
 export type Capability = 'evaluate' | 'monitor' | 'admin';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Routes only an owner's console session may call (roles, tokens, sessions). */
+    ownerOnly?: boolean;
+  }
   interface FastifyRequest {
     /** Resolves the caller once per request (lazily: public routes never pay for it). */
     principal(): Promise<Principal | undefined>;
   }
 }
 
-/** An admin token or console session may do everything; other tokens only their own scope. */
+/** Owners, admins and admin tokens may do everything; other tokens only their own scope. */
 export function can(principal: Principal | undefined, capability: Capability): boolean {
   if (!principal) return false;
-  if (principal.kind === 'session') return true;
+  if (principal.kind === 'session') return principal.role === 'OWNER' || principal.role === 'ADMIN';
   return principal.scope === 'admin' || principal.scope === capability;
+}
+
+export function isOwner(principal: Principal | undefined): boolean {
+  return principal?.kind === 'session' && principal.role === 'OWNER';
 }
 
 export function describePrincipal(principal: Principal): string {

@@ -68,7 +68,7 @@ export interface SystemMetricsTable {
 
 export interface AuditLogTable {
   id: Generated<string>;
-  at: CreatedAt;
+  at: ColumnType<Date, Date | undefined, never>;
   actor: string;
   action: string;
   entity_type: string;

@@ -17,7 +17,9 @@ export interface TestApp extends App {
   close(): Promise<void>;
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
+
+export async function createTestApp(env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<TestApp> {
   const metrics = createMetrics({ defaultMetrics: true });
   const testDb = await createTestDatabase((type, ms, failed) => metrics.recordQuery(type, ms, failed));
   const config = loadConfig({ DATA_DIR: testDb.dataDir, LOG_LEVEL: 'silent', ...env });
@@ -30,6 +32,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     version: '0.0.0-test',
     instanceId: 'test-instance',
     logger: pino({ level: 'silent' }),
+    sessionSecret: TEST_SESSION_SECRET,
+    now: options.now,
   });
   return {
     ...built,

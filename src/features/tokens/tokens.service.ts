@@ -3,13 +3,18 @@
 import { AppError } from '../../core/errors.js';
 import type { Principal, TokenScope } from '../../core/principal.js';
 import type { Kysely } from 'kysely';
+import type { AuditEntry } from '../../core/audit.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { displayPrefix, generateToken, hashToken, isWellFormedToken } from './token-format.js';
 import { findActiveTokenByHash, insertToken, listTokens, revokeToken, touchToken, type TokenSummary } from './tokens.repository.js';
 
 export const TOKEN_SCOPES: readonly TokenScope[] = ['evaluate', 'monitor', 'admin'];
 
+export type RecordAudit = (db: Kysely<DatabaseSchema>, entry: AuditEntry) => Promise<void>;
+
 export interface TokensServiceOptions {
+  /** Records creations and revocations in the same transaction. */
+  recordAudit?: RecordAudit;
   /** How long a verified token is trusted without asking the database again. */
   cacheMs?: number;
   /** `last_used_at` is written at most this often per token. */
@@ -19,9 +24,9 @@ export interface TokensServiceOptions {
 }
 
 export interface TokensService {
-  create(input: { name: string; scope: string; createdBy: string }): Promise<{ token: string; record: TokenSummary }>;
+  create(input: { name: string; scope: string; createdBy: string; requestId?: string }): Promise<{ token: string; record: TokenSummary }>;
   list(): Promise<TokenSummary[]>;
-  revoke(id: string): Promise<TokenSummary>;
+  revoke(id: string, actor?: string, requestId?: string): Promise<TokenSummary>;
   /** The caller behind a presented token, or undefined when it is unknown or revoked. */
   verify(token: string): Promise<Principal | undefined>;
 }
@@ -36,27 +41,50 @@ export function createTokensService(db: Kysely<DatabaseSchema>, options: TokensS
   const lastTouch = new Map<string, number>();
 
   return {
-    async create({ name, scope, createdBy }) {
+    async create({ name, scope, createdBy, requestId }) {
       const trimmed = name.trim();
       if (trimmed === '' || trimmed.length > 100) throw new AppError('VALIDATION_ERROR', 'name must be 1–100 characters.');
       if (!TOKEN_SCOPES.includes(scope as TokenScope)) {
         throw new AppError('VALIDATION_ERROR', `scope must be one of ${TOKEN_SCOPES.join(', ')}.`);
       }
       const token = generateToken();
-      const record = await insertToken(db, {
-        name: trimmed,
-        tokenHash: hashToken(token),
-        tokenPrefix: displayPrefix(token),
-        scope: scope as TokenScope,
-        createdBy,
+      const record = await db.transaction().execute(async (trx) => {
+        const row = await insertToken(trx, {
+          name: trimmed,
+          tokenHash: hashToken(token),
+          tokenPrefix: displayPrefix(token),
+          scope: scope as TokenScope,
+          createdBy,
+        });
+        await options.recordAudit?.(trx, {
+          actor: createdBy,
+          action: 'token.create',
+          entityType: 'api_token',
+          entityId: row.id,
+          after: { name: row.name, scope: row.scope, prefix: row.token_prefix },
+          requestId: requestId ?? null,
+        });
+        return row;
       });
       return { token, record };
     },
     list: () => listTokens(db),
-    async revoke(id) {
+    async revoke(id, actor = 'cli', requestId) {
       if (!UUID.test(id)) throw new AppError('NOT_FOUND', 'No such active token.');
-      const revoked = await revokeToken(db, id);
-      if (!revoked) throw new AppError('NOT_FOUND', 'No such active token.');
+      const revoked = await db.transaction().execute(async (trx) => {
+        const row = await revokeToken(trx, id);
+        if (!row) throw new AppError('NOT_FOUND', 'No such active token.');
+        await options.recordAudit?.(trx, {
+          actor,
+          action: 'token.revoke',
+          entityType: 'api_token',
+          entityId: row.id,
+          before: { name: row.name, scope: row.scope, revoked: false },
+          after: { revoked: true },
+          requestId: requestId ?? null,
+        });
+        return row;
+      });
       cache.clear();
       return revoked;
     },

@@ -1,0 +1,117 @@
+// SQL for console sessions, one-time owner sign-in links and admin grants.
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseSchema } from '../../db/schema.js';
+
+export interface SessionRecord {
+  id_hash: string;
+  email: string;
+  role: 'OWNER' | 'ADMIN';
+  csrf_token: string;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  /** Whether an owner's grant of ADMIN to this email still stands. */
+  admin_granted: boolean;
+}
+
+export async function insertSession(
+  db: Kysely<DatabaseSchema>,
+  row: {
+    idHash: string;
+    email: string;
+    role: 'OWNER' | 'ADMIN';
+    issuer: string;
+    subject: string;
+    csrfToken: string;
+    now: Date;
+    expiresAt: Date;
+    userAgent: string | null;
+    ip: string | null;
+  },
+): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({
+      id_hash: row.idHash,
+      email: row.email,
+      role: row.role,
+      issuer: row.issuer,
+      subject: row.subject,
+      csrf_token: row.csrfToken,
+      last_seen_at: row.now,
+      expires_at: row.expiresAt,
+      user_agent: row.userAgent,
+      ip: row.ip,
+    })
+    .execute();
+}
+
+/** The session and, in the same query, whether its email still holds an active ADMIN grant. */
+export async function findSession(db: Kysely<DatabaseSchema>, idHash: string): Promise<SessionRecord | undefined> {
+  return db
+    .selectFrom('sessions as s')
+    .select([
+      's.id_hash',
+      's.email',
+      's.role',
+      's.csrf_token',
+      's.created_at',
+      's.last_seen_at',
+      's.expires_at',
+      sql<boolean>`exists (select 1 from beta_users b where lower(b.email) = lower(s.email) and b.role = 'ADMIN' and b.is_active)`.as(
+        'admin_granted',
+      ),
+    ])
+    .where('s.id_hash', '=', idHash)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Kysely<DatabaseSchema>, idHash: string, at: Date): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: at }).where('id_hash', '=', idHash).execute();
+}
+
+export async function deleteSession(db: Kysely<DatabaseSchema>, idHash: string): Promise<boolean> {
+  const result = await db.deleteFrom('sessions').where('id_hash', '=', idHash).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function deleteAllSessions(db: Kysely<DatabaseSchema>): Promise<number> {
+  const result = await db.deleteFrom('sessions').executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function deleteExpiredSessions(db: Kysely<DatabaseSchema>, now: Date, idleBefore: Date): Promise<number> {
+  const result = await db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<', idleBefore)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function hasAdminGrant(db: Kysely<DatabaseSchema>, email: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('beta_users')
+    .select('id')
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .where('role', '=', 'ADMIN')
+    .where('is_active', '=', true)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function insertLoginLink(db: Kysely<DatabaseSchema>, tokenHash: string, email: string, expiresAt: Date): Promise<void> {
+  await db.insertInto('login_links').values({ token_hash: tokenHash, email, expires_at: expiresAt }).execute();
+}
+
+/** Marks an unused, unexpired link used and returns its email; concurrent redeems: one wins. */
+export async function consumeLoginLink(db: Kysely<DatabaseSchema>, tokenHash: string, now: Date): Promise<string | undefined> {
+  const row = await db
+    .updateTable('login_links')
+    .set({ used_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning('email')
+    .executeTakeFirst();
+  return row?.email;
+}

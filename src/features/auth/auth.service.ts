@@ -1,0 +1,167 @@
+// Console sessions (server-side, opaque ids, idle and absolute timeouts), roles decided from
+// ADMIN_EMAILS and owner grants at every request, and one-time owner sign-in links.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { AuditEntry } from '../../core/audit.js';
+import type { Principal, Role } from '../../core/principal.js';
+import type { DatabaseSchema } from '../../db/schema.js';
+import {
+  consumeLoginLink,
+  deleteAllSessions,
+  deleteExpiredSessions,
+  deleteSession,
+  findSession,
+  hasAdminGrant,
+  insertLoginLink,
+  insertSession,
+  touchSession,
+} from './auth.repository.js';
+
+export type RecordAudit = (db: Kysely<DatabaseSchema>, entry: AuditEntry) => Promise<void>;
+
+export interface AuthServiceDeps {
+  db: Kysely<DatabaseSchema>;
+  adminEmails: readonly string[];
+  idleTimeoutMs: number;
+  absoluteTimeoutMs: number;
+  now: () => Date;
+  recordAudit: RecordAudit;
+  onBackgroundError?: (err: unknown) => void;
+}
+
+export interface SignInIdentity {
+  email: string;
+  issuer: string;
+  subject: string;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface StartedSession {
+  sessionId: string;
+  csrfToken: string;
+  role: 'OWNER' | 'ADMIN';
+  expiresAt: Date;
+}
+
+export const LOGIN_LINK_TTL_MS = 15 * 60_000;
+/** `last_seen_at` is written at most this often per session. */
+const TOUCH_EVERY_MS = 60_000;
+
+export const hashSecret = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
+export interface AuthService {
+  /** OWNER for ADMIN_EMAILS, ADMIN for an active grant, otherwise undefined (no console access). */
+  roleFor(email: string): Promise<'OWNER' | 'ADMIN' | undefined>;
+  startSession(identity: SignInIdentity, role: 'OWNER' | 'ADMIN', requestId: string | null): Promise<StartedSession>;
+  resolveSession(sessionId: string): Promise<Extract<Principal, { kind: 'session' }> | undefined>;
+  endSession(principal: Extract<Principal, { kind: 'session' }>, requestId: string | null): Promise<void>;
+  revokeAllSessions(actor: string, requestId: string | null): Promise<number>;
+  mintLoginLink(actor: string): Promise<{ token: string; email: string; expiresAt: Date }>;
+  redeemLoginLink(token: string): Promise<string | undefined>;
+  audit(entry: AuditEntry): Promise<void>;
+  deleteExpired(): Promise<number>;
+}
+
+export function createAuthService(deps: AuthServiceDeps): AuthService {
+  const owners = new Set(deps.adminEmails.map((e) => e.toLowerCase()));
+  const lastTouch = new Map<string, number>();
+
+  const effectiveRole = (email: string, granted: boolean): Role =>
+    owners.has(email.toLowerCase()) ? 'OWNER' : granted ? 'ADMIN' : 'TESTER';
+
+  return {
+    async roleFor(email) {
+      if (owners.has(email.toLowerCase())) return 'OWNER';
+      return (await hasAdminGrant(deps.db, email)) ? 'ADMIN' : undefined;
+    },
+
+    async startSession(identity, role, requestId) {
+      const sessionId = randomBytes(32).toString('base64url');
+      const csrfToken = randomBytes(32).toString('base64url');
+      const now = deps.now();
+      const expiresAt = new Date(now.getTime() + deps.absoluteTimeoutMs);
+      await deps.db.transaction().execute(async (trx) => {
+        await insertSession(trx, { idHash: hashSecret(sessionId), csrfToken, now, expiresAt, role, ...identity });
+        await deps.recordAudit(trx, {
+          actor: identity.email,
+          action: 'auth.sign_in',
+          entityType: 'session',
+          entityId: null,
+          after: { email: identity.email, role, issuer: identity.issuer },
+          requestId,
+        });
+      });
+      return { sessionId, csrfToken, role, expiresAt };
+    },
+
+    async resolveSession(sessionId) {
+      if (!SESSION_ID.test(sessionId)) return undefined;
+      const idHash = hashSecret(sessionId);
+      const row = await findSession(deps.db, idHash);
+      if (!row) return undefined;
+      const now = deps.now().getTime();
+      if (row.expires_at.getTime() <= now || row.last_seen_at.getTime() + deps.idleTimeoutMs <= now) {
+        await deleteSession(deps.db, idHash);
+        return undefined;
+      }
+      if (now - Math.max(row.last_seen_at.getTime(), lastTouch.get(idHash) ?? 0) >= TOUCH_EVERY_MS) {
+        lastTouch.set(idHash, now);
+        if (lastTouch.size > 10_000) lastTouch.clear();
+        touchSession(deps.db, idHash, new Date(now)).catch(deps.onBackgroundError ?? (() => undefined));
+      }
+      return {
+        kind: 'session',
+        sessionId: idHash,
+        email: row.email,
+        role: effectiveRole(row.email, row.admin_granted),
+        csrfToken: row.csrf_token,
+      };
+    },
+
+    async endSession(principal, requestId) {
+      await deps.db.transaction().execute(async (trx) => {
+        await deleteSession(trx, principal.sessionId);
+        await deps.recordAudit(trx, { actor: principal.email, action: 'auth.sign_out', entityType: 'session', requestId });
+      });
+    },
+
+    async revokeAllSessions(actor, requestId) {
+      return deps.db.transaction().execute(async (trx) => {
+        const count = await deleteAllSessions(trx);
+        await deps.recordAudit(trx, { actor, action: 'session.revoke_all', entityType: 'session', after: { revoked: count }, requestId });
+        return count;
+      });
+    },
+
+    async mintLoginLink(actor) {
+      const email = deps.adminEmails[0]!;
+      const token = randomBytes(32).toString('base64url');
+      const expiresAt = new Date(deps.now().getTime() + LOGIN_LINK_TTL_MS);
+      await deps.db.transaction().execute(async (trx) => {
+        await insertLoginLink(trx, hashSecret(token), email, expiresAt);
+        await deps.recordAudit(trx, {
+          actor,
+          action: 'auth.link_created',
+          entityType: 'login_link',
+          after: { email, expiresAt },
+          requestId: null,
+        });
+      });
+      return { token, email, expiresAt };
+    },
+
+    redeemLoginLink(token) {
+      if (!SESSION_ID.test(token)) return Promise.resolve(undefined);
+      return consumeLoginLink(deps.db, hashSecret(token), deps.now());
+    },
+
+    audit: (entry) => deps.recordAudit(deps.db, entry),
+
+    deleteExpired() {
+      const now = deps.now();
+      return deleteExpiredSessions(deps.db, now, new Date(now.getTime() - deps.idleTimeoutMs));
+    },
+  };
+}

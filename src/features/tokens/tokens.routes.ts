@@ -1,0 +1,79 @@
+// API tokens over HTTP, for owners only: create (shown once), list, revoke.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { describePrincipal } from '../../core/principal.js';
+import type { TokenSummary } from './tokens.repository.js';
+import type { TokensService } from './tokens.service.js';
+
+const TokenItem = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  token_prefix: Type.String(),
+  scope: Type.String(),
+  created_by: Type.String(),
+  created_at: Type.String(),
+  last_used_at: Type.Union([Type.String(), Type.Null()]),
+  revoked_at: Type.Union([Type.String(), Type.Null()]),
+});
+
+const present = (t: TokenSummary) => ({
+  ...t,
+  created_at: t.created_at.toISOString(),
+  last_used_at: t.last_used_at?.toISOString() ?? null,
+  revoked_at: t.revoked_at?.toISOString() ?? null,
+});
+
+export async function tokensRoutes(fastify: FastifyInstance, deps: { tokens: TokensService }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const ownerOnly = { ownerOnly: true };
+
+  app.get(
+    '/api/admin/tokens',
+    { config: ownerOnly, schema: { response: { 200: Type.Object({ items: Type.Array(TokenItem) }) } } },
+    async () => ({ items: (await deps.tokens.list()).map(present) }),
+  );
+
+  app.post(
+    '/api/admin/tokens',
+    {
+      config: ownerOnly,
+      schema: {
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            scope: Type.Union([Type.Literal('evaluate'), Type.Literal('monitor'), Type.Literal('admin')]),
+            _csrf: Type.Optional(Type.String({ maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Intersect([TokenItem, Type.Object({ token: Type.String() })]) },
+      },
+    },
+    async (request, reply) => {
+      const principal = (await request.principal())!;
+      const { token, record } = await deps.tokens.create({
+        name: request.body.name,
+        scope: request.body.scope,
+        createdBy: describePrincipal(principal),
+        requestId: request.id,
+      });
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ ...present(record), token });
+    },
+  );
+
+  app.delete(
+    '/api/admin/tokens/:id',
+    {
+      config: ownerOnly,
+      schema: { params: Type.Object({ id: Type.String({ maxLength: 100 }) }), response: { 200: TokenItem } },
+    },
+    async (request) => {
+      const principal = (await request.principal())!;
+      return present(await deps.tokens.revoke(request.params.id, describePrincipal(principal), request.id));
+    },
+  );
+}
