@@ -83,6 +83,19 @@ describe('beta-suite CLI', () => {
     const online = created.stdout.trim();
     expect(await monitorStatus(server.baseUrl, online)).toBe(200);
 
+    // The start-up log offers a one-time owner link (no Google client configured) …
+    const startupLink = server.logs().find((l) => typeof l.url === 'string' && String(l.msg).includes('owner sign-in link'));
+    expect(startupLink?.url).toMatch(/\/auth\/link\?token=[A-Za-z0-9_-]{43}$/);
+    // … and `admin-link` prints a fresh one, alone on stdout, that signs the owner in once.
+    const link = await runCli(['admin-link'], env);
+    expect(link.code).toBe(0);
+    expect(link.stdout).toMatch(/^http:\/\/localhost:\d+\/auth\/link\?token=[A-Za-z0-9_-]{43}\n$/);
+    const linkPath = new URL(link.stdout.trim());
+    const signIn = await fetch(`${server.baseUrl}${linkPath.pathname}${linkPath.search}`, { redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    expect(signIn.headers.get('set-cookie')).toMatch(/^bs_session=/);
+    expect((await fetch(`${server.baseUrl}${linkPath.pathname}${linkPath.search}`, { redirect: 'manual' })).status).toBe(400);
+
     const listed = await runCli(['token', 'list'], env);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain('while-running');

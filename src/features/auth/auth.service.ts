@@ -102,11 +102,13 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       const row = await findSession(deps.db, idHash);
       if (!row) return undefined;
       const now = deps.now().getTime();
-      if (row.expires_at.getTime() <= now || row.last_seen_at.getTime() + deps.idleTimeoutMs <= now) {
+      // The last touch this instance wrote may not have committed yet: count it too.
+      const lastSeen = Math.max(row.last_seen_at.getTime(), lastTouch.get(idHash) ?? 0);
+      if (row.expires_at.getTime() <= now || lastSeen + deps.idleTimeoutMs <= now) {
         await deleteSession(deps.db, idHash);
         return undefined;
       }
-      if (now - Math.max(row.last_seen_at.getTime(), lastTouch.get(idHash) ?? 0) >= TOUCH_EVERY_MS) {
+      if (now - lastSeen >= TOUCH_EVERY_MS) {
         lastTouch.set(idHash, now);
         if (lastTouch.size > 10_000) lastTouch.clear();
         touchSession(deps.db, idHash, new Date(now)).catch(deps.onBackgroundError ?? (() => undefined));
