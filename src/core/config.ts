@@ -18,6 +18,8 @@ export interface Config {
   readonly oidcIssuer: string;
   readonly publicUrl: string;
   readonly trustProxy: boolean;
+  /** Shared rate-limit counters across instances; unset → in memory per instance. */
+  readonly redisUrl: string | undefined;
   readonly sessionIdleTimeoutMin: number;
   readonly sessionAbsoluteTimeoutH: number;
   readonly dbPool: {
@@ -66,6 +68,7 @@ export const CONFIG_VARIABLES = [
   { name: 'OIDC_ISSUER', default: 'https://accounts.google.com', meaning: 'OpenID Connect issuer' },
   { name: 'PUBLIC_URL', default: 'http://localhost:$PORT', meaning: 'external base URL (redirect URI, links, cookie Secure)' },
   { name: 'TRUST_PROXY', default: 'false', meaning: 'trust X-Forwarded-* headers from a reverse proxy' },
+  { name: 'REDIS_URL', default: '', meaning: 'redis://… to share rate-limit counters between instances; unset → in memory per instance' },
   { name: 'SESSION_IDLE_TIMEOUT_MIN', default: '30', meaning: 'console sessions end after this many minutes without a request' },
   { name: 'SESSION_ABSOLUTE_TIMEOUT_H', default: '12', meaning: 'console sessions end this many hours after sign-in, active or not' },
   { name: 'DB_POOL_MIN', default: '2', meaning: 'PostgreSQL connections opened at start-up' },
@@ -190,6 +193,7 @@ export function loadConfig(env: Env): Config {
     oidcIssuer,
     publicUrl,
     trustProxy: boolean(env, 'TRUST_PROXY', false),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     sessionIdleTimeoutMin: integer(env, 'SESSION_IDLE_TIMEOUT_MIN', 30, 1, 10_080),
     sessionAbsoluteTimeoutH: integer(env, 'SESSION_ABSOLUTE_TIMEOUT_H', 12, 1, 720),
     dbPool: {

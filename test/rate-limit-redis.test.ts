@@ -1,0 +1,51 @@
+// With REDIS_URL, instances share rate-limit counters: requests spread over two instances are
+// limited as one. Runs where a Redis server answers on 127.0.0.1:6379.
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 6379) });
+    socket.setTimeout(500);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+const available = await redisAnswers(REDIS_URL);
+
+describe.skipIf(!available)('rate limits shared through Redis', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await createTestApp({ REDIS_URL });
+    b = await createTestApp({ REDIS_URL });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('counts requests to either instance against one limit per client', async () => {
+    const client = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.7`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const app = i % 2 === 0 ? a : b;
+      statuses.push((await app.app.inject({ url: '/auth/login', remoteAddress: client })).statusCode);
+    }
+    // 30 per minute in total, not 30 per instance.
+    expect(statuses.filter((s) => s === 503)).toHaveLength(30);
+    expect(statuses.slice(30).every((s) => s === 429)).toBe(true);
+  });
+});
