@@ -22,6 +22,12 @@ import { authRoutes, cookieNames, sessionAdminRoutes } from './features/auth/aut
 import { createAuthService, type AuthService } from './features/auth/auth.service.js';
 import { createOidcClient } from './features/auth/oidc.js';
 import { createSealer } from './features/auth/sealed.js';
+import { createEvaluationCounter } from './features/flags/evaluation-counter.js';
+import { createFlagStore, type FlagStore } from './features/flags/flag-store.js';
+import { flagRoutes } from './features/flags/flags.routes.js';
+import { addEvaluationCounts, FLAG_CHANNEL, findFlag, listFlags, listOverrides } from './features/flags/flags.repository.js';
+import { createFlagsService } from './features/flags/flags.service.js';
+import { ofrepRoutes } from './features/flags/ofrep.routes.js';
 import { createCollector } from './features/health/collector.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { createSystemSampler } from './features/health/system-stats.js';
@@ -51,6 +57,7 @@ export interface App {
   auth: AuthService;
   /** Every route registered, for the access-control inventory. */
   routes: Array<{ method: string; url: string }>;
+  flags: { store: FlagStore; flushCounts(): Promise<number> };
 }
 
 /** Paths under the admin scope: denied to everyone but owners and admins, whoever registers them. */
@@ -269,6 +276,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     now,
     rateLimitPerMinute: AUTH_RATE_LIMIT,
   });
+  const logWarn = (msg: string) => (err: unknown) => app.log.warn({ err: { message: (err as Error).message } }, msg);
+  const store = createFlagStore({
+    loadAll: () => listFlags(database.db),
+    loadOne: (name) => findFlag(database.db, name),
+    loadOverrides: () => listOverrides(database.db),
+    listen: (onMessage, onReconnect) => database.listen(FLAG_CHANNEL, onMessage, onReconnect),
+    onError: logWarn('flag snapshot update failed'),
+  });
+  await store.start();
+  const counter = createEvaluationCounter();
+  const flushCounts = () => counter.flush((rows) => addEvaluationCounts(database.db, rows));
+  const flags = createFlagsService({ db: database.db, store, recordAudit: insertAudit, now });
+  await app.register(flagRoutes, { db: database.db, flags, store, staleDays: config.flagStaleDays, now });
+  await app.register(ofrepRoutes, { store, counter, registry: metrics.registry, onShutdown: (cb) => lifecycle.onShutdown(cb) });
+
   await app.register(sessionAdminRoutes, { auth });
   await app.register(tokensRoutes, { tokens });
   await app.register(auditRoutes, { db: database.db });
@@ -285,8 +307,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logger: app.log,
   });
   let sweeper: NodeJS.Timeout | undefined;
+  let flusher: NodeJS.Timeout | undefined;
   if (deps.background) {
     app.addHook('onReady', async () => {
+      flusher = setInterval(() => {
+        flushCounts().catch(logWarn('could not write flag evaluation counts'));
+      }, config.flagCountsFlushS * 1000);
+      flusher.unref();
       database.startProbe(config.healthProbeIntervalMs);
       collector.start();
       sweeper = setInterval(() => {
@@ -297,9 +324,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }
   app.addHook('onClose', async () => {
     clearInterval(sweeper);
+    clearInterval(flusher);
+    await flushCounts().catch(logWarn('could not write flag evaluation counts'));
+    await store.stop();
     if (deps.background) await collector.stop();
     sampler.stop();
   });
 
-  return { app, tokens, auth, routes };
+  return { app, tokens, auth, routes, flags: { store, flushCounts } };
 }

@@ -33,6 +33,8 @@ export interface Config {
   readonly metricsIntervalS: number;
   readonly metricsRetentionDays: number;
   readonly healthProbeIntervalMs: number;
+  readonly flagStaleDays: number;
+  readonly flagCountsFlushS: number;
   readonly shutdownDelayMs: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
@@ -79,6 +81,8 @@ export const CONFIG_VARIABLES = [
   { name: 'SLOW_QUERY_MS', default: '100', meaning: 'slow-query threshold' },
   { name: 'METRICS_INTERVAL_S', default: '30', meaning: 'background collection interval into system_metrics' },
   { name: 'METRICS_RETENTION_DAYS', default: '14', meaning: 'system_metrics rows older than this are pruned' },
+  { name: 'FLAG_STALE_DAYS', default: '30', meaning: 'a flag not evaluated, or fully rolled out, for this many days is reported stale' },
+  { name: 'FLAG_COUNTS_FLUSH_S', default: '60', meaning: 'how often evaluation counts are written to the hourly adoption table' },
   { name: 'HEALTH_PROBE_INTERVAL_MS', default: '2000', meaning: 'background database probe interval (/healthz never queries)' },
   {
     name: 'SHUTDOWN_DELAY_MS',
@@ -206,6 +210,8 @@ export function loadConfig(env: Env): Config {
     slowQueryMs: integer(env, 'SLOW_QUERY_MS', 100, 1, 600_000),
     metricsIntervalS: integer(env, 'METRICS_INTERVAL_S', 30, 1, 86_400),
     metricsRetentionDays: integer(env, 'METRICS_RETENTION_DAYS', 14, 1, 3650),
+    flagStaleDays: integer(env, 'FLAG_STALE_DAYS', 30, 1, 3650),
+    flagCountsFlushS: integer(env, 'FLAG_COUNTS_FLUSH_S', 60, 1, 3600),
     healthProbeIntervalMs: integer(env, 'HEALTH_PROBE_INTERVAL_MS', 2000, 100, 600_000),
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),

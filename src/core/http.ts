@@ -32,11 +32,26 @@ function makeAjv(coerce: boolean): Ajv {
   return addFormats(new Ajv(options));
 }
 
+const OPTIONAL = 'x-body-optional';
+
+/** Marks a body schema as optional: a request without a body passes, one with a body is validated. */
+export function optionalBody<T extends object>(schema: T): T {
+  return { ...schema, [OPTIONAL]: true };
+}
+
 /** Bodies are validated strictly; query strings, params and headers (always text) are coerced. */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = makeAjv(false);
   const coercing = makeAjv(true);
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object);
+  return ({ schema, httpPart }) => {
+    if (httpPart !== 'body') return coercing.compile(schema as object);
+    const validate = strict.compile(schema as object);
+    if (!(schema as Record<string, unknown>)[OPTIONAL]) return validate;
+    // Fastify passes a missing body as null.
+    const optional = (data: unknown) => data === undefined || data === null || validate(data);
+    // Fastify reads `errors` after a failed call: forward it live from the compiled validator.
+    return Object.defineProperty(optional, 'errors', { get: () => validate.errors });
+  };
 }
 
 /** Finds what PostgreSQL cannot store (NUL, lone surrogates) and over-deep nesting. */

@@ -11,14 +11,22 @@ export interface Lifecycle {
   /** True from the first shutdown signal on: /healthz answers 503. */
   shuttingDown(): boolean;
   beginShutdown(): void;
+  /** Runs `callback` when shutdown begins (e.g. to end streams that would never finish by themselves). */
+  onShutdown(callback: () => void): void;
 }
 
 export function createLifecycle(): Lifecycle {
   let down = false;
+  const callbacks: Array<() => void> = [];
   return {
     shuttingDown: () => down,
     beginShutdown() {
+      if (down) return;
       down = true;
+      for (const callback of callbacks) callback();
+    },
+    onShutdown(callback) {
+      callbacks.push(callback);
     },
   };
 }

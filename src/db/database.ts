@@ -42,6 +42,12 @@ export interface Database {
   probe(): Promise<ProbeState>;
   /** Probes every `intervalMs` until `close()`. */
   startProbe(intervalMs: number): void;
+  /**
+   * Calls `onMessage` for each NOTIFY on `channel` (delivered when the sending transaction commits),
+   * on a dedicated connection that reconnects by itself. Notifications sent while it was down are
+   * lost, so `onReconnect` runs after every re-established connection: reload state there.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -148,6 +154,50 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     }
   }
 
+  const listeners = new Set<() => Promise<void>>();
+
+  async function listenPostgres(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void) {
+    let current: pg.Client | undefined;
+    let stopped = false;
+    const connect = async (isReconnect: boolean): Promise<void> => {
+      for (let attempt = 0; !stopped; attempt++) {
+        const c = new pg.Client({
+          connectionString: options.databaseUrl,
+          application_name: 'beta-suite-listen',
+          connectionTimeoutMillis: 5000,
+        });
+        c.on('notification', (msg) => {
+          if (msg.channel === channel) onMessage(msg.payload ?? '');
+        });
+        c.on('error', (err) => logger.warn({ err: { message: err.message }, channel }, 'notification connection lost'));
+        c.on('end', () => {
+          if (!stopped && current === c) {
+            current = undefined;
+            void connect(true);
+          }
+        });
+        try {
+          await c.connect();
+          await c.query(`LISTEN "${channel}"`);
+          current = c;
+          if (isReconnect) {
+            logger.info({ channel }, 'notification connection re-established');
+            onReconnect?.();
+          }
+          return;
+        } catch {
+          await c.end().catch(() => undefined);
+          await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+        }
+      }
+    };
+    await connect(false);
+    return async () => {
+      stopped = true;
+      await current?.end().catch(() => undefined);
+    };
+  }
+
   const probeTimeoutMs = options.probeTimeoutMs ?? Math.min(2000, options.pool.acquireTimeoutMs);
   let probeTimer: NodeJS.Timeout | undefined;
   let probing: Promise<ProbeState> | undefined;
@@ -210,6 +260,15 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     },
     probeState: () => state,
     probe,
+    async listen(channel, onMessage, onReconnect) {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
+      const stop = pglite ? await pglite.listen(channel, onMessage) : await listenPostgres(channel, onMessage, onReconnect);
+      const unlisten = async () => {
+        if (listeners.delete(unlisten)) await stop();
+      };
+      listeners.add(unlisten);
+      return unlisten;
+    },
     startProbe(intervalMs) {
       if (probeTimer || closed) return;
       const tick = () => {
@@ -224,6 +283,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       closed = true;
       clearTimeout(probeTimer);
       await probing?.catch(() => undefined);
+      await Promise.all([...listeners].map((unlisten) => unlisten()));
       await db.destroy();
       if (pglite) await pglite.close();
       unlock?.();

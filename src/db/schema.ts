@@ -28,10 +28,19 @@ export interface FeatureFlagsTable {
   target_users: JSONColumnType<string[], string | undefined, string>;
   conditions: JSONColumnType<unknown[], string | undefined, string>;
   permanent: Generated<boolean>;
+  /** Since when the flag has been on for everyone (enabled at 100 %); null otherwise. */
+  full_rollout_since: Date | null;
   version: Generated<number>;
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
+}
+
+export interface FlagEvaluationsHourlyTable {
+  flag_name: string;
+  hour: Date;
+  value: boolean;
+  count: ColumnType<string, number | bigint, number | bigint>;
 }
 
 export interface BetaFeedbackTable {
@@ -118,6 +127,7 @@ export interface LoginLinksTable {
 export interface DatabaseSchema {
   beta_users: BetaUsersTable;
   feature_flags: FeatureFlagsTable;
+  flag_evaluations_hourly: FlagEvaluationsHourlyTable;
   beta_feedback: BetaFeedbackTable;
   system_metrics: SystemMetricsTable;
   audit_log: AuditLogTable;

@@ -29,11 +29,21 @@ const UP = [
     target_users jsonb NOT NULL DEFAULT '[]'::jsonb CHECK (jsonb_typeof(target_users) = 'array'),
     conditions jsonb NOT NULL DEFAULT '[]'::jsonb CHECK (jsonb_typeof(conditions) = 'array'),
     permanent boolean NOT NULL DEFAULT false,
+    full_rollout_since timestamptz,
     version integer NOT NULL DEFAULT 1 CHECK (version >= 1),
     created_by text,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
   )`,
+
+  `CREATE TABLE flag_evaluations_hourly (
+    flag_name text NOT NULL,
+    hour timestamptz NOT NULL,
+    value boolean NOT NULL,
+    count bigint NOT NULL CHECK (count >= 0),
+    PRIMARY KEY (flag_name, hour, value)
+  )`,
+  `CREATE INDEX flag_evaluations_hourly_hour_idx ON flag_evaluations_hourly (hour)`,
 
   `CREATE TABLE beta_feedback (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -127,7 +137,17 @@ const UP = [
   `CREATE INDEX login_links_expires_at_idx ON login_links (expires_at)`,
 ];
 
-const DOWN = ['login_links', 'sessions', 'api_tokens', 'audit_log', 'system_metrics', 'beta_feedback', 'feature_flags', 'beta_users'];
+const DOWN = [
+  'login_links',
+  'sessions',
+  'api_tokens',
+  'audit_log',
+  'system_metrics',
+  'beta_feedback',
+  'flag_evaluations_hourly',
+  'feature_flags',
+  'beta_users',
+];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const statement of UP) await sql.raw(statement).execute(db);

@@ -66,6 +66,13 @@ export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps):
       .type('text/html; charset=utf-8')
       .send(noticePage(title, lines, [{ href: '/auth/login', label: 'Sign in' }]));
 
+  /** A browser that signs in again (or is refused) leaves no earlier session behind. */
+  async function endPriorSession(request: FastifyRequest, reply: FastifyReply) {
+    const prior = await request.principal();
+    if (prior?.kind === 'session') await deps.auth.endSession(prior, request.id);
+    if (request.cookies[names.session] !== undefined) void reply.clearCookie(names.session, cookieBase);
+  }
+
   async function signIn(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -73,6 +80,7 @@ export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps):
     role: 'OWNER' | 'ADMIN',
     next: string,
   ) {
+    await endPriorSession(request, reply);
     const started = await deps.auth.startSession(
       { ...identity, userAgent: request.headers['user-agent']?.slice(0, 500) ?? null, ip: request.ip },
       role,
@@ -131,7 +139,10 @@ export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps):
       }
       let identity;
       try {
-        identity = await deps.oidc.finish(new URL(request.url, deps.publicUrl), pending);
+        // The redirect URI exactly as registered (PUBLIC_URL may carry a path), with the provider's parameters.
+        const callbackUrl = new URL(`${deps.publicUrl}/auth/callback`);
+        callbackUrl.search = new URL(request.url, 'http://callback.invalid').search;
+        identity = await deps.oidc.finish(callbackUrl, pending);
       } catch (err) {
         await deps.auth.audit({
           actor: 'anonymous',
@@ -144,6 +155,7 @@ export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps):
       }
       const role = identity.emailVerified && identity.email ? await deps.auth.roleFor(identity.email) : undefined;
       if (!role) {
+        await endPriorSession(request, reply);
         await deps.auth.audit({
           actor: identity.email || `${identity.issuer}#${identity.subject}`,
           action: 'auth.sign_in_refused',

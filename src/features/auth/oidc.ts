@@ -67,7 +67,8 @@ export function createOidcClient(settings: OidcSettings): OidcClient {
         nonce: pending.nonce,
         code_challenge: await client.calculatePKCECodeChallenge(pending.verifier),
         code_challenge_method: 'S256',
-        prompt: 'select_account',
+        // Google otherwise signs straight into the last account; other providers may not know this prompt.
+        ...(new URL(settings.issuer).hostname === 'accounts.google.com' ? { prompt: 'select_account' } : {}),
       });
       return { url, pending };
     },

@@ -1,0 +1,139 @@
+// SQL for feature flags, their hourly evaluation counts, and the per-user overrides kept on beta users.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { DatabaseSchema, FeatureFlagsTable } from '../../db/schema.js';
+
+export type FlagRow = Selectable<FeatureFlagsTable>;
+
+/** The channel every instance listens on for flag and override changes. */
+export const FLAG_CHANNEL = 'beta_suite_flags';
+
+export interface FlagWrite {
+  name: string;
+  description: string;
+  is_enabled: boolean;
+  rollout_percentage: number;
+  target_users: string[];
+  conditions: unknown[];
+  permanent: boolean;
+  full_rollout_since: Date | null;
+}
+
+export async function insertFlag(db: Kysely<DatabaseSchema>, flag: FlagWrite, createdBy: string): Promise<FlagRow> {
+  return db
+    .insertInto('feature_flags')
+    .values({
+      ...flag,
+      target_users: JSON.stringify(flag.target_users),
+      conditions: JSON.stringify(flag.conditions),
+      created_by: createdBy,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findFlag(db: Kysely<DatabaseSchema>, name: string, forUpdate = false): Promise<FlagRow | undefined> {
+  const query = db.selectFrom('feature_flags').selectAll().where('name', '=', name);
+  return (forUpdate ? query.forUpdate() : query).executeTakeFirst();
+}
+
+export async function listFlags(db: Kysely<DatabaseSchema>): Promise<FlagRow[]> {
+  return db.selectFrom('feature_flags').selectAll().orderBy('name').execute();
+}
+
+/** Writes the new state and bumps the version. */
+export async function updateFlag(db: Kysely<DatabaseSchema>, name: string, flag: FlagWrite): Promise<FlagRow> {
+  return db
+    .updateTable('feature_flags')
+    .set({
+      description: flag.description,
+      is_enabled: flag.is_enabled,
+      rollout_percentage: flag.rollout_percentage,
+      target_users: JSON.stringify(flag.target_users),
+      conditions: JSON.stringify(flag.conditions),
+      permanent: flag.permanent,
+      full_rollout_since: flag.full_rollout_since,
+      version: sql<number>`version + 1`,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('name', '=', name)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function deleteFlag(db: Kysely<DatabaseSchema>, name: string): Promise<void> {
+  await db.deleteFrom('feature_flags').where('name', '=', name).execute();
+}
+
+/** Queued in the transaction; every listening instance receives it when the transaction commits. */
+export async function notifyFlagChange(db: Kysely<DatabaseSchema>, change: object): Promise<void> {
+  await sql`select pg_notify(${FLAG_CHANNEL}, ${JSON.stringify(change)})`.execute(db);
+}
+
+export interface OverrideRow {
+  id: string;
+  email: string;
+  is_active: boolean;
+  flag_set: Record<string, boolean>;
+}
+
+/** Beta users that carry per-flag overrides (usually few). */
+export async function listOverrides(db: Kysely<DatabaseSchema>): Promise<OverrideRow[]> {
+  return db
+    .selectFrom('beta_users')
+    .select(['id', 'email', 'is_active', 'flag_set'])
+    .where(sql<boolean>`flag_set <> '{}'::jsonb`)
+    .execute();
+}
+
+export interface EvaluationCount {
+  flag_name: string;
+  hour: Date;
+  value: boolean;
+  count: number;
+}
+
+/** Adds counts into the hourly table: one statement per flush, whatever the traffic. */
+export async function addEvaluationCounts(db: Kysely<DatabaseSchema>, rows: EvaluationCount[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('flag_evaluations_hourly')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['flag_name', 'hour', 'value']).doUpdateSet({ count: sql`flag_evaluations_hourly.count + excluded.count` }),
+    )
+    .execute();
+}
+
+export interface AdoptionRow {
+  flag_name: string;
+  evaluations_24h: number;
+  true_24h: number;
+  evaluations_7d: number;
+  true_7d: number;
+  last_evaluated_hour: Date | null;
+}
+
+export async function adoptionSince(db: Kysely<DatabaseSchema>, now: Date): Promise<AdoptionRow[]> {
+  const day = new Date(now.getTime() - 24 * 3_600_000);
+  const week = new Date(now.getTime() - 7 * 24 * 3_600_000);
+  const rows = await db
+    .selectFrom('flag_evaluations_hourly')
+    .select([
+      'flag_name',
+      sql<string>`coalesce(sum(count) filter (where hour >= ${day}), 0)`.as('evaluations_24h'),
+      sql<string>`coalesce(sum(count) filter (where hour >= ${day} and value), 0)`.as('true_24h'),
+      sql<string>`coalesce(sum(count) filter (where hour >= ${week}), 0)`.as('evaluations_7d'),
+      sql<string>`coalesce(sum(count) filter (where hour >= ${week} and value), 0)`.as('true_7d'),
+      sql<Date | null>`max(hour)`.as('last_evaluated_hour'),
+    ])
+    .groupBy('flag_name')
+    .execute();
+  return rows.map((r) => ({
+    flag_name: r.flag_name,
+    evaluations_24h: Number(r.evaluations_24h),
+    true_24h: Number(r.true_24h),
+    evaluations_7d: Number(r.evaluations_7d),
+    true_7d: Number(r.true_7d),
+    last_evaluated_hour: r.last_evaluated_hour,
+  }));
+}

@@ -1,0 +1,191 @@
+// Flag administration API (admin scope): create, read with adoption figures, edit with optional
+// optimistic concurrency (If-Match: <version>), toggle, delete, and "why does this user get this?".
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import { AppError } from '../../core/errors.js';
+import { optionalBody } from '../../core/http.js';
+import { describePrincipal } from '../../core/principal.js';
+import type { DatabaseSchema } from '../../db/schema.js';
+import type { EvaluationContext } from './conditions.js';
+import type { FlagStore } from './flag-store.js';
+import { adoptionSince, type AdoptionRow, type FlagRow } from './flags.repository.js';
+import type { Actor, FlagsService } from './flags.service.js';
+
+export interface FlagRouteDeps {
+  db: Kysely<DatabaseSchema>;
+  flags: FlagsService;
+  store: FlagStore;
+  staleDays: number;
+  now: () => Date;
+}
+
+const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' });
+const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
+const editable = {
+  description: Type.Optional(Type.String({ maxLength: 2000 })),
+  is_enabled: Type.Optional(Type.Boolean()),
+  rollout_percentage: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  target_users: Type.Optional(Type.Array(Type.String({ maxLength: 254 }), { maxItems: 1000 })),
+  conditions: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 50 })),
+  permanent: Type.Optional(Type.Boolean()),
+  _csrf: Csrf,
+};
+const CreateBody = Type.Object({ name: Name, ...editable }, { additionalProperties: false });
+const PatchBody = Type.Object(editable, { additionalProperties: false });
+const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 50 })) });
+
+const FlagOut = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  is_enabled: Type.Boolean(),
+  rollout_percentage: Type.Integer(),
+  target_users: Type.Array(Type.String()),
+  conditions: Type.Array(Type.Unknown()),
+  permanent: Type.Boolean(),
+  version: Type.Integer(),
+  created_by: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+  full_rollout_since: Type.Union([Type.String(), Type.Null()]),
+});
+const Adoption = Type.Object({
+  evaluations_24h: Type.Integer(),
+  true_share_24h: Type.Union([Type.Number(), Type.Null()]),
+  evaluations_7d: Type.Integer(),
+  true_share_7d: Type.Union([Type.Number(), Type.Null()]),
+  last_evaluated_hour: Type.Union([Type.String(), Type.Null()]),
+  stale: Type.Boolean(),
+  stale_reason: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const presentFlag = (f: FlagRow) => ({
+  ...f,
+  created_at: f.created_at.toISOString(),
+  updated_at: f.updated_at.toISOString(),
+  full_rollout_since: f.full_rollout_since?.toISOString() ?? null,
+});
+
+/** Stale: not evaluated for `days` (or never, when older than that), or on for everyone that long. */
+export function staleness(flag: FlagRow, adoption: AdoptionRow | undefined, now: Date, days: number): string | null {
+  if (flag.permanent) return null;
+  const limit = now.getTime() - days * 86_400_000;
+  if (flag.full_rollout_since && flag.full_rollout_since.getTime() < limit) return `on for everyone for over ${days} days`;
+  const last = adoption?.last_evaluated_hour ?? null;
+  if (last ? last.getTime() < limit : flag.created_at.getTime() < limit) return `not evaluated for over ${days} days`;
+  return null;
+}
+
+function adoptionOf(flag: FlagRow, row: AdoptionRow | undefined, now: Date, days: number) {
+  const share = (part: number, total: number) => (total === 0 ? null : Math.round((part / total) * 10_000) / 10_000);
+  const reason = staleness(flag, row, now, days);
+  return {
+    evaluations_24h: row?.evaluations_24h ?? 0,
+    true_share_24h: share(row?.true_24h ?? 0, row?.evaluations_24h ?? 0),
+    evaluations_7d: row?.evaluations_7d ?? 0,
+    true_share_7d: share(row?.true_7d ?? 0, row?.evaluations_7d ?? 0),
+    last_evaluated_hour: row?.last_evaluated_hour?.toISOString() ?? null,
+    stale: reason !== null,
+    stale_reason: reason,
+  };
+}
+
+/** `If-Match: 3`, `"3"` or `W/"3"` → 3. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
+  if (!match) throw new AppError('VALIDATION_ERROR', 'headers/if-match must be a flag version, e.g. "3".');
+  return Number(match[1]);
+}
+
+const actorOf = async (request: FastifyRequest): Promise<Actor> => ({
+  actor: describePrincipal((await request.principal())!),
+  requestId: request.id,
+});
+
+export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const params = Type.Object({ name: Name });
+
+  app.get(
+    '/api/admin/flags',
+    { schema: { response: { 200: Type.Object({ items: Type.Array(Type.Intersect([FlagOut, Type.Object({ adoption: Adoption })])) }) } } },
+    async () => {
+      const now = deps.now();
+      const adoption = new Map((await adoptionSince(deps.db, now)).map((r) => [r.flag_name, r]));
+      return {
+        items: deps.store.all().map((f) => ({ ...presentFlag(f), adoption: adoptionOf(f, adoption.get(f.name), now, deps.staleDays) })),
+      };
+    },
+  );
+
+  app.post('/api/admin/flags', { schema: { body: CreateBody, response: { 201: FlagOut } } }, async (request, reply) => {
+    const { _csrf: _ignored, ...input } = request.body;
+    const row = await deps.flags.create(input, await actorOf(request));
+    return reply.code(201).header('etag', `"${row.version}"`).send(presentFlag(row));
+  });
+
+  app.get(
+    '/api/admin/flags/:name',
+    { schema: { params, response: { 200: Type.Intersect([FlagOut, Type.Object({ adoption: Adoption })]) } } },
+    async (request, reply) => {
+      const flag = deps.store.get(request.params.name);
+      if (!flag) throw new AppError('NOT_FOUND', `No flag named "${request.params.name}".`);
+      const now = deps.now();
+      const adoption = (await adoptionSince(deps.db, now)).find((r) => r.flag_name === flag.name);
+      return reply
+        .header('etag', `"${flag.version}"`)
+        .send({ ...presentFlag(flag), adoption: adoptionOf(flag, adoption, now, deps.staleDays) });
+    },
+  );
+
+  app.patch(
+    '/api/admin/flags/:name',
+    { schema: { params, headers: IfMatch, body: PatchBody, response: { 200: FlagOut } } },
+    async (request, reply) => {
+      const { _csrf: _ignored, ...patch } = request.body;
+      const row = await deps.flags.update(request.params.name, patch, parseIfMatch(request.headers['if-match']), await actorOf(request));
+      return reply.header('etag', `"${row.version}"`).send(presentFlag(row));
+    },
+  );
+
+  app.post(
+    '/api/admin/flags/:name/toggle',
+    {
+      schema: {
+        params,
+        headers: IfMatch,
+        body: optionalBody(Type.Object({ _csrf: Csrf }, { additionalProperties: false })),
+        response: { 200: FlagOut },
+      },
+    },
+    async (request, reply) => {
+      const row = await deps.flags.toggle(request.params.name, parseIfMatch(request.headers['if-match']), await actorOf(request));
+      return reply.header('etag', `"${row.version}"`).send(presentFlag(row));
+    },
+  );
+
+  app.delete('/api/admin/flags/:name', { schema: { params, headers: IfMatch } }, async (request, reply) => {
+    await deps.flags.remove(request.params.name, parseIfMatch(request.headers['if-match']), await actorOf(request));
+    return reply.code(204).send();
+  });
+
+  app.post(
+    '/api/admin/flags/:name/explain',
+    {
+      schema: {
+        params,
+        body: Type.Object(
+          {
+            context: Type.Object({ targetingKey: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: true }),
+            _csrf: Csrf,
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => deps.flags.explain(request.params.name, request.body.context as EvaluationContext),
+  );
+}

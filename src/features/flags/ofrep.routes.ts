@@ -1,0 +1,158 @@
+// OpenFeature Remote Evaluation Protocol (OFREP) over the in-memory snapshot, and a server-sent
+// events stream of flag changes. Callers present an `evaluate` (or `admin`) token.
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Counter, type Registry } from 'prom-client';
+import { Type } from 'typebox';
+import { optionalBody, toHttpError } from '../../core/http.js';
+import { requireCapability } from '../../core/principal.js';
+import type { EvaluationContext } from './conditions.js';
+import { evaluateFlag, type EvaluationResult } from './evaluate.js';
+import type { EvaluationCounter } from './evaluation-counter.js';
+import type { FlagStore, StoreEvent } from './flag-store.js';
+
+export interface OfrepRouteDeps {
+  store: FlagStore;
+  counter: EvaluationCounter;
+  registry: Registry;
+  /** Registers a callback run when shutdown begins (open streams are closed then). */
+  onShutdown(callback: () => void): void;
+  heartbeatMs?: number;
+}
+
+type Success = { key: string; value: boolean; reason: string; variant: string; metadata: Record<string, never> };
+type Failure = { key: string; errorCode: string; errorDetails: string };
+
+const OfrepContext = Type.Object({ targetingKey: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: true });
+const OfrepBody = Type.Object({ context: Type.Optional(OfrepContext) }, { additionalProperties: true });
+
+function ofrepError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const key = (request.params as { key?: string } | undefined)?.key;
+  const http = toHttpError(err);
+  if (http.status === 401 || http.status === 403) {
+    if (http.status === 401) void reply.header('www-authenticate', 'Bearer');
+    return reply.code(http.status).send({ error: { code: http.code, message: http.message } });
+  }
+  if (http.status >= 500) {
+    request.log.error({ err: { message: (err as Error).message } }, 'evaluation failed');
+    if (http.retryAfter !== undefined) void reply.header('retry-after', String(http.retryAfter));
+    return reply.code(http.status).send({ ...(key ? { key } : {}), errorCode: 'GENERAL', errorDetails: http.message });
+  }
+  const parse = http.message.startsWith('Request body') || http.code === 'UNSUPPORTED_MEDIA_TYPE' || http.code === 'PAYLOAD_TOO_LARGE';
+  const validation = (err as FastifyError).validation !== undefined;
+  return reply.code(http.status === 404 ? 404 : 400).send({
+    ...(key ? { key } : {}),
+    errorCode: parse ? 'PARSE_ERROR' : validation ? 'INVALID_CONTEXT' : 'GENERAL',
+    errorDetails: http.message,
+  });
+}
+
+function present(key: string, result: EvaluationResult): Success | Failure {
+  if (result.errorCode) {
+    return {
+      key,
+      errorCode: result.errorCode,
+      errorDetails:
+        result.errorCode === 'FLAG_NOT_FOUND' ? `Flag "${key}" does not exist.` : 'A partial rollout needs a targetingKey in the context.',
+    };
+  }
+  return { key, value: result.value, reason: result.reason, variant: result.variant, metadata: {} };
+}
+
+export async function ofrepRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const evaluations = new Counter({
+    name: 'flag_evaluations_total',
+    help: 'Flag evaluations by flag and resulting value',
+    labelNames: ['flag', 'value'] as const,
+    registers: [deps.registry],
+  });
+
+  function evaluate(key: string, context: EvaluationContext): EvaluationResult {
+    const targetingKey = typeof context.targetingKey === 'string' && context.targetingKey !== '' ? context.targetingKey : undefined;
+    const email = typeof context.email === 'string' ? context.email : undefined;
+    const result = evaluateFlag(deps.store.evaluable(key), context, { betaUser: deps.store.overrideFor(targetingKey, email) });
+    if (!result.errorCode) {
+      deps.counter.count(key, result.value, Date.now());
+      evaluations.inc({ flag: key, value: String(result.value) });
+    }
+    return result;
+  }
+
+  await app.register(async (scope) => {
+    scope.setErrorHandler(ofrepError);
+    const api = scope.withTypeProvider<TypeBoxTypeProvider>();
+    api.addHook('preHandler', requireCapability('evaluate'));
+
+    api.post(
+      '/ofrep/v1/evaluate/flags/:key',
+      { schema: { params: Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) }), body: optionalBody(OfrepBody) } },
+      async (request, reply) => {
+        const context = (request.body?.context ?? {}) as EvaluationContext;
+        const body = present(request.params.key, evaluate(request.params.key, context));
+        const status = 'errorCode' in body ? (body.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400) : 200;
+        return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
+      },
+    );
+
+    api.post('/ofrep/v1/evaluate/flags', { schema: { body: optionalBody(OfrepBody) } }, async (request, reply) => {
+      const context = (request.body?.context ?? {}) as EvaluationContext;
+      const flags = deps.store.all().map((flag) => present(flag.name, evaluate(flag.name, context)));
+      const payload = JSON.stringify({ flags });
+      // The ETag covers the evaluated answer, so it changes when the context changes the outcome too.
+      const etag = `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
+      void reply.header('etag', etag).header('cache-control', 'no-cache');
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+      return reply.code(200).type('application/json; charset=utf-8').send(payload);
+    });
+  });
+
+  // Server-sent events: one event per change, ids resumable with Last-Event-ID.
+  const boot = randomBytes(4).toString('hex');
+  const streams = new Set<() => void>();
+  deps.onShutdown(() => {
+    for (const end of [...streams]) end();
+  });
+
+  app.get(
+    '/api/flags/stream',
+    {
+      preHandler: requireCapability('evaluate'),
+      schema: { headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 100 })) }) },
+    },
+    async (request, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': request.id,
+      });
+      const frame = (event: string, id: string, data: unknown) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+      const describe = (e: StoreEvent) => ({ op: e.op, name: e.name, version: e.version, flag: e.flag });
+      let out = 'retry: 3000\n\n';
+      const lastId = /^([0-9a-f]{8})\.(\d{1,15})$/.exec(request.headers['last-event-id'] ?? '');
+      const missed = lastId && lastId[1] === boot ? deps.store.eventsSince(Number(lastId[2])) : undefined;
+      if (missed) {
+        for (const e of missed) out += frame('flag', `${boot}.${e.seq}`, describe(e));
+      } else {
+        out += frame('snapshot', `${boot}.${deps.store.lastSeq()}`, { flags: deps.store.all() });
+      }
+      res.write(out);
+
+      const unsubscribe = deps.store.subscribe((e) => res.write(frame('flag', `${boot}.${e.seq}`, describe(e))));
+      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), deps.heartbeatMs ?? 15_000);
+      const end = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        streams.delete(end);
+        if (!res.writableEnded) res.end();
+      };
+      streams.add(end);
+      res.on('close', end);
+    },
+  );
+}
