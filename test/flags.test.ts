@@ -107,6 +107,32 @@ describe('feature flags', () => {
       expect((await ofrep('voice-mode', { targetingKey: 'u' })).statusCode).toBe(404);
     });
 
+    it('records since when a flag has been on for everyone', async () => {
+      const full = (await create({ name: 'full-rollout', is_enabled: true, rollout_percentage: 100 })).json();
+      expect(full.full_rollout_since).not.toBeNull();
+      const partial = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/admin/flags/full-rollout',
+        headers: admin,
+        payload: { rollout_percentage: 90 },
+      });
+      expect(partial.json().full_rollout_since).toBeNull();
+      const back = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/admin/flags/full-rollout',
+        headers: admin,
+        payload: { rollout_percentage: 100 },
+      });
+      const since = back.json().full_rollout_since as string;
+      const edited = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/admin/flags/full-rollout',
+        headers: admin,
+        payload: { description: 'still on' },
+      });
+      expect(edited.json().full_rollout_since).toBe(since);
+    });
+
     it('explains why a user gets a value', async () => {
       await create({
         name: 'explained',
@@ -258,6 +284,9 @@ describe('feature flags', () => {
       await t.flags.flushCounts();
       const res = await t.app.inject({ url: '/api/admin/flags/adopted', headers: admin });
       expect(res.json().adoption).toMatchObject({ evaluations_24h: 6, true_share_24h: 0.6667, evaluations_7d: 6, stale: false });
+      const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
+      expect(res.json().evaluations.hourly_24h).toEqual([{ at: hour, evaluations: 6, true_count: 4 }]);
+      expect(res.json().evaluations.daily_30d).toEqual([{ at: `${hour.slice(0, 10)}T00:00:00.000Z`, evaluations: 6, true_count: 4 }]);
       const metrics = await t.app.inject({ url: '/metrics', headers: monitor });
       expect(metrics.body).toMatch(/^flag_evaluations_total\{flag="adopted",value="true"\} 4$/m);
       const list = await t.app.inject({ url: '/api/admin/flags', headers: admin });
@@ -390,6 +419,15 @@ describe.skipIf(TEST_DATABASE_KIND !== 'postgres')('flags on two instances (Post
       await a.app.inject({ method: 'POST', url: '/api/admin/flags/fleet/toggle', headers: adminA });
       await expect.poll(valueOnB, { timeout: 1000, interval: 20 }).toBe(true);
       expect(Date.now() - toggledAt).toBeLessThan(1000);
+
+      // The listening connections drop; a change made meanwhile reaches B once it has reconnected and reloaded.
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'beta-suite-listen' and datname = current_database()`.execute(
+        a.testDb.database.db,
+      );
+      await a.app.inject({ method: 'POST', url: '/api/admin/flags/fleet/toggle', headers: adminA });
+      await expect.poll(valueOnB, { timeout: 5000, interval: 50 }).toBe(false);
+      await a.app.inject({ method: 'POST', url: '/api/admin/flags/fleet/toggle', headers: adminA });
+      await expect.poll(valueOnB, { timeout: 1000, interval: 20 }).toBe(true);
     } finally {
       await b.app.close();
       await second.close();

@@ -137,3 +137,32 @@ export async function adoptionSince(db: Kysely<DatabaseSchema>, now: Date): Prom
     last_evaluated_hour: r.last_evaluated_hour,
   }));
 }
+
+export interface SeriesPoint {
+  at: Date;
+  evaluations: number;
+  true_count: number;
+}
+
+/** Evaluations per hour (or per day) of one flag since `since`, oldest first; hours without traffic are absent. */
+export async function evaluationSeries(
+  db: Kysely<DatabaseSchema>,
+  name: string,
+  since: Date,
+  unit: 'hour' | 'day',
+): Promise<SeriesPoint[]> {
+  const bucket = unit === 'hour' ? sql<Date>`hour` : sql<Date>`date_trunc('day', hour, 'UTC')`;
+  const rows = await db
+    .selectFrom('flag_evaluations_hourly')
+    .select([
+      bucket.as('at'),
+      sql<string>`sum(count)`.as('evaluations'),
+      sql<string>`coalesce(sum(count) filter (where value), 0)`.as('true_count'),
+    ])
+    .where('flag_name', '=', name)
+    .where('hour', '>=', since)
+    .groupBy(sql`1`)
+    .orderBy(sql`1`)
+    .execute();
+  return rows.map((r) => ({ at: r.at, evaluations: Number(r.evaluations), true_count: Number(r.true_count) }));
+}

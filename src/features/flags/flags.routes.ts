@@ -10,7 +10,8 @@ import { describePrincipal } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import type { EvaluationContext } from './conditions.js';
 import type { FlagStore } from './flag-store.js';
-import { adoptionSince, type AdoptionRow, type FlagRow } from './flags.repository.js';
+import { adoptionOf } from './adoption.js';
+import { adoptionSince, evaluationSeries, type FlagRow, type SeriesPoint } from './flags.repository.js';
 import type { Actor, FlagsService } from './flags.service.js';
 
 export interface FlagRouteDeps {
@@ -51,6 +52,8 @@ const FlagOut = Type.Object({
   updated_at: Type.String(),
   full_rollout_since: Type.Union([Type.String(), Type.Null()]),
 });
+const Point = Type.Object({ at: Type.String(), evaluations: Type.Integer(), true_count: Type.Integer() });
+const presentSeries = (points: SeriesPoint[]) => points.map((p) => ({ ...p, at: p.at.toISOString() }));
 const Adoption = Type.Object({
   evaluations_24h: Type.Integer(),
   true_share_24h: Type.Union([Type.Number(), Type.Null()]),
@@ -67,30 +70,6 @@ export const presentFlag = (f: FlagRow) => ({
   updated_at: f.updated_at.toISOString(),
   full_rollout_since: f.full_rollout_since?.toISOString() ?? null,
 });
-
-/** Stale: not evaluated for `days` (or never, when older than that), or on for everyone that long. */
-export function staleness(flag: FlagRow, adoption: AdoptionRow | undefined, now: Date, days: number): string | null {
-  if (flag.permanent) return null;
-  const limit = now.getTime() - days * 86_400_000;
-  if (flag.full_rollout_since && flag.full_rollout_since.getTime() < limit) return `on for everyone for over ${days} days`;
-  const last = adoption?.last_evaluated_hour ?? null;
-  if (last ? last.getTime() < limit : flag.created_at.getTime() < limit) return `not evaluated for over ${days} days`;
-  return null;
-}
-
-function adoptionOf(flag: FlagRow, row: AdoptionRow | undefined, now: Date, days: number) {
-  const share = (part: number, total: number) => (total === 0 ? null : Math.round((part / total) * 10_000) / 10_000);
-  const reason = staleness(flag, row, now, days);
-  return {
-    evaluations_24h: row?.evaluations_24h ?? 0,
-    true_share_24h: share(row?.true_24h ?? 0, row?.evaluations_24h ?? 0),
-    evaluations_7d: row?.evaluations_7d ?? 0,
-    true_share_7d: share(row?.true_7d ?? 0, row?.evaluations_7d ?? 0),
-    last_evaluated_hour: row?.last_evaluated_hour?.toISOString() ?? null,
-    stale: reason !== null,
-    stale_reason: reason,
-  };
-}
 
 /** `If-Match: 3`, `"3"` or `W/"3"` → 3. */
 export function parseIfMatch(header: string | undefined): number | undefined {
@@ -129,15 +108,31 @@ export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps):
 
   app.get(
     '/api/admin/flags/:name',
-    { schema: { params, response: { 200: Type.Intersect([FlagOut, Type.Object({ adoption: Adoption })]) } } },
+    {
+      schema: {
+        params,
+        response: {
+          200: Type.Intersect([
+            FlagOut,
+            Type.Object({ adoption: Adoption, evaluations: Type.Object({ hourly_24h: Type.Array(Point), daily_30d: Type.Array(Point) }) }),
+          ]),
+        },
+      },
+    },
     async (request, reply) => {
       const flag = deps.store.get(request.params.name);
       if (!flag) throw new AppError('NOT_FOUND', `No flag named "${request.params.name}".`);
       const now = deps.now();
-      const adoption = (await adoptionSince(deps.db, now)).find((r) => r.flag_name === flag.name);
-      return reply
-        .header('etag', `"${flag.version}"`)
-        .send({ ...presentFlag(flag), adoption: adoptionOf(flag, adoption, now, deps.staleDays) });
+      const [adoption, hourly, daily] = await Promise.all([
+        adoptionSince(deps.db, now).then((rows) => rows.find((r) => r.flag_name === flag.name)),
+        evaluationSeries(deps.db, flag.name, new Date(now.getTime() - 24 * 3_600_000), 'hour'),
+        evaluationSeries(deps.db, flag.name, new Date(now.getTime() - 30 * 86_400_000), 'day'),
+      ]);
+      return reply.header('etag', `"${flag.version}"`).send({
+        ...presentFlag(flag),
+        adoption: adoptionOf(flag, adoption, now, deps.staleDays),
+        evaluations: { hourly_24h: presentSeries(hourly), daily_30d: presentSeries(daily) },
+      });
     },
   );
 
