@@ -57,18 +57,61 @@ export interface Endpoint extends RequestShape {
 
 const CEILING: Endpoint = { name: 'bare', method: 'GET', path: '/bare' };
 
+/** 20 flags with conditions and a partial rollout, created once per server (the bulk OFREP workload). */
+async function createBenchFlags(ctx: SetupContext): Promise<Record<string, string>> {
+  const admin = { authorization: `Bearer ${await ctx.createToken('admin', 'bench-admin')}` };
+  for (let i = 0; i < 20; i++) {
+    await ctx.request(
+      'POST',
+      '/api/admin/flags',
+      {
+        name: `bench-flag-${i}`,
+        is_enabled: true,
+        rollout_percentage: 50,
+        target_users: [`vip-${i}`, `vip-${i}@example.com`],
+        conditions: [
+          { attribute: 'plan', operator: 'in', values: ['pro', 'team'] },
+          { attribute: 'appVersion', operator: 'semver_gt', values: ['2.0.0'] },
+          { attribute: 'country', operator: 'not_in', values: ['XX'] },
+        ],
+      },
+      admin,
+    );
+  }
+  return { authorization: `Bearer ${await ctx.createToken('evaluate', 'bench-evaluate')}` };
+}
+
+let evaluateHeaders: Promise<Record<string, string>> | undefined;
+let evaluateTarget: TargetName | undefined;
+/** One set of flags and one token per server, shared by the OFREP endpoints. */
+function benchFlags(ctx: SetupContext): Promise<Record<string, string>> {
+  if (evaluateTarget !== ctx.target || !evaluateHeaders) {
+    evaluateTarget = ctx.target;
+    evaluateHeaders = createBenchFlags(ctx);
+  }
+  return evaluateHeaders;
+}
+
+const BENCH_CONTEXT = {
+  context: { targetingKey: 'user-42', email: 'user-42@example.com', plan: 'pro', appVersion: '2.4.1', country: 'NL' },
+};
+
 export const ENDPOINTS: Endpoint[] = [
   { name: 'healthz', method: 'GET', path: '/healthz' },
-  // Later, for example:
-  // {
-  //   name: 'ofrep evaluate',
-  //   method: 'POST',
-  //   path: '/ofrep/v1/evaluate/flags/new-ui',
-  //   body: { context: { targetingKey: 'user-1' } },
-  //   setup: async (ctx) => ({ headers: { authorization: `Bearer ${await ctx.createToken('evaluate')}` } }),
-  // },
-  // { name: 'feedback', method: 'POST', path: '/api/feedback', body: { … }, setup: … },
-  // { name: 'stats', method: 'GET', path: '/api/stats', setup: async (ctx) => ({ headers: { authorization: `Bearer ${ctx.monitorToken}` } }) },
+  {
+    name: 'ofrep single',
+    method: 'POST',
+    path: '/ofrep/v1/evaluate/flags/bench-flag-7',
+    body: BENCH_CONTEXT,
+    setup: async (ctx) => ({ headers: await benchFlags(ctx) }),
+  },
+  {
+    name: 'ofrep bulk (20 flags)',
+    method: 'POST',
+    path: '/ofrep/v1/evaluate/flags',
+    body: BENCH_CONTEXT,
+    setup: async (ctx) => ({ headers: await benchFlags(ctx) }),
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
