@@ -22,10 +22,19 @@ import { authRoutes, cookieNames, sessionAdminRoutes } from './features/auth/aut
 import { createAuthService, type AuthService } from './features/auth/auth.service.js';
 import { createOidcClient } from './features/auth/oidc.js';
 import { createSealer } from './features/auth/sealed.js';
+import { betaUserRoutes } from './features/beta-users/beta-users.routes.js';
+import { createBetaUsersService } from './features/beta-users/beta-users.service.js';
 import { createEvaluationCounter } from './features/flags/evaluation-counter.js';
 import { createFlagStore, type FlagStore } from './features/flags/flag-store.js';
 import { flagRoutes } from './features/flags/flags.routes.js';
-import { addEvaluationCounts, FLAG_CHANNEL, findFlag, listFlags, listOverrides } from './features/flags/flags.repository.js';
+import {
+  addEvaluationCounts,
+  FLAG_CHANNEL,
+  findFlag,
+  listFlags,
+  listOverrides,
+  notifyFlagChange,
+} from './features/flags/flags.repository.js';
 import { createFlagsService } from './features/flags/flags.service.js';
 import { ofrepRoutes } from './features/flags/ofrep.routes.js';
 import { createCollector } from './features/health/collector.js';
@@ -290,6 +299,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const flags = createFlagsService({ db: database.db, store, recordAudit: insertAudit, now });
   await app.register(flagRoutes, { db: database.db, flags, store, staleDays: config.flagStaleDays, now });
   await app.register(ofrepRoutes, { store, counter, registry: metrics.registry, onShutdown: (cb) => lifecycle.onShutdown(cb) });
+
+  const users = createBetaUsersService({
+    db: database.db,
+    recordAudit: insertAudit,
+    overridesChanged: (trx) => notifyFlagChange(trx, { op: 'overrides' }),
+  });
+  await app.register(betaUserRoutes, {
+    db: database.db,
+    users,
+    publicUrl: config.publicUrl,
+    redeemRateLimitPerMin: config.publicRateLimitPerMin,
+  });
 
   await app.register(sessionAdminRoutes, { auth });
   await app.register(tokensRoutes, { tokens });

@@ -33,6 +33,8 @@ export interface Config {
   readonly metricsIntervalS: number;
   readonly metricsRetentionDays: number;
   readonly healthProbeIntervalMs: number;
+  readonly publicRateLimitPerMin: number;
+  readonly corsOrigins: readonly string[];
   readonly flagStaleDays: number;
   readonly flagCountsFlushS: number;
   readonly shutdownDelayMs: number;
@@ -81,6 +83,12 @@ export const CONFIG_VARIABLES = [
   { name: 'SLOW_QUERY_MS', default: '100', meaning: 'slow-query threshold' },
   { name: 'METRICS_INTERVAL_S', default: '30', meaning: 'background collection interval into system_metrics' },
   { name: 'METRICS_RETENTION_DAYS', default: '14', meaning: 'system_metrics rows older than this are pruned' },
+  {
+    name: 'PUBLIC_RATE_LIMIT_PER_MIN',
+    default: '30',
+    meaning: 'requests per minute per client on public POST routes (feedback, invite redemption)',
+  },
+  { name: 'CORS_ORIGINS', default: '', meaning: 'comma-separated origins allowed to call the public feedback API from a browser' },
   { name: 'FLAG_STALE_DAYS', default: '30', meaning: 'a flag not evaluated, or fully rolled out, for this many days is reported stale' },
   { name: 'FLAG_COUNTS_FLUSH_S', default: '60', meaning: 'how often evaluation counts are written to the hourly adoption table' },
   { name: 'HEALTH_PROBE_INTERVAL_MS', default: '2000', meaning: 'background database probe interval (/healthz never queries)' },
@@ -135,6 +143,27 @@ function url(env: Env, name: ConfigVariable, protocols: readonly string[]): stri
     throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
   }
   return raw;
+}
+
+function origins(env: Env): string[] {
+  const raw = read(env, 'CORS_ORIGINS');
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '')
+    .map((o) => {
+      let parsed: URL;
+      try {
+        parsed = new URL(o);
+      } catch {
+        throw new ConfigError('CORS_ORIGINS', `"${o}" is not an origin like https://app.example.com`);
+      }
+      if (!['https:', 'http:'].includes(parsed.protocol) || parsed.origin !== o.replace(/\/$/, '')) {
+        throw new ConfigError('CORS_ORIGINS', `"${o}" is not an origin like https://app.example.com`);
+      }
+      return parsed.origin;
+    });
 }
 
 /** Validates the environment into a frozen `Config`; throws `ConfigError` naming the first bad variable. */
@@ -210,6 +239,8 @@ export function loadConfig(env: Env): Config {
     slowQueryMs: integer(env, 'SLOW_QUERY_MS', 100, 1, 600_000),
     metricsIntervalS: integer(env, 'METRICS_INTERVAL_S', 30, 1, 86_400),
     metricsRetentionDays: integer(env, 'METRICS_RETENTION_DAYS', 14, 1, 3650),
+    publicRateLimitPerMin: integer(env, 'PUBLIC_RATE_LIMIT_PER_MIN', 30, 1, 100_000),
+    corsOrigins: origins(env),
     flagStaleDays: integer(env, 'FLAG_STALE_DAYS', 30, 1, 3650),
     flagCountsFlushS: integer(env, 'FLAG_COUNTS_FLUSH_S', 60, 1, 3600),
     healthProbeIntervalMs: integer(env, 'HEALTH_PROBE_INTERVAL_MS', 2000, 100, 600_000),

@@ -3,6 +3,8 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+/** Millisecond precision (the column default truncates), so (time, id) cursors round-trip through JavaScript dates. */
+type CursorTime = ColumnType<Date, Date | undefined, never>;
 
 export interface BetaUsersTable {
   id: Generated<string>;
@@ -15,7 +17,7 @@ export interface BetaUsersTable {
   role: Generated<'TESTER' | 'ADMIN'>;
   notes: string | null;
   source: Generated<'admin' | 'feedback' | 'import'>;
-  created_at: CreatedAt;
+  created_at: CursorTime;
   updated_at: Timestamp;
 }
 
@@ -51,6 +53,24 @@ export interface BetaFeedbackTable {
   feature: string | null;
   comment: string | null;
   metadata: JSONColumnType<Record<string, unknown>, string | null | undefined, string | null> | null;
+  created_at: CursorTime;
+}
+
+export interface FeedbackStatsDailyTable {
+  /** UTC day, as `YYYY-MM-DD`. */
+  day: ColumnType<string, string, string>;
+  /** '' for feedback without a feature. */
+  feature: string;
+  rating: number;
+  count: ColumnType<string, number | bigint, number | bigint>;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  status: number | null;
+  response: ColumnType<unknown, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 
@@ -77,7 +97,7 @@ export interface SystemMetricsTable {
 
 export interface AuditLogTable {
   id: Generated<string>;
-  at: ColumnType<Date, Date | undefined, never>;
+  at: CursorTime;
   actor: string;
   action: string;
   entity_type: string;
@@ -129,6 +149,8 @@ export interface DatabaseSchema {
   feature_flags: FeatureFlagsTable;
   flag_evaluations_hourly: FlagEvaluationsHourlyTable;
   beta_feedback: BetaFeedbackTable;
+  feedback_stats_daily: FeedbackStatsDailyTable;
+  idempotency_keys: IdempotencyKeysTable;
   system_metrics: SystemMetricsTable;
   audit_log: AuditLogTable;
   api_tokens: ApiTokensTable;

@@ -13,7 +13,7 @@ const UP = [
     role text NOT NULL DEFAULT 'TESTER' CHECK (role IN ('TESTER', 'ADMIN')),
     notes text,
     source text NOT NULL DEFAULT 'admin' CHECK (source IN ('admin', 'feedback', 'import')),
-    created_at timestamptz NOT NULL DEFAULT now(),
+    created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
     updated_at timestamptz NOT NULL DEFAULT now()
   )`,
   `CREATE UNIQUE INDEX beta_users_email_lower_key ON beta_users (lower(email))`,
@@ -53,12 +53,31 @@ const UP = [
     feature text CHECK (feature IS NULL OR length(feature) BETWEEN 1 AND 64),
     comment text CHECK (comment IS NULL OR length(comment) <= 5000),
     metadata jsonb CHECK (metadata IS NULL OR jsonb_typeof(metadata) = 'object'),
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
   )`,
   `CREATE INDEX beta_feedback_created_at_id_idx ON beta_feedback (created_at DESC, id DESC)`,
   `CREATE INDEX beta_feedback_feature_created_at_idx ON beta_feedback (feature, created_at DESC)`,
   `CREATE INDEX beta_feedback_rating_created_at_idx ON beta_feedback (rating, created_at DESC)`,
   `CREATE INDEX beta_feedback_user_id_idx ON beta_feedback (user_id, created_at DESC)`,
+
+  `CREATE TABLE feedback_stats_daily (
+    day date NOT NULL,
+    feature text NOT NULL DEFAULT '',
+    rating smallint NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    count bigint NOT NULL CHECK (count >= 0),
+    PRIMARY KEY (day, feature, rating)
+  )`,
+
+  `CREATE TABLE idempotency_keys (
+    scope text NOT NULL,
+    key text NOT NULL CHECK (length(key) BETWEEN 1 AND 200),
+    request_hash text NOT NULL,
+    status integer,
+    response jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (scope, key)
+  )`,
+  `CREATE INDEX idempotency_keys_created_at_idx ON idempotency_keys (created_at)`,
 
   `CREATE TABLE system_metrics (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -85,7 +104,8 @@ const UP = [
 
   `CREATE TABLE audit_log (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    at timestamptz NOT NULL DEFAULT now(),
+    -- Millisecond precision: the (at, id) pagination cursor round-trips through JavaScript dates.
+    at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
     actor text NOT NULL,
     action text NOT NULL,
     entity_type text NOT NULL,
@@ -143,6 +163,8 @@ const DOWN = [
   'api_tokens',
   'audit_log',
   'system_metrics',
+  'idempotency_keys',
+  'feedback_stats_daily',
   'beta_feedback',
   'flag_evaluations_hourly',
   'feature_flags',

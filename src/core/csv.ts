@@ -1,0 +1,21 @@
+// CSV for spreadsheets: RFC 4180 quoting, UTF-8 with a byte-order mark, and the OWASP
+// formula-injection guard (cells starting with = + - @ tab or CR get a leading ').
+import { stringify, type Stringifier } from 'csv-stringify';
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** The text of one cell, neutralised so no spreadsheet evaluates it. */
+export function safeCell(value: unknown): string {
+  let text: string;
+  if (value === null || value === undefined) text = '';
+  else if (value instanceof Date) text = value.toISOString();
+  else if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = String(value);
+  else text = JSON.stringify(value);
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/** A streaming CSV writer with a header row; push rows with `write(array)`, then `end()`. */
+export function csvStream(columns: readonly string[]): Stringifier {
+  return stringify({ bom: true, header: true, columns: [...columns], quoted_match: /[",\r\n]/, cast: { string: (v) => v } });
+}

@@ -1,0 +1,116 @@
+// SQL for beta testers: invite codes, roles, per-flag overrides, search with a stable cursor.
+import { randomBytes } from 'node:crypto';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { BetaUsersTable, DatabaseSchema } from '../../db/schema.js';
+
+export type BetaUserRow = Selectable<BetaUsersTable>;
+export type Source = 'admin' | 'feedback' | 'import';
+
+/** 192 random bits, URL-safe, 32 characters (the report's column width). */
+export const newInviteCode = (): string => randomBytes(24).toString('base64url');
+
+export async function insertUser(
+  db: Kysely<DatabaseSchema>,
+  user: { email: string; role: 'TESTER' | 'ADMIN'; notes: string | null; flagSet: Record<string, boolean>; source: Source },
+): Promise<BetaUserRow | undefined> {
+  return db
+    .insertInto('beta_users')
+    .values({
+      email: user.email,
+      invite_code: newInviteCode(),
+      role: user.role,
+      notes: user.notes,
+      flag_set: JSON.stringify(user.flagSet),
+      source: user.source,
+    })
+    .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findUserById(db: Kysely<DatabaseSchema>, id: string, forUpdate = false): Promise<BetaUserRow | undefined> {
+  const query = db.selectFrom('beta_users').selectAll().where('id', '=', id);
+  return (forUpdate ? query.forUpdate() : query).executeTakeFirst();
+}
+
+export async function findUserByEmail(db: Kysely<DatabaseSchema>, email: string): Promise<BetaUserRow | undefined> {
+  return db
+    .selectFrom('beta_users')
+    .selectAll()
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .executeTakeFirst();
+}
+
+export interface UserFilter {
+  search?: string;
+  role?: 'TESTER' | 'ADMIN';
+  active?: boolean;
+  source?: Source;
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export async function listUsers(db: Kysely<DatabaseSchema>, filter: UserFilter): Promise<BetaUserRow[]> {
+  let query = db.selectFrom('beta_users').selectAll();
+  if (filter.search) {
+    const pattern = likePattern(filter.search);
+    query = query.where((eb) => eb.or([eb('email', 'ilike', pattern), eb('notes', 'ilike', pattern)]));
+  }
+  if (filter.role) query = query.where('role', '=', filter.role);
+  if (filter.active !== undefined) query = query.where('is_active', '=', filter.active);
+  if (filter.source) query = query.where('source', '=', filter.source);
+  if (filter.after) query = query.where(sql<boolean>`(created_at, id) > (${filter.after.createdAt}, ${filter.after.id}::uuid)`);
+  return query.orderBy('created_at').orderBy('id').limit(filter.limit).execute();
+}
+
+export async function updateUser(
+  db: Kysely<DatabaseSchema>,
+  id: string,
+  patch: {
+    is_active?: boolean;
+    notes?: string | null;
+    flag_set?: Record<string, boolean>;
+    role?: 'TESTER' | 'ADMIN';
+    invite_code?: string;
+    redeemed_at?: null;
+  },
+): Promise<BetaUserRow> {
+  const { flag_set, ...rest } = patch;
+  return db
+    .updateTable('beta_users')
+    .set({ ...rest, ...(flag_set === undefined ? {} : { flag_set: JSON.stringify(flag_set) }), updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function deleteUser(db: Kysely<DatabaseSchema>, id: string): Promise<void> {
+  await db.deleteFrom('beta_users').where('id', '=', id).execute();
+}
+
+/** Marks an invite joined; only for the code's own email, only once, only while active. Concurrent redeems: one wins. */
+export async function redeemInvite(db: Kysely<DatabaseSchema>, code: string, email: string): Promise<BetaUserRow | undefined> {
+  return db
+    .updateTable('beta_users')
+    .set({ redeemed_at: sql<Date>`now()`, joined_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where('invite_code', '=', code)
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .where('redeemed_at', 'is', null)
+    .where('is_active', '=', true)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Streams every tester in pages, oldest first, never holding the whole table. */
+export async function* allUsers(db: Kysely<DatabaseSchema>, pageSize = 1000): AsyncGenerator<BetaUserRow[]> {
+  let after: UserFilter['after'];
+  for (;;) {
+    const page = await listUsers(db, { after, limit: pageSize });
+    if (page.length === 0) return;
+    yield page;
+    const last = page[page.length - 1]!;
+    after = { createdAt: last.created_at, id: last.id };
+  }
+}
