@@ -5,7 +5,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { Redis } from 'ioredis';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Config } from './core/config.js';
 import { assertCsrf } from './core/csrf.js';
 import { AppError } from './core/errors.js';
@@ -22,8 +22,12 @@ import { authRoutes, cookieNames, sessionAdminRoutes } from './features/auth/aut
 import { createAuthService, type AuthService } from './features/auth/auth.service.js';
 import { createOidcClient } from './features/auth/oidc.js';
 import { createSealer } from './features/auth/sealed.js';
+import { ensureTester } from './features/beta-users/beta-users.repository.js';
 import { betaUserRoutes } from './features/beta-users/beta-users.routes.js';
 import { createBetaUsersService } from './features/beta-users/beta-users.service.js';
+import { listFeedback } from './features/feedback/feedback.repository.js';
+import { feedbackRoutes, presentFeedback } from './features/feedback/feedback.routes.js';
+import { createFeedbackService } from './features/feedback/feedback.service.js';
 import { createEvaluationCounter } from './features/flags/evaluation-counter.js';
 import { createFlagStore, type FlagStore } from './features/flags/flag-store.js';
 import { flagRoutes } from './features/flags/flags.routes.js';
@@ -310,6 +314,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     users,
     publicUrl: config.publicUrl,
     redeemRateLimitPerMin: config.publicRateLimitPerMin,
+    feedbackFor: async (userId) => (await listFeedback(database.db, { userId, limit: 100 })).map(presentFeedback),
+  });
+
+  const feedbackSubmitted = new Counter({ name: 'feedback_submitted_total', help: 'Feedback rows stored', registers: [metrics.registry] });
+  const feedback = createFeedbackService({ db: database.db, ensureTester, onSubmitted: () => feedbackSubmitted.inc(), now });
+  await app.register(feedbackRoutes, {
+    db: database.db,
+    feedback,
+    corsOrigins: config.corsOrigins,
+    rateLimitPerMin: config.publicRateLimitPerMin,
   });
 
   await app.register(sessionAdminRoutes, { auth });
@@ -339,6 +353,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       collector.start();
       sweeper = setInterval(() => {
         auth.deleteExpired().catch((err: unknown) => app.log.warn({ err: { message: (err as Error).message } }, 'session sweep failed'));
+        feedback.pruneKeys().catch(logWarn('idempotency key sweep failed'));
       }, 10 * 60_000);
       sweeper.unref();
     });

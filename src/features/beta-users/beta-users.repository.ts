@@ -114,3 +114,12 @@ export async function* allUsers(db: Kysely<DatabaseSchema>, pageSize = 1000): As
     after = { createdAt: last.created_at, id: last.id };
   }
 }
+
+/** The id of the tester with this email, created (source `feedback`, active, TESTER) when unknown. */
+export async function ensureTester(db: Kysely<DatabaseSchema>, email: string): Promise<string> {
+  const created = await insertUser(db, { email, role: 'TESTER', notes: null, flagSet: {}, source: 'feedback' });
+  if (created) return created.id;
+  const existing = await findUserByEmail(db, email);
+  if (!existing) throw new Error('tester vanished while being created');
+  return existing.id;
+}

@@ -1,0 +1,119 @@
+// SQL for feedback: rows, exact daily aggregates kept in the same transaction, idempotency keys.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { BetaFeedbackTable, DatabaseSchema } from '../../db/schema.js';
+
+export type FeedbackRow = Selectable<BetaFeedbackTable>;
+
+export interface NewFeedback {
+  user_id: string | null;
+  email: string | null;
+  rating: number;
+  feature: string | null;
+  comment: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+export async function insertFeedback(db: Kysely<DatabaseSchema>, row: NewFeedback): Promise<FeedbackRow> {
+  return db
+    .insertInto('beta_feedback')
+    .values({ ...row, metadata: row.metadata === null ? null : JSON.stringify(row.metadata) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Adds one rating to the day's aggregate (UTC day, '' for no feature). */
+export async function countInAggregates(db: Kysely<DatabaseSchema>, day: string, feature: string | null, rating: number): Promise<void> {
+  await db
+    .insertInto('feedback_stats_daily')
+    .values({ day, feature: feature ?? '', rating, count: 1 })
+    .onConflict((oc) => oc.columns(['day', 'feature', 'rating']).doUpdateSet({ count: sql`feedback_stats_daily.count + 1` }))
+    .execute();
+}
+
+export interface AggregateRow {
+  day: string;
+  feature: string;
+  rating: number;
+  count: number;
+}
+
+export async function readAggregates(db: Kysely<DatabaseSchema>): Promise<AggregateRow[]> {
+  const rows = await db
+    .selectFrom('feedback_stats_daily')
+    .select([sql<string>`to_char(day, 'YYYY-MM-DD')`.as('day'), 'feature', 'rating', 'count'])
+    .execute();
+  return rows.map((r) => ({ day: r.day, feature: r.feature, rating: r.rating, count: Number(r.count) }));
+}
+
+export interface IdempotencyRecord {
+  request_hash: string;
+  status: number | null;
+  response: unknown;
+}
+
+/** Claims a key; returns undefined when it was new, else what is stored under it. Waits for a concurrent claimer to finish. */
+export async function claimIdempotencyKey(
+  db: Kysely<DatabaseSchema>,
+  scope: string,
+  key: string,
+  requestHash: string,
+): Promise<IdempotencyRecord | undefined> {
+  const claimed = await db
+    .insertInto('idempotency_keys')
+    .values({ scope, key, request_hash: requestHash })
+    .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+    .returning('key')
+    .executeTakeFirst();
+  if (claimed) return undefined;
+  return db
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'status', 'response'])
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .executeTakeFirstOrThrow();
+}
+
+export async function storeIdempotentResponse(
+  db: Kysely<DatabaseSchema>,
+  scope: string,
+  key: string,
+  status: number,
+  response: unknown,
+): Promise<void> {
+  await db
+    .updateTable('idempotency_keys')
+    .set({ status, response: JSON.stringify(response) })
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .execute();
+}
+
+export async function pruneIdempotencyKeys(db: Kysely<DatabaseSchema>, before: Date): Promise<void> {
+  await db.deleteFrom('idempotency_keys').where('created_at', '<', before).execute();
+}
+
+export interface FeedbackFilter {
+  rating?: number;
+  feature?: string;
+  from?: Date;
+  to?: Date;
+  userId?: string;
+  q?: string;
+  before?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+export async function listFeedback(db: Kysely<DatabaseSchema>, f: FeedbackFilter): Promise<FeedbackRow[]> {
+  let query = db.selectFrom('beta_feedback').selectAll();
+  if (f.rating !== undefined) query = query.where('rating', '=', f.rating);
+  if (f.feature !== undefined) query = query.where('feature', '=', f.feature);
+  if (f.from !== undefined) query = query.where('created_at', '>=', f.from);
+  if (f.to !== undefined) query = query.where('created_at', '<', f.to);
+  if (f.userId !== undefined) query = query.where('user_id', '=', f.userId);
+  if (f.q) {
+    const pattern = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) => eb.or([eb('comment', 'ilike', pattern), eb('email', 'ilike', pattern)]));
+  }
+  if (f.before) query = query.where(sql<boolean>`(created_at, id) < (${f.before.createdAt}, ${f.before.id}::uuid)`);
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
+}

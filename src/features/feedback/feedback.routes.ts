@@ -1,0 +1,214 @@
+// Feedback over HTTP: public submission and statistics (CORS for configured origins), and the
+// admin list, CSV export and analytics.
+import cors from '@fastify/cors';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { csvStream, safeCell } from '../../core/csv.js';
+import { AppError } from '../../core/errors.js';
+import type { DatabaseSchema } from '../../db/schema.js';
+import { listFeedback, type FeedbackRow } from './feedback.repository.js';
+import type { FeedbackService } from './feedback.service.js';
+
+export interface FeedbackRouteDeps {
+  db: Kysely<DatabaseSchema>;
+  feedback: FeedbackService;
+  corsOrigins: readonly string[];
+  rateLimitPerMin: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const Feature = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' });
+
+const FeedbackBody = Type.Object(
+  {
+    rating: Type.Integer({ minimum: 1, maximum: 5 }),
+    email: Type.Optional(Type.String({ format: 'email', minLength: 3, maxLength: 254 })),
+    feature: Type.Optional(Feature),
+    comment: Type.Optional(Type.String({ maxLength: 5000 })),
+    metadata: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), { maxProperties: 100 })),
+  },
+  { additionalProperties: false },
+);
+const Created = Type.Object({
+  id: Type.String(),
+  rating: Type.Integer(),
+  feature: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String(),
+});
+const Stats = Type.Object({
+  total: Type.Integer(),
+  average_rating: Type.Union([Type.Number(), Type.Null()]),
+  distribution: Type.Object({ '1': Type.Integer(), '2': Type.Integer(), '3': Type.Integer(), '4': Type.Integer(), '5': Type.Integer() }),
+  by_feature: Type.Array(Type.Object({ feature: Type.String(), count: Type.Integer(), average_rating: Type.Number() })),
+  daily: Type.Array(Type.Object({ date: Type.String(), count: Type.Integer(), average_rating: Type.Union([Type.Number(), Type.Null()]) })),
+});
+const FeedbackOut = Type.Object({
+  id: Type.String(),
+  user_id: Type.Union([Type.String(), Type.Null()]),
+  email: Type.Union([Type.String(), Type.Null()]),
+  rating: Type.Integer(),
+  feature: Type.Union([Type.String(), Type.Null()]),
+  comment: Type.Union([Type.String(), Type.Null()]),
+  metadata: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  created_at: Type.String(),
+});
+const Filters = {
+  rating: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+  feature: Type.Optional(Feature),
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  user: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F-]{36}$' })),
+  q: Type.Optional(Type.String({ maxLength: 200 })),
+};
+
+export const FEEDBACK_CSV_COLUMNS = ['id', 'created_at', 'rating', 'feature', 'email', 'user_id', 'comment', 'metadata'] as const;
+export const presentFeedback = (f: FeedbackRow) => ({ ...f, created_at: f.created_at.toISOString() });
+
+export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRouteDeps): Promise<void> {
+  // Public routes, in their own scope so CORS applies to them alone.
+  await fastify.register(async (publicScope) => {
+    await publicScope.register(cors, {
+      origin: deps.corsOrigins.length > 0 ? [...deps.corsOrigins] : false,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['content-type', 'idempotency-key'],
+      maxAge: 600,
+    });
+    const app = publicScope.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.post(
+      '/api/feedback',
+      {
+        config: { rateLimit: { max: deps.rateLimitPerMin, timeWindow: 60_000 } },
+        schema: {
+          headers: Type.Object({
+            'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' })),
+          }),
+          body: FeedbackBody,
+          response: { 201: Created },
+        },
+      },
+      async (request, reply) => {
+        const result = await deps.feedback.submit(request.body, request.headers['idempotency-key']);
+        if (result.replayed) void reply.header('idempotent-replayed', 'true');
+        return reply.code(201).send(result.body);
+      },
+    );
+
+    app.get('/api/feedback/stats', { schema: { response: { 200: Stats } } }, async (_request, reply) => {
+      const { split: _split, ...stats } = await deps.feedback.stats();
+      return reply.header('cache-control', 'public, max-age=5').send(stats);
+    });
+  });
+
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get(
+    '/api/admin/feedback',
+    {
+      schema: {
+        querystring: Type.Object(
+          {
+            ...Filters,
+            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ items: Type.Array(FeedbackOut), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      let before: { createdAt: Date; id: string } | undefined;
+      if (q.cursor !== undefined) {
+        const c = decodeCursor(q.cursor, ['t', 'id'] as const);
+        const createdAt = new Date(c.t);
+        if (Number.isNaN(createdAt.getTime()) || !UUID.test(c.id))
+          throw new AppError('VALIDATION_ERROR', 'querystring/cursor is not a valid cursor.');
+        before = { createdAt, id: c.id };
+      }
+      const rows = await listFeedback(deps.db, {
+        rating: q.rating,
+        feature: q.feature,
+        from: q.from === undefined ? undefined : new Date(q.from),
+        to: q.to === undefined ? undefined : new Date(q.to),
+        userId: q.user,
+        q: q.q,
+        before,
+        limit: q.limit + 1,
+      });
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(presentFeedback),
+        next_cursor: rows.length > q.limit && last ? encodeCursor({ t: last.created_at.toISOString(), id: last.id }) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/api/admin/feedback.csv',
+    { schema: { querystring: Type.Object(Filters, { additionalProperties: false }) } },
+    async (request, reply) => {
+      const q = request.query;
+      const csv = csvStream(FEEDBACK_CSV_COLUMNS);
+      // Streamed in pages: the table is never held in memory.
+      void (async () => {
+        try {
+          let before: { createdAt: Date; id: string } | undefined;
+          for (;;) {
+            const page = await listFeedback(deps.db, {
+              rating: q.rating,
+              feature: q.feature,
+              from: q.from === undefined ? undefined : new Date(q.from),
+              to: q.to === undefined ? undefined : new Date(q.to),
+              userId: q.user,
+              q: q.q,
+              before,
+              limit: 1000,
+            });
+            for (const f of page) {
+              if (!csv.write(FEEDBACK_CSV_COLUMNS.map((c) => safeCell(f[c])))) await new Promise((r) => csv.once('drain', r));
+            }
+            const last = page[page.length - 1];
+            if (!last || page.length < 1000) break;
+            before = { createdAt: last.created_at, id: last.id };
+          }
+          csv.end();
+        } catch (err) {
+          csv.destroy(err as Error);
+        }
+      })();
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="beta-feedback.csv"')
+        .header('cache-control', 'no-store')
+        .send(csv);
+    },
+  );
+
+  app.get(
+    '/api/admin/feedback/analytics',
+    {
+      schema: {
+        response: {
+          200: Type.Intersect([
+            Stats,
+            Type.Object({
+              split: Type.Object({
+                promoters: Type.Integer(),
+                passives: Type.Integer(),
+                detractors: Type.Integer(),
+                score: Type.Union([Type.Number(), Type.Null()]),
+              }),
+            }),
+          ]),
+        },
+      },
+    },
+    async () => deps.feedback.stats(),
+  );
+}
