@@ -10,8 +10,6 @@ export async function insertAudit(db: Kysely<DatabaseSchema>, entry: AuditEntry)
   await db
     .insertInto('audit_log')
     .values({
-      // Millisecond precision, so the (at, id) pagination cursor round-trips exactly through JavaScript dates.
-      at: new Date(),
       actor: entry.actor,
       action: entry.action,
       entity_type: entry.entityType,
