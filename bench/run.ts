@@ -6,7 +6,7 @@
 // Writes bench/results/latest.json and bench/results/latest.md and prints the table.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -40,6 +40,8 @@ export interface SetupContext {
   baseUrl: string;
   /** A `monitor`-scope token, already created for this server. */
   monitorToken: string;
+  /** The server's PostgreSQL database (postgres target only), for seeding data directly. */
+  databaseUrl: string | undefined;
   /** Creates an API token on this server through the CLI (`token create`); returns its value. */
   createToken(scope: string, name?: string): Promise<string>;
   /** One JSON request to the server (setup only, never measured). Throws on a non-2xx answer. */
@@ -96,6 +98,48 @@ const BENCH_CONTEXT = {
   context: { targetingKey: 'user-42', email: 'user-42@example.com', plan: 'pro', appVersion: '2.4.1', country: 'NL' },
 };
 
+const FEEDBACK_ROWS = 1_000_000;
+
+/**
+ * PostgreSQL only: 1 000 000 feedback rows over 60 days, aggregates rebuilt exactly from them, then
+ * the statistics query timed directly (no cache) 200 times. Writes bench/results/stats-query.json.
+ */
+async function seedFeedback(ctx: SetupContext): Promise<void> {
+  if (!ctx.databaseUrl) return;
+  const client = new pg.Client({ connectionString: ctx.databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO beta_feedback (rating, feature, comment, created_at)
+       SELECT 1 + (i % 5), (ARRAY['voice', 'chat', 'search', 'memory', NULL])[1 + i % 5], 'seeded', now() - (i % 60) * interval '1 day'
+       FROM generate_series(1, $1::int) AS i`,
+      [FEEDBACK_ROWS],
+    );
+    await client.query(
+      `INSERT INTO feedback_stats_daily (day, feature, rating, count)
+       SELECT (created_at AT TIME ZONE 'UTC')::date, coalesce(feature, ''), rating, count(*) FROM beta_feedback GROUP BY 1, 2, 3
+       ON CONFLICT (day, feature, rating) DO UPDATE SET count = excluded.count`,
+    );
+    await client.query('ANALYZE beta_feedback; ANALYZE feedback_stats_daily');
+    const timings: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const started = performance.now();
+      await client.query(`SELECT to_char(day, 'YYYY-MM-DD') AS day, feature, rating, count FROM feedback_stats_daily`);
+      timings.push(performance.now() - started);
+    }
+    timings.sort((a, b) => a - b);
+    const at = (p: number) => Math.round(timings[Math.min(timings.length - 1, Math.ceil((p / 100) * timings.length) - 1)]! * 1000) / 1000;
+    const result = { rows: FEEDBACK_ROWS, runs: timings.length, p50Ms: at(50), p95Ms: at(95), p99Ms: at(99), maxMs: at(100) };
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench', 'results', 'stats-query.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(
+      `[bench] statistics query over ${FEEDBACK_ROWS.toLocaleString('en-US')} feedback rows: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`,
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 export const ENDPOINTS: Endpoint[] = [
   { name: 'healthz', method: 'GET', path: '/healthz' },
   {
@@ -112,6 +156,13 @@ export const ENDPOINTS: Endpoint[] = [
     body: BENCH_CONTEXT,
     setup: async (ctx) => ({ headers: await benchFlags(ctx) }),
   },
+  {
+    name: 'feedback submit',
+    method: 'POST',
+    path: '/api/feedback',
+    body: { rating: 4, feature: 'voice', comment: 'Replies feel faster since the update.', metadata: { appVersion: '2.4.1' } },
+  },
+  { name: 'feedback stats', method: 'GET', path: '/api/feedback/stats', setup: seedFeedback },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -635,6 +686,8 @@ async function startApp(cleanup: Cleanup, signal: AbortSignal, target: TargetNam
     HOST: '127.0.0.1',
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
+    // The load comes from one client: lift the per-client limit on public routes.
+    PUBLIC_RATE_LIMIT_PER_MIN: '100000000',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
   return startServer(cleanup, signal, {
@@ -655,6 +708,7 @@ function setupContext(server: ServerProc, target: TargetName, monitorToken: stri
     target,
     baseUrl: server.baseUrl,
     monitorToken,
+    databaseUrl: server.env.DATABASE_URL,
     createToken: async (scope, name = `bench-${scope}`) =>
       (await runCli(server.env, ['token', 'create', '--name', name, '--scope', scope], signal)).trim(),
     request: async (method, path, body, headers = {}) => {

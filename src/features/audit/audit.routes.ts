@@ -3,16 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
-import { decodeCursor, encodeCursor } from '../../core/cursor.js';
-import { AppError } from '../../core/errors.js';
+import { decodeCursor, paginate } from '../../core/cursor.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { listAudit } from './audit.repository.js';
 
 export interface AuditRouteDeps {
   db: Kysely<DatabaseSchema>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const AuditItem = Type.Object({
   id: Type.String(),
@@ -50,14 +47,6 @@ export async function auditRoutes(fastify: FastifyInstance, deps: AuditRouteDeps
     },
     async (request) => {
       const q = request.query;
-      let after: { at: Date; id: string } | undefined;
-      if (q.cursor !== undefined) {
-        const c = decodeCursor(q.cursor, ['at', 'id'] as const);
-        const at = new Date(c.at);
-        if (Number.isNaN(at.getTime()) || !UUID.test(c.id))
-          throw new AppError('VALIDATION_ERROR', 'querystring/cursor is not a valid cursor.');
-        after = { at, id: c.id };
-      }
       const rows = await listAudit(deps.db, {
         actor: q.actor,
         entityType: q.entity_type,
@@ -65,15 +54,11 @@ export async function auditRoutes(fastify: FastifyInstance, deps: AuditRouteDeps
         action: q.action,
         from: q.from === undefined ? undefined : new Date(q.from),
         to: q.to === undefined ? undefined : new Date(q.to),
-        after,
+        after: decodeCursor(q.cursor),
         limit: q.limit + 1,
       });
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map((r) => ({ ...r, at: r.at.toISOString() })),
-        next_cursor: rows.length > q.limit && last ? encodeCursor({ at: last.at.toISOString(), id: last.id }) : null,
-      };
+      const page = paginate(rows, q.limit, (r) => ({ at: r.at, id: r.id }));
+      return { ...page, items: page.items.map((r) => ({ ...r, at: r.at.toISOString() })) };
     },
   );
 }

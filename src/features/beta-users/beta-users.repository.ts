@@ -1,6 +1,7 @@
 // SQL for beta testers: invite codes, roles, per-flag overrides, search with a stable cursor.
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Position } from '../../core/cursor.js';
 import type { BetaUsersTable, DatabaseSchema } from '../../db/schema.js';
 
 export type BetaUserRow = Selectable<BetaUsersTable>;
@@ -46,7 +47,7 @@ export interface UserFilter {
   role?: 'TESTER' | 'ADMIN';
   active?: boolean;
   source?: Source;
-  after?: { createdAt: Date; id: string };
+  after?: Position;
   limit: number;
 }
 
@@ -61,7 +62,7 @@ export async function listUsers(db: Kysely<DatabaseSchema>, filter: UserFilter):
   if (filter.role) query = query.where('role', '=', filter.role);
   if (filter.active !== undefined) query = query.where('is_active', '=', filter.active);
   if (filter.source) query = query.where('source', '=', filter.source);
-  if (filter.after) query = query.where(sql<boolean>`(created_at, id) > (${filter.after.createdAt}, ${filter.after.id}::uuid)`);
+  if (filter.after) query = query.where(sql<boolean>`(created_at, id) > (${filter.after.at}, ${filter.after.id}::uuid)`);
   return query.orderBy('created_at').orderBy('id').limit(filter.limit).execute();
 }
 
@@ -111,7 +112,7 @@ export async function* allUsers(db: Kysely<DatabaseSchema>, pageSize = 1000): As
     if (page.length === 0) return;
     yield page;
     const last = page[page.length - 1]!;
-    after = { createdAt: last.created_at, id: last.id };
+    after = { at: last.created_at, id: last.id };
   }
 }
 

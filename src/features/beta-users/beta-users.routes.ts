@@ -4,9 +4,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
-import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { decodeCursor, paginate } from '../../core/cursor.js';
 import { csvStream, safeCell } from '../../core/csv.js';
-import { AppError } from '../../core/errors.js';
 import { optionalBody } from '../../core/http.js';
 import { describePrincipal, isOwner } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
@@ -22,7 +21,6 @@ export interface BetaUserRouteDeps {
   feedbackFor?: (userId: string) => Promise<unknown[]>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
 const FlagSet = Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' }), Type.Boolean(), { maxProperties: 200 });
 const Notes = Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]);
@@ -97,28 +95,16 @@ export async function betaUserRoutes(fastify: FastifyInstance, deps: BetaUserRou
     },
     async (request) => {
       const q = request.query;
-      let after: { createdAt: Date; id: string } | undefined;
-      if (q.cursor !== undefined) {
-        const c = decodeCursor(q.cursor, ['t', 'id'] as const);
-        const createdAt = new Date(c.t);
-        if (Number.isNaN(createdAt.getTime()) || !UUID.test(c.id))
-          throw new AppError('VALIDATION_ERROR', 'querystring/cursor is not a valid cursor.');
-        after = { createdAt, id: c.id };
-      }
       const rows = await listUsers(deps.db, {
         search: q.search,
         role: q.role,
         active: q.active,
         source: q.source,
-        after,
+        after: decodeCursor(q.cursor),
         limit: q.limit + 1,
       });
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(present),
-        next_cursor: rows.length > q.limit && last ? encodeCursor({ t: last.created_at.toISOString(), id: last.id }) : null,
-      };
+      const page = paginate(rows, q.limit, (u) => ({ at: u.created_at, id: u.id }));
+      return { ...page, items: page.items.map(present) };
     },
   );
 

@@ -1,5 +1,6 @@
 // SQL for feedback: rows, exact daily aggregates kept in the same transaction, idempotency keys.
 import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Position } from '../../core/cursor.js';
 import type { BetaFeedbackTable, DatabaseSchema } from '../../db/schema.js';
 
 export type FeedbackRow = Selectable<BetaFeedbackTable>;
@@ -99,7 +100,7 @@ export interface FeedbackFilter {
   to?: Date;
   userId?: string;
   q?: string;
-  before?: { createdAt: Date; id: string };
+  before?: Position;
   limit: number;
 }
 
@@ -114,6 +115,6 @@ export async function listFeedback(db: Kysely<DatabaseSchema>, f: FeedbackFilter
     const pattern = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     query = query.where((eb) => eb.or([eb('comment', 'ilike', pattern), eb('email', 'ilike', pattern)]));
   }
-  if (f.before) query = query.where(sql<boolean>`(created_at, id) < (${f.before.createdAt}, ${f.before.id}::uuid)`);
+  if (f.before) query = query.where(sql<boolean>`(created_at, id) < (${f.before.at}, ${f.before.id}::uuid)`);
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
 }

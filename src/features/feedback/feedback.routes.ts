@@ -5,11 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
-import { decodeCursor, encodeCursor } from '../../core/cursor.js';
+import { decodeCursor, paginate, type Position } from '../../core/cursor.js';
 import { csvStream, safeCell } from '../../core/csv.js';
-import { AppError } from '../../core/errors.js';
 import type { DatabaseSchema } from '../../db/schema.js';
-import { listFeedback, type FeedbackRow } from './feedback.repository.js';
+import { listFeedback, type FeedbackFilter, type FeedbackRow } from './feedback.repository.js';
 import type { FeedbackService } from './feedback.service.js';
 
 export interface FeedbackRouteDeps {
@@ -19,7 +18,6 @@ export interface FeedbackRouteDeps {
   rateLimitPerMin: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const Feature = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' });
 
 const FeedbackBody = Type.Object(
@@ -63,6 +61,24 @@ const Filters = {
   user: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F-]{36}$' })),
   q: Type.Optional(Type.String({ maxLength: 200 })),
 };
+
+interface FilterQuery {
+  rating?: number;
+  feature?: string;
+  from?: string;
+  to?: string;
+  user?: string;
+  q?: string;
+}
+
+const filterOf = (q: FilterQuery): Omit<FeedbackFilter, 'limit' | 'before'> => ({
+  rating: q.rating,
+  feature: q.feature,
+  from: q.from === undefined ? undefined : new Date(q.from),
+  to: q.to === undefined ? undefined : new Date(q.to),
+  userId: q.user,
+  q: q.q,
+});
 
 export const FEEDBACK_CSV_COLUMNS = ['id', 'created_at', 'rating', 'feature', 'email', 'user_id', 'comment', 'metadata'] as const;
 export const presentFeedback = (f: FeedbackRow) => ({ ...f, created_at: f.created_at.toISOString() });
@@ -122,30 +138,9 @@ export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRou
     },
     async (request) => {
       const q = request.query;
-      let before: { createdAt: Date; id: string } | undefined;
-      if (q.cursor !== undefined) {
-        const c = decodeCursor(q.cursor, ['t', 'id'] as const);
-        const createdAt = new Date(c.t);
-        if (Number.isNaN(createdAt.getTime()) || !UUID.test(c.id))
-          throw new AppError('VALIDATION_ERROR', 'querystring/cursor is not a valid cursor.');
-        before = { createdAt, id: c.id };
-      }
-      const rows = await listFeedback(deps.db, {
-        rating: q.rating,
-        feature: q.feature,
-        from: q.from === undefined ? undefined : new Date(q.from),
-        to: q.to === undefined ? undefined : new Date(q.to),
-        userId: q.user,
-        q: q.q,
-        before,
-        limit: q.limit + 1,
-      });
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(presentFeedback),
-        next_cursor: rows.length > q.limit && last ? encodeCursor({ t: last.created_at.toISOString(), id: last.id }) : null,
-      };
+      const rows = await listFeedback(deps.db, { ...filterOf(q), before: decodeCursor(q.cursor), limit: q.limit + 1 });
+      const page = paginate(rows, q.limit, (f) => ({ at: f.created_at, id: f.id }));
+      return { ...page, items: page.items.map(presentFeedback) };
     },
   );
 
@@ -158,24 +153,15 @@ export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRou
       // Streamed in pages: the table is never held in memory.
       void (async () => {
         try {
-          let before: { createdAt: Date; id: string } | undefined;
+          let before: Position | undefined;
           for (;;) {
-            const page = await listFeedback(deps.db, {
-              rating: q.rating,
-              feature: q.feature,
-              from: q.from === undefined ? undefined : new Date(q.from),
-              to: q.to === undefined ? undefined : new Date(q.to),
-              userId: q.user,
-              q: q.q,
-              before,
-              limit: 1000,
-            });
+            const page = await listFeedback(deps.db, { ...filterOf(q), before, limit: 1000 });
             for (const f of page) {
               if (!csv.write(FEEDBACK_CSV_COLUMNS.map((c) => safeCell(f[c])))) await new Promise((r) => csv.once('drain', r));
             }
             const last = page[page.length - 1];
             if (!last || page.length < 1000) break;
-            before = { createdAt: last.created_at, id: last.id };
+            before = { at: last.created_at, id: last.id };
           }
           csv.end();
         } catch (err) {
