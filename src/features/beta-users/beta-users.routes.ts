@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import { decodeCursor, paginate } from '../../core/cursor.js';
-import { csvStream, safeCell } from '../../core/csv.js';
+import { csvStream, safeCell, writeRow } from '../../core/csv.js';
 import { optionalBody } from '../../core/http.js';
 import { describePrincipal, isOwner } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
@@ -22,7 +22,11 @@ export interface BetaUserRouteDeps {
 }
 
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
-const FlagSet = Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' }), Type.Boolean(), { maxProperties: 200 });
+// Keys must be flag names: other keys are refused, not ignored.
+const FlagSet = Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' }), Type.Boolean(), {
+  maxProperties: 200,
+  additionalProperties: false,
+});
 const Notes = Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]);
 const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
 const Role = Type.Union([Type.Literal('TESTER'), Type.Literal('ADMIN')]);
@@ -44,13 +48,13 @@ const UserOut = Type.Object({
   updated_at: Type.String(),
 });
 
+// Invite codes stay out of exports: with the email, a code is enough to join.
 export const CSV_COLUMNS = [
   'id',
   'email',
   'role',
   'is_active',
   'source',
-  'invite_code',
   'joined_at',
   'redeemed_at',
   'notes',
@@ -134,8 +138,13 @@ export async function betaUserRoutes(fastify: FastifyInstance, deps: BetaUserRou
         try {
           for await (const page of allUsers(deps.db)) {
             for (const u of page) {
-              const row = CSV_COLUMNS.map((c) => safeCell(u[c as keyof BetaUserRow]));
-              if (!csv.write(row)) await new Promise((r) => csv.once('drain', r));
+              if (
+                !(await writeRow(
+                  csv,
+                  CSV_COLUMNS.map((c) => safeCell(u[c as keyof BetaUserRow])),
+                ))
+              )
+                return;
             }
           }
           csv.end();

@@ -1,5 +1,6 @@
 // Beta testers: invitations, roles (granted by owners only), per-flag overrides, bulk import,
 // invite redemption. Every change is audited in its own transaction.
+import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../../core/audit.js';
 import { AppError } from '../../core/errors.js';
@@ -40,6 +41,17 @@ export interface ImportResult {
 const EMAIL = /^[^\s@,;<>"]+@[^\s@,;<>"]+\.[^\s@,;<>"]+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_IMPORT_LINES = 5000;
+
+/** The fields of one pasted line (comma, semicolon or tab separated; RFC 4180 quotes). */
+function csvFields(line: string): string[] {
+  try {
+    const records: unknown = parse(line, { delimiter: [',', ';', '\t'], relax_column_count: true, relax_quotes: true });
+    const first = Array.isArray(records) ? (records[0] as unknown) : undefined;
+    return Array.isArray(first) ? first.map(String) : [];
+  } catch {
+    return line.split(/[,;\t]/);
+  }
+}
 
 const isUnique = (err: unknown) => (err as { code?: string }).code === '23505';
 const hasOverrides = (row: BetaUserRow) => Object.keys(row.flag_set).length > 0;
@@ -129,7 +141,13 @@ export function createBetaUsersService(deps: {
 
     update(id, patch, by) {
       if (patch.role !== undefined && !by.isOwner) throw new AppError('FORBIDDEN', 'Only an owner may change a role.');
-      return change(id, by, 'beta_user.update', () => patch);
+      return change(id, by, 'beta_user.update', (before) => {
+        // Activating or deactivating an admin grants or revokes console access: owners only.
+        if (patch.is_active !== undefined && before.role !== 'TESTER' && !by.isOwner) {
+          throw new AppError('FORBIDDEN', 'Only an owner may activate or deactivate an admin.');
+        }
+        return patch;
+      });
     },
 
     async remove(id, by) {
@@ -163,8 +181,8 @@ export function createBetaUsersService(deps: {
       const wanted: Array<{ email: string; notes: string | null }> = [];
       lines.forEach((raw, index) => {
         // A pasted list or CSV: the first field is the email, an optional second one the notes.
-        const [first = '', ...rest] = raw.split(/[,;\t]/);
-        const email = first.trim().replace(/^"|"$/g, '');
+        const [first = '', second = ''] = csvFields(raw);
+        const email = first.trim();
         if (email === '' || (index === 0 && email.toLowerCase() === 'email')) return;
         if (!EMAIL.test(email) || email.length > 254) {
           result.invalid.push({ line: index + 1, value: raw.slice(0, 200), reason: 'not an email address' });
@@ -176,7 +194,7 @@ export function createBetaUsersService(deps: {
           return;
         }
         seen.add(key);
-        const notes = rest.join(',').trim().replace(/^"|"$/g, '');
+        const notes = second.trim();
         wanted.push({ email, notes: notes === '' ? null : notes.slice(0, 2000) });
       });
       // One transaction: everything new is created, or nothing is.

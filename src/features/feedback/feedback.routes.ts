@@ -1,12 +1,12 @@
 // Feedback over HTTP: public submission and statistics (CORS for configured origins), and the
 // admin list, CSV export and analytics.
-import cors from '@fastify/cors';
+import cors, { type FastifyCorsOptionsDelegateCallback } from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import { decodeCursor, paginate, type Position } from '../../core/cursor.js';
-import { csvStream, safeCell } from '../../core/csv.js';
+import { csvStream, safeCell, writeRow } from '../../core/csv.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { listFeedback, type FeedbackFilter, type FeedbackRow } from './feedback.repository.js';
 import type { FeedbackService } from './feedback.service.js';
@@ -26,7 +26,7 @@ const FeedbackBody = Type.Object(
     email: Type.Optional(Type.String({ format: 'email', minLength: 3, maxLength: 254 })),
     feature: Type.Optional(Feature),
     comment: Type.Optional(Type.String({ maxLength: 5000 })),
-    metadata: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), { maxProperties: 100 })),
+    metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 100, propertyNames: { maxLength: 100 } })),
   },
   { additionalProperties: false },
 );
@@ -58,7 +58,7 @@ const Filters = {
   feature: Type.Optional(Feature),
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),
-  user: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F-]{36}$' })),
+  user: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' })),
   q: Type.Optional(Type.String({ maxLength: 200 })),
 };
 
@@ -86,12 +86,18 @@ export const presentFeedback = (f: FeedbackRow) => ({ ...f, created_at: f.create
 export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRouteDeps): Promise<void> {
   // Public routes, in their own scope so CORS applies to them alone.
   await fastify.register(async (publicScope) => {
-    await publicScope.register(cors, {
-      origin: deps.corsOrigins.length > 0 ? [...deps.corsOrigins] : false,
-      methods: ['GET', 'POST'],
-      allowedHeaders: ['content-type', 'idempotency-key'],
-      maxAge: 600,
-    });
+    // The plugin's preflight route answers for every path: allow origins only on the public feedback routes.
+    const delegator: FastifyCorsOptionsDelegateCallback = (request, callback) => {
+      const open = deps.corsOrigins.length > 0 && /^\/api\/feedback(\/stats)?(\?|$)/.test(request.url);
+      callback(null, {
+        origin: open ? [...deps.corsOrigins] : false,
+        methods: ['GET', 'POST'],
+        allowedHeaders: ['content-type', 'idempotency-key'],
+        exposedHeaders: ['retry-after', 'idempotent-replayed', 'x-request-id'],
+        maxAge: 600,
+      });
+    };
+    await publicScope.register(cors, () => delegator);
     const app = publicScope.withTypeProvider<TypeBoxTypeProvider>();
 
     app.post(
@@ -157,7 +163,13 @@ export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRou
           for (;;) {
             const page = await listFeedback(deps.db, { ...filterOf(q), before, limit: 1000 });
             for (const f of page) {
-              if (!csv.write(FEEDBACK_CSV_COLUMNS.map((c) => safeCell(f[c])))) await new Promise((r) => csv.once('drain', r));
+              if (
+                !(await writeRow(
+                  csv,
+                  FEEDBACK_CSV_COLUMNS.map((c) => safeCell(f[c])),
+                ))
+              )
+                return;
             }
             const last = page[page.length - 1];
             if (!last || page.length < 1000) break;

@@ -14,7 +14,14 @@ export interface FeedbackAnalytics extends FeedbackStats {
   split: { promoters: number; passives: number; detractors: number; score: number | null };
 }
 
-const round2 = (n: number) => Math.round(n * 100) / 100;
+/** sum / count to two decimals, rounding half up as SQL's round() does (no binary-fraction surprises). */
+const average = (sum: number, count: number) => Math.round((sum * 100) / count) / 100;
+
+/** part / whole as a percentage to one decimal, halves away from zero (as SQL's round()). */
+function percentToOneDecimal(part: number, whole: number): number {
+  const tenths = (part * 1000) / whole;
+  return (Math.sign(tenths) * Math.round(Math.abs(tenths))) / 10;
+}
 
 function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
@@ -45,23 +52,23 @@ export function buildStats(rows: AggregateRow[], today: Date, days = 30): Feedba
   for (let i = days - 1; i >= 0; i--) {
     const date = isoDay(new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - i)));
     const d = perDay.get(date);
-    daily.push({ date, count: d?.count ?? 0, average_rating: d && d.count > 0 ? round2(d.sum / d.count) : null });
+    daily.push({ date, count: d?.count ?? 0, average_rating: d && d.count > 0 ? average(d.sum, d.count) : null });
   }
   const promoters = distribution['4'] + distribution['5'];
   const detractors = distribution['1'] + distribution['2'];
   return {
     total,
-    average_rating: total > 0 ? round2(sum / total) : null,
+    average_rating: total > 0 ? average(sum, total) : null,
     distribution,
     by_feature: [...features.entries()]
-      .map(([feature, f]) => ({ feature, count: f.count, average_rating: round2(f.sum / f.count) }))
+      .map(([feature, f]) => ({ feature, count: f.count, average_rating: average(f.sum, f.count) }))
       .sort((a, b) => b.count - a.count || a.feature.localeCompare(b.feature)),
     daily,
     split: {
       promoters,
       passives: distribution['3'],
       detractors,
-      score: total > 0 ? Math.round(((promoters - detractors) / total) * 1000) / 10 : null,
+      score: total > 0 ? percentToOneDecimal(promoters - detractors, total) : null,
     },
   };
 }
