@@ -239,7 +239,7 @@ export function loadConfig(env: Env): Config {
     slowQueryMs: integer(env, 'SLOW_QUERY_MS', 100, 1, 600_000),
     metricsIntervalS: integer(env, 'METRICS_INTERVAL_S', 30, 1, 86_400),
     metricsRetentionDays: integer(env, 'METRICS_RETENTION_DAYS', 14, 1, 3650),
-    publicRateLimitPerMin: integer(env, 'PUBLIC_RATE_LIMIT_PER_MIN', 30, 1, 100_000),
+    publicRateLimitPerMin: integer(env, 'PUBLIC_RATE_LIMIT_PER_MIN', 30, 1, 100_000_000),
     corsOrigins: origins(env),
     flagStaleDays: integer(env, 'FLAG_STALE_DAYS', 30, 1, 3650),
     flagCountsFlushS: integer(env, 'FLAG_COUNTS_FLUSH_S', 60, 1, 3600),
