@@ -88,6 +88,23 @@ function bearerToken(authorization: string | undefined, apiKey: string | string[
   return match?.[1];
 }
 
+/** Sessions, sign-in links and roles as configured; shared by the server and the CLI. */
+export function authServiceFor(
+  config: Config,
+  db: Database['db'],
+  options: { now?: () => Date; onBackgroundError?: (err: unknown) => void } = {},
+): AuthService {
+  return createAuthService({
+    db,
+    adminEmails: config.adminEmails,
+    idleTimeoutMs: config.sessionIdleTimeoutMin * 60_000,
+    absoluteTimeoutMs: config.sessionAbsoluteTimeoutH * 3_600_000,
+    now: options.now ?? (() => new Date()),
+    recordAudit: insertAudit,
+    onBackgroundError: options.onBackgroundError,
+  });
+}
+
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database, metrics, lifecycle } = deps;
   const app = Fastify({
@@ -214,13 +231,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     recordAudit: insertAudit,
     onTouchError: (err) => app.log.warn({ err: { message: (err as Error).message } }, 'could not record token use'),
   });
-  const auth = createAuthService({
-    db: database.db,
-    adminEmails: config.adminEmails,
-    idleTimeoutMs: config.sessionIdleTimeoutMin * 60_000,
-    absoluteTimeoutMs: config.sessionAbsoluteTimeoutH * 3_600_000,
+  const auth = authServiceFor(config, database.db, {
     now,
-    recordAudit: insertAudit,
     onBackgroundError: (err) => app.log.warn({ err: { message: (err as Error).message } }, 'could not record session use'),
   });
   const sessionCookie = cookieNames(config.publicUrl).session;

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
 import { pino, type Logger } from 'pino';
-import { buildApp } from './app.js';
+import { authServiceFor, buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './core/config.js';
 import { drainServer, createLifecycle, trackRequests } from './core/lifecycle.js';
 import { loggerOptions } from './core/logger.js';
@@ -18,7 +18,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createTokensService, type TokensService } from './features/tokens/tokens.service.js';
 import { insertAudit } from './features/audit/audit.repository.js';
-import { createAuthService, type AuthService } from './features/auth/auth.service.js';
+import type { AuthService } from './features/auth/auth.service.js';
 
 const loginLinkUrl = (config: Config, token: string) => `${config.publicUrl}/auth/link?token=${token}`;
 
@@ -63,14 +63,7 @@ function operations(
   database: Database,
   config: Config,
   tokens: TokensService = createTokensService(database.db, { recordAudit: insertAudit }),
-  auth: AuthService = createAuthService({
-    db: database.db,
-    adminEmails: config.adminEmails,
-    idleTimeoutMs: config.sessionIdleTimeoutMin * 60_000,
-    absoluteTimeoutMs: config.sessionAbsoluteTimeoutH * 3_600_000,
-    now: () => new Date(),
-    recordAudit: insertAudit,
-  }),
+  auth: AuthService = authServiceFor(config, database.db),
 ): Record<string, ControlHandler> {
   return {
     'admin-link': async () => {

@@ -1,12 +1,12 @@
 // Keyset pagination: an opaque cursor holds the (time, id) position of the last row served.
 import { AppError } from './errors.js';
+import { isUuid } from './ids.js';
 
 export interface Position {
   at: Date;
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const invalid = () => new AppError('VALIDATION_ERROR', 'querystring/cursor is not a valid cursor.');
 
 export function encodeCursor(position: Position): string {
@@ -23,7 +23,7 @@ export function decodeCursor(cursor: string | undefined): Position | undefined {
     throw invalid();
   }
   const { t, id } = (parsed ?? {}) as { t?: unknown; id?: unknown };
-  if (typeof t !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw invalid();
+  if (typeof t !== 'string' || typeof id !== 'string' || !isUuid(id)) throw invalid();
   const at = new Date(t);
   if (Number.isNaN(at.getTime())) throw invalid();
   return { at, id };

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Position } from '../../core/cursor.js';
+import { containsPattern } from '../../db/like.js';
 import type { BetaUsersTable, DatabaseSchema } from '../../db/schema.js';
 
 export type BetaUserRow = Selectable<BetaUsersTable>;
@@ -51,12 +52,10 @@ export interface UserFilter {
   limit: number;
 }
 
-const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
 export async function listUsers(db: Kysely<DatabaseSchema>, filter: UserFilter): Promise<BetaUserRow[]> {
   let query = db.selectFrom('beta_users').selectAll();
   if (filter.search) {
-    const pattern = likePattern(filter.search);
+    const pattern = containsPattern(filter.search);
     query = query.where((eb) => eb.or([eb('email', 'ilike', pattern), eb('notes', 'ilike', pattern)]));
   }
   if (filter.role) query = query.where('role', '=', filter.role);

@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../../core/audit.js';
 import { AppError } from '../../core/errors.js';
+import { isUuid } from '../../core/ids.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import {
   deleteUser,
@@ -39,7 +40,6 @@ export interface ImportResult {
 }
 
 const EMAIL = /^[^\s@,;<>"]+@[^\s@,;<>"]+\.[^\s@,;<>"]+$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_IMPORT_LINES = 5000;
 
 /** The fields of one pasted line (comma, semicolon or tab separated; RFC 4180 quotes). */
@@ -77,7 +77,7 @@ export function createBetaUsersService(deps: {
   const { db } = deps;
 
   const requireUuid = (id: string) => {
-    if (!UUID.test(id)) throw new AppError('NOT_FOUND', 'No such tester.');
+    if (!isUuid(id)) throw new AppError('NOT_FOUND', 'No such tester.');
   };
 
   async function change(

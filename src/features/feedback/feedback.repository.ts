@@ -1,6 +1,7 @@
 // SQL for feedback: rows, exact daily aggregates kept in the same transaction, idempotency keys.
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Position } from '../../core/cursor.js';
+import { containsPattern } from '../../db/like.js';
 import type { BetaFeedbackTable, DatabaseSchema } from '../../db/schema.js';
 
 export type FeedbackRow = Selectable<BetaFeedbackTable>;
@@ -112,7 +113,7 @@ export async function listFeedback(db: Kysely<DatabaseSchema>, f: FeedbackFilter
   if (f.to !== undefined) query = query.where('created_at', '<', f.to);
   if (f.userId !== undefined) query = query.where('user_id', '=', f.userId);
   if (f.q) {
-    const pattern = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const pattern = containsPattern(f.q);
     query = query.where((eb) => eb.or([eb('comment', 'ilike', pattern), eb('email', 'ilike', pattern)]));
   }
   if (f.before) query = query.where(sql<boolean>`(created_at, id) < (${f.before.at}, ${f.before.id}::uuid)`);

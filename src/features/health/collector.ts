@@ -33,7 +33,8 @@ export function createCollector(deps: CollectorDeps): Collector {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
-  let lastTotals = { requests: deps.metrics.snapshot().requests.total, errors: deps.metrics.snapshot().requests.errors5xx };
+  const initial = deps.metrics.snapshot().requests;
+  let lastTotals = { requests: initial.total, errors: initial.errors5xx };
   let lastAt = Date.now();
 
   async function collectOnce(): Promise<void> {

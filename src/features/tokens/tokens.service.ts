@@ -1,6 +1,7 @@
 // API tokens: creation (shown once), verification with a short cache so evaluation traffic does
 // not query per request, listing and revocation.
 import { AppError } from '../../core/errors.js';
+import { isUuid } from '../../core/ids.js';
 import type { Principal, TokenScope } from '../../core/principal.js';
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../../core/audit.js';
@@ -30,8 +31,6 @@ export interface TokensService {
   /** The caller behind a presented token, or undefined when it is unknown or revoked. */
   verify(token: string): Promise<Principal | undefined>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createTokensService(db: Kysely<DatabaseSchema>, options: TokensServiceOptions = {}): TokensService {
   const cacheMs = options.cacheMs ?? 5000;
@@ -70,7 +69,7 @@ export function createTokensService(db: Kysely<DatabaseSchema>, options: TokensS
     },
     list: () => listTokens(db),
     async revoke(id, actor = 'cli', requestId) {
-      if (!UUID.test(id)) throw new AppError('NOT_FOUND', 'No such active token.');
+      if (!isUuid(id)) throw new AppError('NOT_FOUND', 'No such active token.');
       const revoked = await db.transaction().execute(async (trx) => {
         const row = await revokeToken(trx, id);
         if (!row) throw new AppError('NOT_FOUND', 'No such active token.');
