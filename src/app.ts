@@ -42,7 +42,7 @@ import {
 import { createFlagsService } from './features/flags/flags.service.js';
 import { ofrepRoutes } from './features/flags/ofrep.routes.js';
 import { createCollector } from './features/health/collector.js';
-import { healthRoutes } from './features/health/health.routes.js';
+import { healthRoutes, metricsSeriesRoutes } from './features/health/health.routes.js';
 import { createSystemSampler } from './features/health/system-stats.js';
 import { tokensRoutes } from './features/tokens/tokens.routes.js';
 import { createTokensService, type TokensService } from './features/tokens/tokens.service.js';
@@ -341,6 +341,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(sessionAdminRoutes, { auth });
   await app.register(tokensRoutes, { tokens });
   await app.register(auditRoutes, { db: database.db });
+  await app.register(metricsSeriesRoutes, { db: database.db, now });
 
   const collector = createCollector({
     db: database.db,

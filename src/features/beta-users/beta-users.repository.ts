@@ -123,3 +123,26 @@ export async function ensureTester(db: Kysely<DatabaseSchema>, email: string): P
   if (!existing) throw new Error('tester vanished while being created');
   return existing.id;
 }
+
+export interface UserCounts {
+  total: number;
+  active: number;
+  admins: number;
+  redeemed: number;
+  joined_7d: number;
+}
+
+/** Head counts for the console: everyone, active, admins, invites redeemed, joined since `since`. */
+export async function countUsers(db: Kysely<DatabaseSchema>, since: Date): Promise<UserCounts> {
+  const row = await db
+    .selectFrom('beta_users')
+    .select([
+      sql<number>`count(*)::int`.as('total'),
+      sql<number>`(count(*) filter (where is_active))::int`.as('active'),
+      sql<number>`(count(*) filter (where role = 'ADMIN'))::int`.as('admins'),
+      sql<number>`(count(*) filter (where redeemed_at is not null))::int`.as('redeemed'),
+      sql<number>`(count(*) filter (where joined_at >= ${since}))::int`.as('joined_7d'),
+    ])
+    .executeTakeFirstOrThrow();
+  return row;
+}

@@ -9,7 +9,7 @@ import { csvStream, safeCell, writeRow } from '../../core/csv.js';
 import { optionalBody } from '../../core/http.js';
 import { describePrincipal, isOwner } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
-import { allUsers, listUsers, type BetaUserRow } from './beta-users.repository.js';
+import { allUsers, countUsers, listUsers, type BetaUserRow } from './beta-users.repository.js';
 import type { Actor, BetaUsersService } from './beta-users.service.js';
 
 export interface BetaUserRouteDeps {
@@ -157,6 +157,28 @@ export async function betaUserRoutes(fastify: FastifyInstance, deps: BetaUserRou
         .header('content-disposition', 'attachment; filename="beta-testers.csv"')
         .header('cache-control', 'no-store')
         .send(csv);
+    },
+  );
+
+  app.get(
+    '/api/admin/users/summary',
+    {
+      schema: {
+        querystring: Type.Object({}, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            total: Type.Integer(),
+            active: Type.Integer(),
+            admins: Type.Integer(),
+            redeemed: Type.Integer(),
+            joined_7d: Type.Integer(),
+          }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      void reply.header('cache-control', 'no-store');
+      return countUsers(deps.db, new Date(Date.now() - 7 * 86_400_000));
     },
   );
 

@@ -5,8 +5,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Metrics } from '../../core/metrics.js';
 import { can, requireCapability } from '../../core/principal.js';
+import type { Kysely } from 'kysely';
 import type { PoolState, ProbeState } from '../../db/database.js';
+import type { DatabaseSchema } from '../../db/schema.js';
 import { buildHealthDocument } from './health-report.js';
+import { metricsSeries } from './health.repository.js';
 import type { SystemSampler } from './system-stats.js';
 
 export interface HealthRouteDeps {
@@ -170,6 +173,72 @@ export async function healthRoutes(fastify: FastifyInstance, deps: HealthRouteDe
     async (_request, reply) => {
       const body = await deps.metrics.registry.metrics();
       return reply.header('cache-control', 'no-store').type(deps.metrics.registry.contentType).send(body);
+    },
+  );
+}
+
+/** Time ranges of the stored series and their bucket widths. */
+export const SERIES_RANGES = {
+  '1h': { seconds: 3_600, bucketSeconds: 60 },
+  '24h': { seconds: 86_400, bucketSeconds: 900 },
+  '7d': { seconds: 604_800, bucketSeconds: 3_600 },
+} as const;
+
+const SeriesPoint = Type.Object({
+  t: Type.String(),
+  requests: Type.Number(),
+  requests_per_s: Type.Number(),
+  errors: Type.Number(),
+  http_p95_ms: Type.Number(),
+  db_p95_ms: Type.Number(),
+  cpu_percent: Type.Number(),
+  memory_percent: Type.Number(),
+});
+
+/** GET /api/admin/metrics/series: the collected `system_metrics` over the last hour, day or week, all instances together. */
+export async function metricsSeriesRoutes(fastify: FastifyInstance, deps: { db: Kysely<DatabaseSchema>; now: () => Date }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
+    '/api/admin/metrics/series',
+    {
+      schema: {
+        querystring: Type.Object(
+          { range: Type.Union([Type.Literal('1h'), Type.Literal('24h'), Type.Literal('7d')], { default: '1h' }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            range: Type.String(),
+            bucket_seconds: Type.Integer(),
+            from: Type.String(),
+            to: Type.String(),
+            points: Type.Array(SeriesPoint),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { seconds, bucketSeconds } = SERIES_RANGES[request.query.range];
+      const to = deps.now();
+      const from = new Date(to.getTime() - seconds * 1000);
+      const rows = await metricsSeries(deps.db, from, to, bucketSeconds);
+      void reply.header('cache-control', 'no-store');
+      return {
+        range: request.query.range,
+        bucket_seconds: bucketSeconds,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        points: rows.map((r) => ({
+          t: new Date(r.t).toISOString(),
+          requests: r.requests,
+          requests_per_s: Math.round((r.requests / bucketSeconds) * 1000) / 1000,
+          errors: r.errors,
+          http_p95_ms: r.http_p95_ms,
+          db_p95_ms: r.db_p95_ms,
+          cpu_percent: Math.round(r.cpu_percent * 10) / 10,
+          memory_percent: Math.round(r.memory_percent * 10) / 10,
+        })),
+      };
     },
   );
 }
