@@ -42,6 +42,8 @@ export interface SetupContext {
   monitorToken: string;
   /** The server's PostgreSQL database (postgres target only), for seeding data directly. */
   databaseUrl: string | undefined;
+  /** `--quick`: seed less. */
+  quick: boolean;
   /** Creates an API token on this server through the CLI (`token create`); returns its value. */
   createToken(scope: string, name?: string): Promise<string>;
   /** One JSON request to the server (setup only, never measured). Throws on a non-2xx answer. */
@@ -140,6 +142,42 @@ async function seedFeedback(ctx: SetupContext): Promise<void> {
   }
 }
 
+const TESTERS = 100_000;
+const QUICK_TESTERS = 5_000;
+
+/**
+ * 100 000 testers (5 000 with --quick): on PostgreSQL inserted directly, on PGlite (whose data dir the
+ * server holds) through the admin import API. Returns an admin token header for the list.
+ */
+async function seedTesters(ctx: SetupContext): Promise<Partial<RequestShape>> {
+  const total = ctx.quick ? QUICK_TESTERS : TESTERS;
+  const headers = { authorization: `Bearer ${await ctx.createToken('admin', 'bench-users')}` };
+  if (ctx.databaseUrl) {
+    const client = new pg.Client({ connectionString: ctx.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO beta_users (email, invite_code, source, notes, created_at)
+         SELECT 'tester-' || i || '@example.com', replace(gen_random_uuid()::text, '-', '') || i, 'import',
+                CASE WHEN i % 10 = 0 THEN 'early adopter' END, now() - i * interval '1 second'
+         FROM generate_series(1, $1::int) AS i`,
+        [total],
+      );
+      await client.query('ANALYZE beta_users');
+    } finally {
+      await client.end();
+    }
+  } else {
+    const batch = 2_000;
+    for (let start = 0; start < total; start += batch) {
+      const lines = Array.from({ length: Math.min(batch, total - start) }, (_, i) => `tester-${start + i + 1}@example.com`);
+      await ctx.request('POST', '/api/admin/users/import', { text: lines.join('\n') }, headers);
+    }
+  }
+  console.log(`[bench] ${ctx.target}: ${total.toLocaleString('en-US')} testers seeded`);
+  return { headers };
+}
+
 export const ENDPOINTS: Endpoint[] = [
   { name: 'healthz', method: 'GET', path: '/healthz' },
   {
@@ -163,6 +201,7 @@ export const ENDPOINTS: Endpoint[] = [
     body: { rating: 4, feature: 'voice', comment: 'Replies feel faster since the update.', metadata: { appVersion: '2.4.1' } },
   },
   { name: 'feedback stats', method: 'GET', path: '/api/feedback/stats', setup: seedFeedback },
+  { name: 'admin users list', method: 'GET', path: '/api/admin/users?limit=50', setup: seedTesters },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -174,11 +213,15 @@ const RESULTS_DIR = join(ROOT, 'bench', 'results');
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 const STARTUP_TIMEOUT_MS = 60_000;
+/** Seeding data for the endpoints of one target (1M feedback rows, 100 000 testers). */
+const SEED_BUDGET_MS = 300_000;
 const STOP_TIMEOUT_MS = 15_000;
 const RSS_SAMPLE_MS = 250;
 
 interface Options {
   quick: boolean;
+  /** Endpoint names to run (all when empty); results then go to partial.json/md, not latest. */
+  only: string[];
   durationS: number;
   connections: number;
   warmupS: number;
@@ -192,14 +235,16 @@ function parseOptions(argv: string[]): Options {
       duration: { type: 'string' },
       connections: { type: 'string' },
       warmup: { type: 'string' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
   if (values.help) {
     process.stdout.write(
-      'Usage: npx tsx bench/run.ts [--quick] [--duration S] [--connections N] [--warmup S]\n' +
-        '  --quick          3 s per endpoint, PGlite only\n' +
+      'Usage: npx tsx bench/run.ts [--quick] [--only NAME,…] [--duration S] [--connections N] [--warmup S]\n' +
+        '  --quick          3 s per endpoint, PGlite only, 5 000 testers\n' +
+        '  --only NAME,…    only these endpoints (names as in the table, e.g. "feedback submit"); writes partial.*\n' +
         '  --duration S     seconds of load per endpoint (default 10)\n' +
         '  --connections N  concurrent connections (default 50)\n' +
         '  --warmup S       unmeasured load before each run (default 1, 0 to skip)\n' +
@@ -213,8 +258,16 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);
     return n;
   };
+  const only = (values.only ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  const unknown = only.filter((n) => !ENDPOINTS.some((ep) => ep.name === n));
+  if (unknown.length > 0)
+    throw new Error(`--only: unknown endpoint ${unknown.join(', ')}; known: ${ENDPOINTS.map((ep) => ep.name).join(', ')}`);
   return {
     quick: values.quick,
+    only,
     durationS: whole(values.duration, 'duration', values.quick ? 3 : 10, 1, 600),
     connections: whole(values.connections, 'connections', 50, 1, 1000),
     warmupS: whole(values.warmup, 'warmup', 1, 0, 60),
@@ -703,12 +756,13 @@ async function startApp(cleanup: Cleanup, signal: AbortSignal, target: TargetNam
   });
 }
 
-function setupContext(server: ServerProc, target: TargetName, monitorToken: string, signal: AbortSignal): SetupContext {
+function setupContext(server: ServerProc, target: TargetName, monitorToken: string, signal: AbortSignal, quick: boolean): SetupContext {
   return {
     target,
     baseUrl: server.baseUrl,
     monitorToken,
     databaseUrl: server.env.DATABASE_URL,
+    quick,
     createToken: async (scope, name = `bench-${scope}`) =>
       (await runCli(server.env, ['token', 'create', '--name', name, '--scope', scope], signal)).trim(),
     request: async (method, path, body, headers = {}) => {
@@ -855,9 +909,12 @@ async function main(): Promise<number> {
     const targets: TargetName[] = pgAdminUrl ? ['pglite', 'postgres'] : ['pglite'];
 
     // The whole run is bounded: start-ups, every load run, and slack; past that, abort and clean up.
-    const runs = targets.length * ENDPOINTS.length * 2;
+    const selected = opts.only.length === 0 ? ENDPOINTS : ENDPOINTS.filter((ep) => opts.only.includes(ep.name));
+    const runs = targets.length * selected.length * 2;
     const budgetMs =
-      (1 + targets.length) * (STARTUP_TIMEOUT_MS + STOP_TIMEOUT_MS) + runs * (opts.durationS + opts.warmupS + 15) * 1000 + 30_000;
+      (1 + targets.length) * (STARTUP_TIMEOUT_MS + STOP_TIMEOUT_MS + SEED_BUDGET_MS) +
+      runs * (opts.durationS + opts.warmupS + 15) * 1000 +
+      30_000;
     watchdog = setTimeout(() => {
       log(`still running after ${Math.round(budgetMs / 1000)} s: aborting`);
       abort.abort(new Error('benchmark exceeded its time budget'));
@@ -894,9 +951,9 @@ async function main(): Promise<number> {
       const server = await startApp(cleanup, abort.signal, target, pgAdminUrl);
       const monitorToken = (await runCli(server.env, ['token', 'create', '--name', 'bench', '--scope', 'monitor'], abort.signal)).trim();
       if (!monitorToken) throw new Error('token create printed no token');
-      const ctx = setupContext(server, target, monitorToken, abort.signal);
+      const ctx = setupContext(server, target, monitorToken, abort.signal, opts.quick);
       const endpoints: ResolvedEndpoint[] = [];
-      for (const ep of ENDPOINTS) {
+      for (const ep of selected) {
         const overrides = (await ep.setup?.(ctx)) ?? {};
         endpoints.push(resolveRequest(ep.name, { method: ep.method, path: ep.path, headers: ep.headers, body: ep.body, ...overrides }));
       }
@@ -920,10 +977,11 @@ async function main(): Promise<number> {
     report.machine.loadAverageAtEnd = loadAverage();
     const table = markdownTable(report.runs);
     await mkdir(RESULTS_DIR, { recursive: true });
-    await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(join(RESULTS_DIR, 'latest.md'), markdownReport(report, table));
+    const base = opts.only.length === 0 ? 'latest' : 'partial';
+    await writeFile(join(RESULTS_DIR, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    await writeFile(join(RESULTS_DIR, `${base}.md`), markdownReport(report, table));
     process.stdout.write(`\n${table}\n\n`);
-    log(`wrote bench/results/latest.json and bench/results/latest.md in ${Math.round((Date.now() - started) / 1000)} s`);
+    log(`wrote bench/results/${base}.json and bench/results/${base}.md in ${Math.round((Date.now() - started) / 1000)} s`);
     return 0;
   } catch (err) {
     log(`failed: ${abort.signal.aborted ? (abort.signal.reason as Error).message : ((err as Error).stack ?? String(err))}`);

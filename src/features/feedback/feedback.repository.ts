@@ -15,21 +15,37 @@ export interface NewFeedback {
   metadata: Record<string, unknown> | null;
 }
 
-export async function insertFeedback(db: Kysely<DatabaseSchema>, row: NewFeedback): Promise<FeedbackRow> {
+/**
+ * Stores one feedback row and adds it to its UTC day's aggregate ('' for no feature) in a single
+ * statement, so a submission outside a transaction is one round trip and still all-or-nothing.
+ */
+export async function insertCountedFeedback(db: Kysely<DatabaseSchema>, row: NewFeedback): Promise<FeedbackRow> {
   return db
-    .insertInto('beta_feedback')
-    .values({ ...row, metadata: row.metadata === null ? null : JSON.stringify(row.metadata) })
-    .returningAll()
+    .with('inserted', (qb) =>
+      qb
+        .insertInto('beta_feedback')
+        .values({ ...row, metadata: row.metadata === null ? null : JSON.stringify(row.metadata) })
+        .returningAll(),
+    )
+    .with('counted', (qb) =>
+      qb
+        .insertInto('feedback_stats_daily')
+        .columns(['day', 'feature', 'rating', 'count'])
+        .expression((eb) =>
+          eb
+            .selectFrom('inserted')
+            .select([
+              sql<string>`(inserted.created_at AT TIME ZONE 'UTC')::date`.as('day'),
+              sql<string>`coalesce(inserted.feature, '')`.as('feature'),
+              'inserted.rating',
+              sql<number>`1`.as('count'),
+            ]),
+        )
+        .onConflict((oc) => oc.columns(['day', 'feature', 'rating']).doUpdateSet({ count: sql`feedback_stats_daily.count + 1` })),
+    )
+    .selectFrom('inserted')
+    .selectAll()
     .executeTakeFirstOrThrow();
-}
-
-/** Adds one rating to the day's aggregate (UTC day, '' for no feature). */
-export async function countInAggregates(db: Kysely<DatabaseSchema>, day: string, feature: string | null, rating: number): Promise<void> {
-  await db
-    .insertInto('feedback_stats_daily')
-    .values({ day, feature: feature ?? '', rating, count: 1 })
-    .onConflict((oc) => oc.columns(['day', 'feature', 'rating']).doUpdateSet({ count: sql`feedback_stats_daily.count + 1` }))
-    .execute();
 }
 
 export interface AggregateRow {

@@ -7,8 +7,7 @@ import type { DatabaseSchema } from '../../db/schema.js';
 import { buildStats, type FeedbackAnalytics } from './stats.js';
 import {
   claimIdempotencyKey,
-  countInAggregates,
-  insertFeedback,
+  insertCountedFeedback,
   pruneIdempotencyKeys,
   readAggregates,
   storeIdempotentResponse,
@@ -85,20 +84,8 @@ export function createFeedbackService(deps: {
         throw new AppError('VALIDATION_ERROR', `body/metadata must be at most ${METADATA_MAX_BYTES} bytes as JSON.`);
       }
       const requestHash = canonicalHash(input);
-      const result = await deps.db.transaction().execute(async (trx): Promise<SubmitResult> => {
-        if (idempotencyKey !== undefined) {
-          const existing = await claimIdempotencyKey(trx, SCOPE, idempotencyKey, requestHash);
-          if (existing) {
-            if (existing.request_hash !== requestHash) {
-              throw new AppError('UNPROCESSABLE', 'This Idempotency-Key was used with a different request body.');
-            }
-            if (existing.status === null) throw new AppError('CONFLICT', 'A request with this Idempotency-Key is still in progress.');
-            return { status: existing.status, body: existing.response as PublicFeedback, replayed: true };
-          }
-        }
-        const email = input.email?.trim();
-        const userId = email ? await deps.ensureTester(trx, email) : null;
-        const row: FeedbackRow = await insertFeedback(trx, {
+      const store = async (db: Kysely<DatabaseSchema>, userId: string | null): Promise<PublicFeedback> => {
+        const row: FeedbackRow = await insertCountedFeedback(db, {
           user_id: userId,
           email: email ?? null,
           rating: input.rating,
@@ -106,11 +93,28 @@ export function createFeedbackService(deps: {
           comment: input.comment ?? null,
           metadata: input.metadata ?? null,
         });
-        await countInAggregates(trx, row.created_at.toISOString().slice(0, 10), row.feature, row.rating);
-        const body: PublicFeedback = { id: row.id, rating: row.rating, feature: row.feature, created_at: row.created_at.toISOString() };
-        if (idempotencyKey !== undefined) await storeIdempotentResponse(trx, SCOPE, idempotencyKey, 201, body);
-        return { status: 201, body, replayed: false };
-      });
+        return { id: row.id, rating: row.rating, feature: row.feature, created_at: row.created_at.toISOString() };
+      };
+      const email = input.email?.trim() || undefined;
+      // Anonymous feedback without a retry key is one statement; anything else is one transaction.
+      const result: SubmitResult =
+        idempotencyKey === undefined && email === undefined
+          ? { status: 201, body: await store(deps.db, null), replayed: false }
+          : await deps.db.transaction().execute(async (trx): Promise<SubmitResult> => {
+              if (idempotencyKey !== undefined) {
+                const existing = await claimIdempotencyKey(trx, SCOPE, idempotencyKey, requestHash);
+                if (existing) {
+                  if (existing.request_hash !== requestHash) {
+                    throw new AppError('UNPROCESSABLE', 'This Idempotency-Key was used with a different request body.');
+                  }
+                  if (existing.status === null) throw new AppError('CONFLICT', 'A request with this Idempotency-Key is still in progress.');
+                  return { status: existing.status, body: existing.response as PublicFeedback, replayed: true };
+                }
+              }
+              const body = await store(trx, email ? await deps.ensureTester(trx, email) : null);
+              if (idempotencyKey !== undefined) await storeIdempotentResponse(trx, SCOPE, idempotencyKey, 201, body);
+              return { status: 201, body, replayed: false };
+            });
       if (!result.replayed) {
         cached = undefined;
         deps.onSubmitted?.();
