@@ -13,7 +13,7 @@ import { noticePage } from './core/html.js';
 import { createValidatorCompiler, registerErrorHandling, registerJsonParser, requestIdFrom } from './core/http.js';
 import type { Lifecycle } from './core/lifecycle.js';
 import type { Metrics } from './core/metrics.js';
-import { can, isOwner, type Principal } from './core/principal.js';
+import { can, describePrincipal, isOwner, type Principal } from './core/principal.js';
 import type { Database } from './db/database.js';
 import { toAppError } from './db/errors.js';
 import { insertAudit } from './features/audit/audit.repository.js';
@@ -44,6 +44,12 @@ import { ofrepRoutes } from './features/flags/ofrep.routes.js';
 import { createCollector } from './features/health/collector.js';
 import { healthRoutes, metricsSeriesRoutes } from './features/health/health.routes.js';
 import { createSystemSampler } from './features/health/system-stats.js';
+import { createActivityCounter } from './features/kpis/activity-counter.js';
+import type { AlertSample } from './features/kpis/alert-rules.js';
+import { addAdminRequestCounts, addFlagReach, addPageViewCounts } from './features/kpis/kpis.repository.js';
+import { kpisRoutes } from './features/kpis/kpis.routes.js';
+import { createAlerting, createKpisService } from './features/kpis/kpis.service.js';
+import { createWebhookNotifier } from './features/kpis/webhook.js';
 import { tokensRoutes } from './features/tokens/tokens.routes.js';
 import { createTokensService, type TokensService } from './features/tokens/tokens.service.js';
 
@@ -71,6 +77,8 @@ export interface App {
   /** Every route registered, for the access-control inventory. */
   routes: Array<{ method: string; url: string }>;
   flags: { store: FlagStore; flushCounts(): Promise<number> };
+  /** Success metrics: alert evaluation of one sample (the collector feeds it), and waiting for its writes and webhooks. */
+  kpis: { onSample(sample: AlertSample): void; idle(): Promise<void> };
 }
 
 /** Paths under the admin scope: denied to everyone but owners and admins, whoever registers them. */
@@ -227,6 +235,33 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     });
   });
 
+  // Success metrics: every answered admin route counts as refused or served (and to whom: served
+  // without an identified admin is an authentication bypass incident); console pages viewed count
+  // per admin and day. Counted in memory, written in batches.
+  const activity = createActivityCounter({
+    adminRequests: (rows) => addAdminRequestCounts(database.db, rows),
+    pageViews: (rows) => addPageViewCounts(database.db, rows),
+    flagReach: (rows) => addFlagReach(database.db, rows),
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    if (route === undefined || !isAdminPath(route)) return;
+    const status = reply.statusCode;
+    const signInRedirect = status === 302 && String(reply.getHeader('location') ?? '').startsWith('/auth/login');
+    if (status >= 400 && status !== 401 && status !== 403) return;
+    const principal = await request.principal();
+    const at = now();
+    if (status === 401 || status === 403 || (signInRedirect && principal === undefined)) {
+      activity.adminRequest('refused', principal ? describePrincipal(principal) : null, at);
+      return;
+    }
+    activity.adminRequest('served', principal && can(principal, 'admin') ? describePrincipal(principal) : null, at);
+    const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
+    if (request.method === 'GET' && status === 200 && html && principal?.kind === 'session' && route.startsWith('/admin')) {
+      activity.pageView(principal.email, at);
+    }
+  });
+
   const tokens = createTokensService(database.db, {
     recordAudit: insertAudit,
     onTouchError: (err) => app.log.warn({ err: { message: (err as Error).message } }, 'could not record token use'),
@@ -314,7 +349,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const flushCounts = () => counter.flush((rows) => addEvaluationCounts(database.db, rows));
   const flags = createFlagsService({ db: database.db, store, recordAudit: insertAudit, now });
   await app.register(flagRoutes, { db: database.db, flags, store, staleDays: config.flagStaleDays, now });
-  await app.register(ofrepRoutes, { store, counter, registry: metrics.registry, onShutdown: (cb) => lifecycle.onShutdown(cb) });
+  await app.register(ofrepRoutes, {
+    store,
+    counter,
+    registry: metrics.registry,
+    onShutdown: (cb) => lifecycle.onShutdown(cb),
+    onEvaluated: (flag, targetingKey, email) => activity.evaluated(flag, targetingKey, email, now()),
+  });
 
   const users = createBetaUsersService({
     db: database.db,
@@ -341,6 +382,27 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(sessionAdminRoutes, { auth });
   await app.register(tokensRoutes, { tokens });
   await app.register(auditRoutes, { db: database.db });
+
+  const flushActivity = () => activity.flush();
+  await app.register(kpisRoutes, {
+    db: database.db,
+    kpis: createKpisService({ db: database.db, intervalS: config.metricsIntervalS, now, flushActivity }),
+  });
+  const notifier = config.alerts.webhookUrl
+    ? createWebhookNotifier({ url: config.alerts.webhookUrl, cooldownMs: config.alerts.cooldownS * 1000, now, logger: app.log })
+    : undefined;
+  const alerting = createAlerting({
+    db: database.db,
+    instanceId: deps.instanceId,
+    thresholds: { ...config.alerts, intervalS: config.metricsIntervalS },
+    logger: app.log,
+    notify: notifier ? (notice) => notifier.notify(notice) : undefined,
+  });
+  let alertsClosed = false;
+  const onSample = (sample: AlertSample) => {
+    if (!alertsClosed) alerting.onSample(sample);
+  };
+
   await app.register(metricsSeriesRoutes, { db: database.db, now });
 
   const collector = createCollector({
@@ -353,6 +415,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     intervalMs: config.metricsIntervalS * 1000,
     retentionMs: config.metricsRetentionDays * 86_400_000,
     logger: app.log,
+    onSample: (row) =>
+      onSample({
+        at: new Date(row.recorded_at ?? now()),
+        cpuPercent: row.cpu_percent,
+        memoryPercent: row.memory_percent,
+        diskPercent: row.disk_percent ?? null,
+        dbP95Ms: row.db_p95_ms,
+        requestCount: row.request_count,
+        errorCount: row.error_count,
+        dbReachable: row.db_reachable,
+      }),
   });
   let sweeper: NodeJS.Timeout | undefined;
   let flusher: NodeJS.Timeout | undefined;
@@ -380,5 +453,29 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     sampler.stop();
   });
 
-  return { app, tokens, auth, routes, flags: { store, flushCounts } };
+  let activityFlusher: NodeJS.Timeout | undefined;
+  if (deps.background) {
+    app.addHook('onReady', async () => {
+      activityFlusher = setInterval(() => {
+        flushActivity().catch(logWarn('could not write admin activity counts'));
+      }, config.flagCountsFlushS * 1000);
+      activityFlusher.unref();
+    });
+  }
+  app.addHook('onClose', async () => {
+    clearInterval(activityFlusher);
+    await flushActivity().catch(logWarn('could not write admin activity counts'));
+    alertsClosed = true;
+    await alerting.idle();
+    await notifier?.stop();
+  });
+  const kpis = {
+    onSample,
+    idle: async () => {
+      await alerting.idle();
+      await notifier?.idle();
+    },
+  };
+
+  return { app, tokens, auth, routes, flags: { store, flushCounts }, kpis };
 }

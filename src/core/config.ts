@@ -40,6 +40,20 @@ export interface Config {
   readonly shutdownDelayMs: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** Alert rules evaluated on every collected sample, and where alerts are sent. */
+  readonly alerts: {
+    /** Unset → alerts are recorded and logged only. */
+    readonly webhookUrl: string | undefined;
+    readonly cpuPct: number;
+    readonly memoryPct: number;
+    readonly diskPct: number;
+    readonly dbP95Ms: number;
+    readonly errorRatePct: number;
+    readonly uptimePct: number;
+    /** Consecutive samples a condition must hold (or clear) before an alert opens (or resolves). */
+    readonly forSamples: number;
+    readonly cooldownS: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -99,6 +113,31 @@ export const CONFIG_VARIABLES = [
   },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', meaning: 'upper bound for in-flight requests to finish at shutdown' },
   { name: 'LOG_LEVEL', default: 'info', meaning: 'pino level; JSON logs in production or when piped, pretty in a terminal' },
+  {
+    name: 'ALERT_WEBHOOK_URL',
+    default: '',
+    meaning: 'http(s) URL receiving alerts as Slack-compatible JSON; unset → alerts are recorded and logged only',
+  },
+  { name: 'ALERT_CPU_PCT', default: '95', meaning: 'alert when system CPU is above this percentage' },
+  { name: 'ALERT_MEMORY_PCT', default: '95', meaning: 'alert when system memory use is above this percentage' },
+  { name: 'ALERT_DISK_PCT', default: '90', meaning: 'alert when the disk holding DATA_DIR is fuller than this percentage' },
+  { name: 'ALERT_DB_P95_MS', default: '50', meaning: 'alert when the database query p95 is above this many milliseconds' },
+  { name: 'ALERT_ERROR_RATE_PCT', default: '5', meaning: 'alert when more than this percentage of requests end in a 5xx' },
+  {
+    name: 'ALERT_UPTIME_PCT',
+    default: '99.9',
+    meaning: "alert when this instance's uptime over the last 24 h falls below this percentage",
+  },
+  {
+    name: 'ALERT_FOR_SAMPLES',
+    default: '2',
+    meaning: 'consecutive samples a condition must hold before an alert opens (and clear before it resolves)',
+  },
+  {
+    name: 'ALERT_COOLDOWN_S',
+    default: '300',
+    meaning: 'after a webhook for a rule and instance, further openings of it are not sent for this long',
+  },
 ] as const;
 
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number]['name'];
@@ -117,6 +156,15 @@ function integer(env: Env, name: ConfigVariable, fallback: number, min: number, 
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function decimal(env: Env, name: ConfigVariable, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,9}(\.\d{1,6})?$/.test(raw)) throw new ConfigError(name, `expected a number like 95 or 99.9, got "${raw}"`);
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
@@ -247,6 +295,17 @@ export function loadConfig(env: Env): Config {
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     logLevel: logLevel as LogLevel,
+    alerts: {
+      webhookUrl: url(env, 'ALERT_WEBHOOK_URL', ['https:', 'http:']),
+      cpuPct: decimal(env, 'ALERT_CPU_PCT', 95, 0, 100),
+      memoryPct: decimal(env, 'ALERT_MEMORY_PCT', 95, 0, 100),
+      diskPct: decimal(env, 'ALERT_DISK_PCT', 90, 0, 100),
+      dbP95Ms: decimal(env, 'ALERT_DB_P95_MS', 50, 0, 600_000),
+      errorRatePct: decimal(env, 'ALERT_ERROR_RATE_PCT', 5, 0, 100),
+      uptimePct: decimal(env, 'ALERT_UPTIME_PCT', 99.9, 0, 100),
+      forSamples: integer(env, 'ALERT_FOR_SAMPLES', 2, 1, 1000),
+      cooldownS: integer(env, 'ALERT_COOLDOWN_S', 300, 0, 604_800),
+    },
   };
   return deepFreeze(config);
 }

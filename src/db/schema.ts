@@ -93,6 +93,8 @@ export interface SystemMetricsTable {
   pool_total: number;
   pool_idle: number;
   pool_waiting: number;
+  /** Mean response time over the collector's sliding window; null on rows written before it was recorded. */
+  http_mean_ms: number | null;
 }
 
 export interface AuditLogTable {
@@ -144,6 +146,41 @@ export interface LoginLinksTable {
   used_at: Date | null;
 }
 
+export interface AlertsTable {
+  id: Generated<string>;
+  rule: string;
+  instance_id: string;
+  state: 'open' | 'resolved';
+  value: number;
+  threshold: number;
+  message: string;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+  resolved_at: Date | null;
+}
+
+export interface AdminRequestsHourlyTable {
+  hour: Date;
+  /** `unidentified`: served without an identified admin caller, an authentication bypass incident. */
+  outcome: 'refused' | 'served' | 'unidentified';
+  actor: string;
+  count: ColumnType<string, number | bigint, number | bigint>;
+}
+
+export interface AdminPageViewsDailyTable {
+  /** UTC day, as `YYYY-MM-DD`. */
+  day: ColumnType<string, string, string>;
+  actor: string;
+  views: ColumnType<string, number | bigint, number | bigint>;
+}
+
+export interface FlagTesterReachTable {
+  flag_name: string;
+  user_id: string;
+  first_evaluated_at: Date;
+  last_evaluated_at: Date;
+}
+
 export interface DatabaseSchema {
   beta_users: BetaUsersTable;
   feature_flags: FeatureFlagsTable;
@@ -156,4 +193,8 @@ export interface DatabaseSchema {
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
   login_links: LoginLinksTable;
+  alerts: AlertsTable;
+  admin_requests_hourly: AdminRequestsHourlyTable;
+  admin_page_views_daily: AdminPageViewsDailyTable;
+  flag_tester_reach: FlagTesterReachTable;
 }

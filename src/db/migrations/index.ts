@@ -1,9 +1,11 @@
 // The ordered list of migrations, bundled with the code (no directory scanning at run time).
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial-schema.js';
+import * as m0002 from './0002-kpis-alerts.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': m0001,
+  '0002-kpis-alerts': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -19,6 +19,8 @@ export interface OfrepRouteDeps {
   /** Registers a callback run when shutdown begins (open streams are closed then). */
   onShutdown(callback: () => void): void;
   heartbeatMs?: number;
+  /** Told of every successful evaluation and whom it was for (success metrics: testers reached). */
+  onEvaluated?(flag: string, targetingKey: string | undefined, email: string | undefined): void;
 }
 
 type Success = { key: string; value: boolean; reason: string; variant: string; metadata: Record<string, never> };
@@ -75,6 +77,7 @@ export async function ofrepRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps
     const result = evaluateFlag(deps.store.evaluable(key), context, { betaUser: deps.store.overrideFor(targetingKey, email) });
     if (!result.errorCode) {
       deps.counter.count(key, result.value, Date.now());
+      deps.onEvaluated?.(key, targetingKey, email);
       evaluations.inc({ flag: key, value: String(result.value) });
     }
     return result;

@@ -18,6 +18,8 @@ export interface CollectorDeps {
   retentionMs: number;
   logger: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
   now?: () => Date;
+  /** Told of every sample taken, whether or not it could be stored (alerting runs on it). */
+  onSample?(row: SystemMetricsRow): void;
 }
 
 export interface Collector {
@@ -58,6 +60,7 @@ export function createCollector(deps: CollectorDeps): Collector {
       error_count: errorCount,
       request_rate: Math.round((requestCount / elapsedS) * 100) / 100,
       http_p95_ms: snapshot.requests.responseTimeMs.p95,
+      http_mean_ms: snapshot.requests.responseTimeMs.mean,
       db_p95_ms: snapshot.database.all.p95,
       db_reachable: deps.probeState().reachable === true,
       pool_total: pool.total,
@@ -73,6 +76,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     } catch (err) {
       deps.logger.warn({ err: { message: (err as Error).message } }, 'metrics collection failed');
     }
+    deps.onSample?.(row);
   }
 
   function collect(): Promise<void> {

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { createAlertEvaluator, UPTIME_WINDOW_MS, type AlertSample, type AlertThresholds } from './alert-rules.js';
+
+const thresholds: AlertThresholds = {
+  cpuPct: 95,
+  memoryPct: 95,
+  diskPct: 90,
+  dbP95Ms: 50,
+  errorRatePct: 5,
+  uptimePct: 99.9,
+  forSamples: 2,
+  intervalS: 30,
+};
+const start = Date.parse('2026-06-01T00:00:00Z');
+
+/** A clock moving one interval per sample, and healthy readings unless patched. */
+function feeder(t: AlertThresholds = thresholds) {
+  const evaluator = createAlertEvaluator(t);
+  let n = 0;
+  const step = (patch: Partial<AlertSample> = {}) =>
+    evaluator.step({
+      at: new Date(start + n++ * t.intervalS * 1000),
+      cpuPercent: 20,
+      memoryPercent: 40,
+      diskPercent: 50,
+      dbP95Ms: 3,
+      requestCount: 100,
+      errorCount: 0,
+      dbReachable: true,
+      ...patch,
+    });
+  return { evaluator, step, at: (i: number) => new Date(start + i * t.intervalS * 1000) };
+}
+
+describe('alert rules', () => {
+  it('opens only after the condition held for the configured samples, then resolves after as many clear ones', () => {
+    const { evaluator, step, at } = feeder();
+    expect(step({ cpuPercent: 97 })).toEqual([]);
+    const opened = step({ cpuPercent: 98.26 });
+    expect(opened).toEqual([
+      {
+        kind: 'open',
+        rule: 'cpu_high',
+        value: 98.26,
+        threshold: 95,
+        message: 'CPU at 98.3 % (above 95 % for 2 samples)',
+        at: at(1),
+        firstSeen: at(1),
+      },
+    ]);
+    expect(step({ cpuPercent: 99 })).toEqual([]);
+    expect(evaluator.open()).toEqual([expect.objectContaining({ rule: 'cpu_high', value: 99, firstSeen: at(1), lastSeen: at(2) })]);
+    expect(step({ cpuPercent: 50 })).toEqual([]);
+    expect(step({ cpuPercent: 40 })).toEqual([
+      { kind: 'resolve', rule: 'cpu_high', value: 40, threshold: 95, message: 'CPU back to 40 %', at: at(4), firstSeen: at(1) },
+    ]);
+    expect(evaluator.open()).toEqual([]);
+  });
+
+  it('does not flap on a value alternating around the threshold', () => {
+    const { step, evaluator } = feeder();
+    const events = [];
+    for (let i = 0; i < 20; i++) events.push(...step({ memoryPercent: i % 2 === 0 ? 96 : 94 }));
+    expect(events).toEqual([]);
+    // Once open, a single clear sample between breaches does not resolve it either.
+    step({ memoryPercent: 96 });
+    expect(step({ memoryPercent: 96 }).map((e) => e.kind)).toEqual(['open']);
+    for (let i = 0; i < 20; i++) events.push(...step({ memoryPercent: i % 2 === 0 ? 94 : 96 }));
+    expect(events).toEqual([]);
+    expect(evaluator.open().map((a) => a.rule)).toEqual(['memory_high']);
+  });
+
+  it('is strictly above each threshold, and a single sample is enough when configured so', () => {
+    const { step } = feeder({ ...thresholds, forSamples: 1 });
+    expect(step({ cpuPercent: 95, memoryPercent: 95, diskPercent: 90, dbP95Ms: 50, requestCount: 100, errorCount: 5 })).toEqual([]);
+    const events = step({ cpuPercent: 95.1, memoryPercent: 95.1, diskPercent: 90.1, dbP95Ms: 50.1, requestCount: 100, errorCount: 6 });
+    expect(events.map((e) => [e.rule, e.value])).toEqual([
+      ['cpu_high', 95.1],
+      ['memory_high', 95.1],
+      ['disk_high', 90.1],
+      ['db_p95_high', 50.1],
+      ['error_rate_high', 6],
+    ]);
+  });
+
+  it('takes no error rate from a sample without requests, and leaves the disk rule alone without a disk reading', () => {
+    const { step, evaluator } = feeder();
+    step({ requestCount: 0, errorCount: 0, diskPercent: 95 });
+    step({ requestCount: 0, errorCount: 0, diskPercent: 95 });
+    expect(evaluator.open().map((a) => a.rule)).toEqual(['disk_high']);
+    for (let i = 0; i < 5; i++) expect(step({ diskPercent: null })).toEqual([]);
+    expect(evaluator.open().map((a) => a.rule)).toEqual(['disk_high']);
+  });
+
+  it('reports /healthz failing while the database is unreachable, and uptime below target once downtime exceeds the budget', () => {
+    const { step, evaluator } = feeder();
+    expect(step({ dbReachable: false })).toEqual([]);
+    // 2 failed samples of 30 s = 60 s down in 24 h: 99.93 %, within the 0.1 % budget (86.4 s).
+    expect(step({ dbReachable: false }).map((e) => e.rule)).toEqual(['healthz_failing']);
+    expect(evaluator.uptimePct()).toBeCloseTo(100 * (1 - 60 / 86_400), 9);
+    // A third failed sample: 90 s down, 99.896 %.
+    expect(step({ dbReachable: false })).toEqual([]);
+    const fourth = step({ dbReachable: false });
+    expect(fourth.map((e) => e.rule)).toEqual(['uptime_low']);
+    expect(fourth[0]!.value).toBeCloseTo(100 * (1 - 120 / 86_400), 9);
+    expect(fourth[0]!.message).toBe('uptime over the last 24 h at 99.861 % (target 99.9 %)');
+    step();
+    expect(step().map((e) => e.rule)).toEqual(['healthz_failing']);
+    expect(evaluator.open().map((a) => a.rule)).toEqual(['uptime_low']);
+  });
+
+  it('lets uptime recover once failed samples leave the 24 h window', () => {
+    const t = { ...thresholds, intervalS: 3600 };
+    const { step, evaluator } = feeder(t);
+    step({ dbReachable: false });
+    step({ dbReachable: false });
+    expect(
+      evaluator
+        .open()
+        .map((a) => a.rule)
+        .sort(),
+    ).toEqual(['healthz_failing', 'uptime_low']);
+    const hours = UPTIME_WINDOW_MS / 3_600_000;
+    const resolved = [];
+    for (let i = 2; i <= hours + 2; i++) resolved.push(...step().map((e) => `${e.kind} ${e.rule} ${i}`));
+    // The failures at hours 0 and 1 leave the window at hours 24 and 25: uptime is clear from hour 25,
+    // and the second clear sample (hour 26) resolves the alert.
+    expect(resolved).toEqual(['resolve healthz_failing 3', 'resolve uptime_low 26']);
+    expect(evaluator.uptimePct()).toBe(100);
+  });
+});

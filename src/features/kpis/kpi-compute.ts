@@ -1,0 +1,253 @@
+// The success metrics from their aggregates: each figure, its target, a pass/warn/fail verdict and
+// a series for a sparkline. Pure: the time range and every input are passed in.
+import type {
+  AdminRequestHour,
+  ConsoleDay,
+  FeedbackBucket,
+  FlagFigures,
+  LatencyFigures,
+  Range,
+  SampleBucket,
+  TesterFigures,
+} from './kpis.repository.js';
+
+export type KpiWindow = '24h' | '7d' | '30d';
+export type KpiStatus = 'pass' | 'warn' | 'fail' | 'no_data';
+
+/** Each window's length and sparkline step. */
+export const KPI_WINDOWS: Record<KpiWindow, { ms: number; stepS: number }> = {
+  '24h': { ms: 86_400_000, stepS: 3600 },
+  '7d': { ms: 7 * 86_400_000, stepS: 6 * 3600 },
+  '30d': { ms: 30 * 86_400_000, stepS: 86_400 },
+};
+
+export function windowRange(window: KpiWindow, now: Date): Range {
+  const { ms, stepS } = KPI_WINDOWS[window];
+  return { from: new Date(now.getTime() - ms), to: now, stepS };
+}
+
+export interface Target {
+  /** As shown beside the figure. */
+  text: string;
+  /** `info`: tracked without a target (always `pass` when there is a figure). */
+  op: '>' | '>=' | '<' | '=' | 'info';
+  pass: number;
+  /** Figures on the right side of this bound (same comparison) are `warn` rather than `fail`. */
+  warn?: number;
+}
+
+/** The report's targets, and ours where it names a metric without one (see README). */
+export const KPI_TARGETS = {
+  uptime: { text: '> 99.9 %', op: '>', pass: 99.9, warn: 99 },
+  db_p95_ms: { text: '< 50 ms', op: '<', pass: 50, warn: 100 },
+  api_avg_ms: { text: '< 200 ms', op: '<', pass: 200, warn: 400 },
+  api_p95_ms: { text: '< 500 ms', op: '<', pass: 500, warn: 1000 },
+  auth_bypass_incidents: { text: '= 0', op: '=', pass: 0 },
+  admin_requests_identified: { text: '= 100 %', op: '=', pass: 100 },
+  refused_admin_requests: { text: 'counted, no target', op: 'info', pass: 0 },
+  engagement_rate: { text: '≥ 50 %', op: '>=', pass: 50, warn: 25 },
+  invite_redemption_rate: { text: '≥ 50 %', op: '>=', pass: 50, warn: 25 },
+  feedback_per_day: { text: '≥ 1 per day', op: '>=', pass: 1, warn: Number.MIN_VALUE },
+  feedback_per_tester: { text: 'tracked, no target', op: 'info', pass: 0 },
+} satisfies Record<string, Target>;
+
+export type KpiKey = keyof typeof KPI_TARGETS;
+
+function holds(value: number, op: Target['op'], bound: number): boolean {
+  switch (op) {
+    case '>':
+      return value > bound;
+    case '>=':
+      return value >= bound;
+    case '<':
+      return value < bound;
+    case '=':
+      return value === bound;
+    case 'info':
+      return true;
+  }
+}
+
+export function statusOf(value: number | null, target: Target): KpiStatus {
+  if (value === null) return 'no_data';
+  if (holds(value, target.op, target.pass)) return 'pass';
+  if (target.warn !== undefined && holds(value, target.op, target.warn)) return 'warn';
+  return 'fail';
+}
+
+export interface SeriesPoint {
+  t: string;
+  v: number | null;
+}
+
+export interface Kpi {
+  key: KpiKey;
+  label: string;
+  value: number | null;
+  unit: string;
+  target: string;
+  status: KpiStatus;
+  series: SeriesPoint[];
+}
+
+export interface KpiInputs {
+  range: Range;
+  samples: SampleBucket[];
+  latency: LatencyFigures[];
+  adminRequests: AdminRequestHour[];
+  feedback: FeedbackBucket[];
+  testers: TesterFigures;
+  flags: FlagFigures[];
+  pageViews: ConsoleDay[];
+  actions: ConsoleDay[];
+}
+
+export interface KpiReport {
+  kpis: Kpi[];
+  instances: Array<{ instance_id: string; uptime_pct: number | null; samples: number }>;
+  flags: Array<{ name: string; evaluations: number; true_share: number | null; testers_reached: number }>;
+  console_usage: Array<{ email: string; day: string; page_views: number; actions: number }>;
+}
+
+export const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
+const ratio = (part: number, whole: number, scale = 100) => (whole === 0 ? null : round((scale * part) / whole));
+
+/** The start of every bucket in the range. */
+export function bucketStarts(range: Range): Date[] {
+  const starts: Date[] = [];
+  for (let t = range.from.getTime(); t < range.to.getTime(); t += range.stepS * 1000) starts.push(new Date(t));
+  return starts;
+}
+
+/** Index of the bucket holding `at` (times before the range fall in the first one). */
+const bucketIndex = (range: Range, at: Date) => Math.max(0, Math.floor((at.getTime() - range.from.getTime()) / (range.stepS * 1000)));
+
+function series(range: Range, values: Map<number, number | null>): SeriesPoint[] {
+  return bucketStarts(range).map((t, i) => ({ t: t.toISOString(), v: values.get(i) ?? null }));
+}
+
+export function computeKpis(input: KpiInputs): KpiReport {
+  const { range } = input;
+  const at = (bucket: Date) => bucketIndex(range, bucket);
+  const kpi = (key: KpiKey, label: string, value: number | null, unit: string, points: SeriesPoint[] = []): Kpi => ({
+    key,
+    label,
+    value,
+    unit,
+    target: KPI_TARGETS[key].text,
+    status: statusOf(value, KPI_TARGETS[key]),
+    series: points,
+  });
+
+  // Uptime: samples in which the instance served with the database reachable, over the samples
+  // written plus those missing from gaps in an instance's series.
+  const perBucket = new Map<number, { ok: number; expected: number }>();
+  const perInstance = new Map<string, { ok: number; expected: number; samples: number }>();
+  for (const s of input.samples) {
+    const b = perBucket.get(at(s.bucket)) ?? { ok: 0, expected: 0 };
+    b.ok += s.ok;
+    b.expected += s.samples + s.missed;
+    perBucket.set(at(s.bucket), b);
+    const i = perInstance.get(s.instance_id) ?? { ok: 0, expected: 0, samples: 0 };
+    i.ok += s.ok;
+    i.expected += s.samples + s.missed;
+    i.samples += s.samples;
+    perInstance.set(s.instance_id, i);
+  }
+  const total = [...perInstance.values()].reduce((sum, i) => ({ ok: sum.ok + i.ok, expected: sum.expected + i.expected }), {
+    ok: 0,
+    expected: 0,
+  });
+  const uptimeSeries = new Map([...perBucket].map(([i, b]) => [i, ratio(b.ok, b.expected)]));
+
+  const overall = input.latency.find((l) => l.bucket === null);
+  const latencySeries = (pick: (l: LatencyFigures) => number | null) =>
+    new Map(input.latency.flatMap((l) => (l.bucket === null ? [] : [[at(l.bucket), nullableRound(pick(l))] as const])));
+
+  const admin = { refused: 0, served: 0, unidentified: 0 };
+  const refusedSeries = new Map<number, number>();
+  const incidentSeries = new Map<number, number>();
+  for (const r of input.adminRequests) {
+    admin[r.outcome] += r.count;
+    const target = r.outcome === 'refused' ? refusedSeries : r.outcome === 'unidentified' ? incidentSeries : undefined;
+    target?.set(at(r.hour), (target.get(at(r.hour)) ?? 0) + r.count);
+  }
+  const zeroFilled = (values: Map<number, number>) => new Map(bucketStarts(range).map((_, i) => [i, values.get(i) ?? 0]));
+  const served = admin.served + admin.unidentified;
+
+  const feedbackTotal = input.feedback.reduce((sum, f) => sum + f.count, 0);
+  const days = (range.to.getTime() - range.from.getTime()) / 86_400_000;
+  const perDay = 86_400 / range.stepS;
+  const feedbackSeries = new Map<number, number>();
+  for (const f of input.feedback) feedbackSeries.set(at(f.bucket), round((feedbackSeries.get(at(f.bucket)) ?? 0) + f.count * perDay));
+
+  const { testers } = input;
+  const kpis: Kpi[] = [
+    kpi('uptime', 'Health check uptime', ratio(total.ok, total.expected), '%', series(range, uptimeSeries)),
+    kpi(
+      'db_p95_ms',
+      'Database query time (p95)',
+      nullableRound(overall?.db_p95_ms),
+      'ms',
+      series(
+        range,
+        latencySeries((l) => l.db_p95_ms),
+      ),
+    ),
+    kpi(
+      'api_avg_ms',
+      'API response time (average)',
+      nullableRound(overall?.api_avg_ms),
+      'ms',
+      series(
+        range,
+        latencySeries((l) => l.api_avg_ms),
+      ),
+    ),
+    kpi(
+      'api_p95_ms',
+      'API response time (p95)',
+      nullableRound(overall?.api_p95_ms),
+      'ms',
+      series(
+        range,
+        latencySeries((l) => l.api_p95_ms),
+      ),
+    ),
+    kpi('auth_bypass_incidents', 'Authentication bypass incidents', admin.unidentified, 'count', series(range, zeroFilled(incidentSeries))),
+    kpi('admin_requests_identified', 'Admin requests served to an identified admin', ratio(admin.served, served), '%'),
+    kpi('refused_admin_requests', 'Refused admin requests', admin.refused, 'count', series(range, zeroFilled(refusedSeries))),
+    kpi('engagement_rate', 'Beta tester engagement', ratio(testers.engaged, testers.active), '%'),
+    kpi('invite_redemption_rate', 'Invite redemption (all time)', ratio(testers.redeemed, testers.invited), '%'),
+    kpi('feedback_per_day', 'Feedback per day', round(feedbackTotal / days), 'per day', series(range, zeroFilled(feedbackSeries))),
+    kpi('feedback_per_tester', 'Feedback per active tester', ratio(feedbackTotal, testers.active, 1), 'per tester'),
+  ];
+
+  const usage = new Map<string, { email: string; day: string; page_views: number; actions: number }>();
+  const usageOf = (d: ConsoleDay) => {
+    const key = `${d.actor}\u0000${d.day}`;
+    const row = usage.get(key) ?? { email: d.actor, day: d.day, page_views: 0, actions: 0 };
+    usage.set(key, row);
+    return row;
+  };
+  for (const d of input.pageViews) usageOf(d).page_views += d.count;
+  for (const d of input.actions) usageOf(d).actions += d.count;
+
+  return {
+    kpis,
+    instances: [...perInstance]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, i]) => ({ instance_id: id, uptime_pct: ratio(i.ok, i.expected), samples: i.samples })),
+    flags: input.flags.map((f) => ({
+      name: f.name,
+      evaluations: f.evaluations,
+      true_share: f.evaluations === 0 ? null : round(f.true_count / f.evaluations, 4),
+      testers_reached: f.testers_reached,
+    })),
+    console_usage: [...usage.values()].sort((a, b) => (a.day === b.day ? (a.email < b.email ? -1 : 1) : a.day < b.day ? 1 : -1)),
+  };
+}
+
+function nullableRound(value: number | null | undefined): number | null {
+  return value === null || value === undefined ? null : round(value);
+}

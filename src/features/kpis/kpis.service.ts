@@ -1,0 +1,152 @@
+// Success metrics on demand, and alerting on every collected sample: rules evaluated in memory
+// (pure, see alert-rules), transitions written to the alerts table and sent to the webhook.
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema } from '../../db/schema.js';
+import { createAlertEvaluator, type AlertEvent, type AlertSample, type AlertThresholds } from './alert-rules.js';
+import { computeKpis, windowRange, type KpiReport, type KpiWindow } from './kpi-compute.js';
+import {
+  actionDays,
+  adminRequestHours,
+  feedbackBuckets,
+  flagFigures,
+  insertResolvedAlert,
+  latencyFigures,
+  pageViewDays,
+  resolveAlert,
+  resolveSilentAlerts,
+  sampleBuckets,
+  testerFigures,
+  upsertOpenAlert,
+} from './kpis.repository.js';
+import type { AlertNotice } from './webhook.js';
+
+type Db = Kysely<DatabaseSchema>;
+
+export interface KpisServiceDeps {
+  db: Db;
+  /** Seconds between collected samples: gaps longer than this count as missed samples. */
+  intervalS: number;
+  now: () => Date;
+  /** Writes this instance's pending counters first, so its own latest activity is included. */
+  flushActivity(): Promise<void>;
+}
+
+export interface KpisService {
+  report(window: KpiWindow): Promise<KpiReport & { window: KpiWindow; from: string; to: string }>;
+}
+
+export function createKpisService(deps: KpisServiceDeps): KpisService {
+  return {
+    async report(window) {
+      await deps.flushActivity();
+      const range = windowRange(window, deps.now());
+      const [samples, latency, adminRequests, feedback, testers, flags, pageViews, actions] = [
+        await sampleBuckets(deps.db, range, deps.intervalS),
+        await latencyFigures(deps.db, range),
+        await adminRequestHours(deps.db, range),
+        await feedbackBuckets(deps.db, range),
+        await testerFigures(deps.db, range.from, range.to),
+        await flagFigures(deps.db, range),
+        await pageViewDays(deps.db, range),
+        await actionDays(deps.db, range),
+      ];
+      const report = computeKpis({ range, samples, latency, adminRequests, feedback, testers, flags, pageViews, actions });
+      return { window, from: range.from.toISOString(), to: range.to.toISOString(), ...report };
+    },
+  };
+}
+
+export interface AlertingDeps {
+  db: Db;
+  instanceId: string;
+  thresholds: AlertThresholds;
+  logger: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /** Receives every opening and resolution once it is recorded (or could not be). */
+  notify?(notice: AlertNotice): void;
+}
+
+export interface Alerting {
+  /** Evaluates one sample in the background; never throws, never blocks the caller. */
+  onSample(sample: AlertSample): void;
+  /** Resolves when every sample handed over so far is evaluated and written (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+/** Open alerts of an instance not seen for this many sample intervals are resolved by whichever instance notices. */
+const SILENT_INTERVALS = 10;
+
+export function createAlerting(deps: AlertingDeps): Alerting {
+  const evaluator = createAlertEvaluator(deps.thresholds);
+  /** Openings and resolutions not written yet (the database may be down), oldest first: retried at every sample. */
+  const unwritten: AlertEvent[] = [];
+  let chain: Promise<void> = Promise.resolve();
+
+  const row = (alert: { rule: string; value: number; threshold: number; message: string; firstSeen: Date; lastSeen: Date }) => ({
+    rule: alert.rule,
+    instance_id: deps.instanceId,
+    value: alert.value,
+    threshold: alert.threshold,
+    message: alert.message,
+    first_seen: alert.firstSeen,
+    last_seen: alert.lastSeen,
+  });
+
+  async function record(event: AlertEvent): Promise<AlertNotice> {
+    const notice = {
+      rule: event.rule,
+      instanceId: deps.instanceId,
+      value: event.value,
+      threshold: event.threshold,
+      message: event.message,
+    };
+    if (event.kind === 'open') {
+      const id = await upsertOpenAlert(deps.db, row({ ...event, lastSeen: event.at }));
+      return { ...notice, kind: 'open', id, firstSeen: event.firstSeen, lastSeen: event.at, resolvedAt: null };
+    }
+    const update = { value: event.value, message: event.message, resolved_at: event.at };
+    const id =
+      (await resolveAlert(deps.db, { rule: event.rule, instance_id: deps.instanceId }, update)) ??
+      (await insertResolvedAlert(deps.db, { ...row({ ...event, lastSeen: event.at }), ...update }));
+    return { ...notice, kind: 'resolve', id, firstSeen: event.firstSeen, lastSeen: event.at, resolvedAt: event.at };
+  }
+
+  async function write(sample: AlertSample, events: AlertEvent[]): Promise<void> {
+    for (const event of events) {
+      const context = { rule: event.rule, instanceId: deps.instanceId, value: event.value, threshold: event.threshold };
+      if (event.kind === 'open') deps.logger.warn(context, `alert: ${event.message}`);
+      else deps.logger.info(context, `alert resolved: ${event.message}`);
+      unwritten.push(event);
+    }
+    while (unwritten.length > 0) {
+      const event = unwritten[0]!;
+      let notice: AlertNotice;
+      try {
+        notice = await record(event);
+      } catch (err) {
+        deps.logger.warn(
+          { err: { message: (err as Error).message }, rule: event.rule },
+          'could not record alert; retrying at the next sample',
+        );
+        return;
+      }
+      unwritten.shift();
+      deps.notify?.(notice);
+    }
+    // The latest reading of every open alert, and alerts of instances that went silent.
+    for (const alert of evaluator.open()) await upsertOpenAlert(deps.db, row(alert));
+    const silentSince = new Date(sample.at.getTime() - SILENT_INTERVALS * deps.thresholds.intervalS * 1000);
+    for (const a of await resolveSilentAlerts(deps.db, { except: deps.instanceId, before: silentSince, now: sample.at })) {
+      deps.logger.info({ rule: a.rule, instanceId: a.instance_id }, 'alert resolved: instance stopped reporting');
+    }
+  }
+
+  return {
+    onSample(sample) {
+      const events = evaluator.step(sample);
+      chain = chain
+        .then(() => write(sample, events))
+        .catch((err: unknown) => deps.logger.warn({ err: { message: (err as Error).message } }, 'alert evaluation failed'));
+    },
+    idle: () => chain,
+  };
+}
