@@ -860,6 +860,51 @@ describe('feedback', () => {
     });
   });
 
+  describe('removal', () => {
+    it('deletes one row and its share of the statistics, audited; a second delete is a 404', async () => {
+      const kept = await post(t, { rating: 5, feature: 'removal-kept' });
+      const doomed = await post(t, { rating: 1, feature: 'removal-doomed', comment: 'spam spam' });
+      const sibling = await post(t, { rating: 1, feature: 'removal-kept' });
+      for (const r of [kept, doomed, sibling]) expect(r.statusCode, r.body).toBe(201);
+      const id = doomed.json<{ id: string }>().id;
+      const before = await rowCounts(t);
+
+      const res = await t.app.inject({ method: 'DELETE', url: `/api/admin/feedback/${id}`, headers: admin });
+      expect(res.statusCode, res.body).toBe(204);
+
+      const after = await rowCounts(t);
+      expect(after.feedback).toBe(before.feedback - 1);
+      expect(after.aggregates).toBe(before.aggregates - 1);
+      await expectAggregatesMatchTable(t);
+      const stats = (await t.app.inject({ url: '/api/feedback/stats' })).json<StatsJson>();
+      expect(stats.by_feature.map((f) => f.feature)).not.toContain('removal-doomed');
+      expect(stats.by_feature.find((f) => f.feature === 'removal-kept')).toEqual({ feature: 'removal-kept', count: 2, average_rating: 3 });
+      const { rows: emptied } = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM feedback_stats_daily WHERE feature = 'removal-doomed'`.execute(t.testDb.database.db);
+      expect(emptied[0]!.n).toBe(0);
+
+      const audit = await t.app.inject({ url: '/api/admin/audit?action=feedback.delete', headers: admin });
+      expect(audit.statusCode, audit.body).toBe(200);
+      expect(JSON.stringify(audit.json())).toContain(id);
+
+      expectError(await t.app.inject({ method: 'DELETE', url: `/api/admin/feedback/${id}`, headers: admin }), 404, 'NOT_FOUND');
+      expectError(await t.app.inject({ method: 'DELETE', url: '/api/admin/feedback/not-a-uuid', headers: admin }), 404, 'NOT_FOUND');
+      expect((await rowCounts(t)).feedback).toBe(after.feedback);
+    });
+
+    it('is refused to anonymous callers and non-admin tokens, deleting nothing', async () => {
+      const created = await post(t, { rating: 3, feature: 'removal-guarded' });
+      const id = created.json<{ id: string }>().id;
+      expectError(await t.app.inject({ method: 'DELETE', url: `/api/admin/feedback/${id}` }), 401, 'UNAUTHORIZED');
+      const monitor = { authorization: `Bearer ${await t.token('monitor')}` };
+      expectError(await t.app.inject({ method: 'DELETE', url: `/api/admin/feedback/${id}`, headers: monitor }), 403, 'FORBIDDEN');
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM beta_feedback WHERE id = ${id}::uuid`.execute(
+        t.testDb.database.db,
+      );
+      expect(rows[0]!.n).toBe(1);
+    });
+  });
+
   it('keeps the aggregates exactly equal to the table after everything above', async () => {
     await expectAggregatesMatchTable(t);
   });

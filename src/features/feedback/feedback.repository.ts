@@ -48,6 +48,31 @@ export async function insertCountedFeedback(db: Kysely<DatabaseSchema>, row: New
     .executeTakeFirstOrThrow();
 }
 
+/** Deletes one feedback row and takes it out of its day's aggregate; undefined when there is no such row. */
+export async function deleteCountedFeedback(db: Kysely<DatabaseSchema>, id: string): Promise<FeedbackRow | undefined> {
+  const row = await db.deleteFrom('beta_feedback').where('id', '=', id).returningAll().executeTakeFirst();
+  if (!row) return undefined;
+  const day = row.created_at.toISOString().slice(0, 10);
+  const updated = await db
+    .updateTable('feedback_stats_daily')
+    .set({ count: sql`count - 1` })
+    .where('day', '=', day)
+    .where('feature', '=', row.feature ?? '')
+    .where('rating', '=', row.rating)
+    .returning('count')
+    .executeTakeFirst();
+  if (updated && Number(updated.count) === 0) {
+    await db
+      .deleteFrom('feedback_stats_daily')
+      .where('day', '=', day)
+      .where('feature', '=', row.feature ?? '')
+      .where('rating', '=', row.rating)
+      .where('count', '=', sql<string>`0`)
+      .execute();
+  }
+  return row;
+}
+
 export interface AggregateRow {
   day: string;
   feature: string;

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import { decodeCursor, paginate, type Position } from '../../core/cursor.js';
 import { csvStream, safeCell, writeRow } from '../../core/csv.js';
+import { describePrincipal } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { listFeedback, type FeedbackFilter, type FeedbackRow } from './feedback.repository.js';
 import type { FeedbackService } from './feedback.service.js';
@@ -147,6 +148,21 @@ export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRou
       const rows = await listFeedback(deps.db, { ...filterOf(q), before: decodeCursor(q.cursor), limit: q.limit + 1 });
       const page = paginate(rows, q.limit, (f) => ({ at: f.created_at, id: f.id }));
       return { ...page, items: page.items.map(presentFeedback) };
+    },
+  );
+
+  app.delete(
+    '/api/admin/feedback/:id',
+    {
+      schema: {
+        params: Type.Object({ id: Type.String({ maxLength: 100 }) }, { additionalProperties: false }),
+        response: { 204: Type.Null() },
+      },
+    },
+    async (request, reply) => {
+      const principal = (await request.principal())!;
+      await deps.feedback.remove(request.params.id, { actor: describePrincipal(principal), requestId: request.id });
+      return reply.code(204).send(null);
     },
   );
 

@@ -2,11 +2,14 @@
 // testers, and the aggregates behind the public statistics updated in the same transaction.
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { AuditEntry } from '../../core/audit.js';
 import { AppError } from '../../core/errors.js';
+import { isUuid } from '../../core/ids.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { buildStats, type FeedbackAnalytics } from './stats.js';
 import {
   claimIdempotencyKey,
+  deleteCountedFeedback,
   insertCountedFeedback,
   pruneIdempotencyKeys,
   readAggregates,
@@ -65,11 +68,14 @@ export interface FeedbackService {
   submit(input: FeedbackInput, idempotencyKey: string | undefined): Promise<SubmitResult>;
   stats(): Promise<FeedbackAnalytics>;
   pruneKeys(): Promise<void>;
+  /** Removes one feedback row (spam, a test submission) and its share of the statistics; audited. */
+  remove(id: string, by: { actor: string; requestId: string }): Promise<void>;
 }
 
 export function createFeedbackService(deps: {
   db: Kysely<DatabaseSchema>;
   ensureTester: EnsureTester;
+  recordAudit: (db: Kysely<DatabaseSchema>, entry: AuditEntry) => Promise<void>;
   onSubmitted?: () => void;
   now?: () => Date;
   statsCacheMs?: number;
@@ -132,6 +138,23 @@ export function createFeedbackService(deps: {
         });
       }
       return cached.stats;
+    },
+
+    async remove(id, by) {
+      if (!isUuid(id)) throw new AppError('NOT_FOUND', 'No such feedback.');
+      await deps.db.transaction().execute(async (trx) => {
+        const before = await deleteCountedFeedback(trx, id);
+        if (!before) throw new AppError('NOT_FOUND', 'No such feedback.');
+        await deps.recordAudit(trx, {
+          actor: by.actor,
+          action: 'feedback.delete',
+          entityType: 'feedback',
+          entityId: id,
+          before,
+          requestId: by.requestId,
+        });
+      });
+      cached = undefined;
     },
 
     pruneKeys: () => pruneIdempotencyKeys(deps.db, new Date(now().getTime() - IDEMPOTENCY_TTL_MS)),
