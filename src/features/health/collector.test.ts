@@ -90,4 +90,34 @@ describe('metrics collector', () => {
       .execute();
     expect(remaining.map((r) => r.instance_id)).toEqual(['pruner']);
   });
+
+  it('hands every sample to onSample, also one it could not store', async () => {
+    const sampler = createSystemSampler(t.dataDir);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const seen: Array<{ request_count: number; http_mean_ms?: number | null; db_reachable: boolean }> = [];
+    const warnings: string[] = [];
+    const failing = {
+      insertInto: () => {
+        throw new Error('database unreachable');
+      },
+    } as unknown as typeof t.database.db;
+    const collector = createCollector({
+      db: failing,
+      metrics,
+      sampler,
+      poolState: () => t.database.poolState(),
+      probeState: () => ({ ...t.database.probeState(), reachable: false }),
+      instanceId: 'unstored',
+      intervalMs: 60_000,
+      retentionMs: 86_400_000,
+      logger: { warn: (_obj, msg) => warnings.push(msg), debug: () => undefined },
+      onSample: (row) => seen.push(row),
+    });
+    metrics.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 10 });
+    metrics.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 20 });
+    await collector.collect();
+    sampler.stop();
+    expect(warnings).toEqual(['metrics collection failed']);
+    expect(seen).toEqual([expect.objectContaining({ request_count: 2, http_mean_ms: 15, db_reachable: false })]);
+  });
 });
