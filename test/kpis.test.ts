@@ -244,6 +244,9 @@ describe('success metrics and alerting', () => {
           { actor: OWNER, action: 'auth.sign_in', entity_type: 'session', at: new Date(base - 2 * HOUR) },
           { actor: 'token:ci', action: 'flag.update', entity_type: 'flag', at: new Date(base - 2 * HOUR) },
           { actor: OWNER, action: 'flag.update', entity_type: 'flag', at: new Date(base - 3 * 86_400_000) },
+          { actor: 'stranger@example.com', action: 'auth.sign_in_refused', entity_type: 'session', at: new Date(base - 4 * HOUR) },
+          { actor: 'anonymous', action: 'auth.sign_in_failed', entity_type: 'session', at: new Date(base - 4 * HOUR) },
+          { actor: 'anonymous', action: 'auth.sign_in_failed', entity_type: 'session', at: new Date(base - 2 * 86_400_000) },
         ])
         .execute();
 
@@ -302,6 +305,8 @@ describe('success metrics and alerting', () => {
       expect(k.api_avg_ms).toMatchObject({ value: round3(average), target: '< 200 ms', status: 'pass' });
 
       expect(k.refused_admin_requests).toMatchObject({ value: 3, status: 'pass' });
+      expect(k.refused_sign_ins).toMatchObject({ value: 2, unit: 'count', status: 'pass' });
+      expect(k.refused_sign_ins!.series[bucketOf(base - 4 * HOUR)]!.v).toBe(2);
       expect(k.auth_bypass_incidents).toMatchObject({ value: 1, target: '= 0', status: 'fail' });
       // Two flag creations with the admin token, two pages and one API call as the owner, one leak.
       expect(k.admin_requests_identified).toMatchObject({ value: round3((100 * 5) / 6), target: '= 100 %', status: 'fail' });
@@ -332,6 +337,7 @@ describe('success metrics and alerting', () => {
       const k = byKey(await kpis('7d'));
       expect(k.feedback_per_day).toMatchObject({ value: round3(5 / 7), status: 'warn' });
       expect(k.engagement_rate).toMatchObject({ value: 100 });
+      expect(k.refused_sign_ins).toMatchObject({ value: 3 });
       expect(k.uptime!.series).toHaveLength(28);
       const flags = (await kpis('7d')).flags;
       expect(flags.find((f) => f.name === 'beta')).toEqual({ name: 'beta', evaluations: 5, true_share: 0, testers_reached: 1 });

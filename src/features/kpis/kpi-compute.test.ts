@@ -10,6 +10,7 @@ const empty: KpiInputs = {
   samples: [],
   latency: [],
   adminRequests: [],
+  refusedSignIns: [],
   feedback: [],
   testers: { active: 0, engaged: 0, invited: 0, redeemed: 0 },
   flags: [],

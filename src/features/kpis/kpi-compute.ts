@@ -3,6 +3,7 @@
 import type {
   AdminRequestHour,
   ConsoleDay,
+  CountBucket,
   FeedbackBucket,
   FlagFigures,
   LatencyFigures,
@@ -45,6 +46,7 @@ export const KPI_TARGETS = {
   auth_bypass_incidents: { text: '= 0', op: '=', pass: 0 },
   admin_requests_identified: { text: '= 100 %', op: '=', pass: 100 },
   refused_admin_requests: { text: 'counted, no target', op: 'info', pass: 0 },
+  refused_sign_ins: { text: 'counted, no target', op: 'info', pass: 0 },
   engagement_rate: { text: '≥ 50 %', op: '>=', pass: 50, warn: 25 },
   invite_redemption_rate: { text: '≥ 50 %', op: '>=', pass: 50, warn: 25 },
   feedback_per_day: { text: '≥ 1 per day', op: '>=', pass: 1, warn: Number.MIN_VALUE },
@@ -95,6 +97,7 @@ export interface KpiInputs {
   samples: SampleBucket[];
   latency: LatencyFigures[];
   adminRequests: AdminRequestHour[];
+  refusedSignIns: CountBucket[];
   feedback: FeedbackBucket[];
   testers: TesterFigures;
   flags: FlagFigures[];
@@ -174,6 +177,9 @@ export function computeKpis(input: KpiInputs): KpiReport {
   }
   const zeroFilled = (values: Map<number, number>) => new Map(bucketStarts(range).map((_, i) => [i, values.get(i) ?? 0]));
   const served = admin.served + admin.unidentified;
+  const signInSeries = new Map<number, number>();
+  for (const r of input.refusedSignIns) signInSeries.set(at(r.bucket), (signInSeries.get(at(r.bucket)) ?? 0) + r.count);
+  const refusedSignIns = input.refusedSignIns.reduce((sum, r) => sum + r.count, 0);
 
   const feedbackTotal = input.feedback.reduce((sum, f) => sum + f.count, 0);
   const days = (range.to.getTime() - range.from.getTime()) / 86_400_000;
@@ -217,6 +223,7 @@ export function computeKpis(input: KpiInputs): KpiReport {
     kpi('auth_bypass_incidents', 'Authentication bypass incidents', admin.unidentified, 'count', series(range, zeroFilled(incidentSeries))),
     kpi('admin_requests_identified', 'Admin requests served to an identified admin', ratio(admin.served, served), '%'),
     kpi('refused_admin_requests', 'Refused admin requests', admin.refused, 'count', series(range, zeroFilled(refusedSeries))),
+    kpi('refused_sign_ins', 'Refused or failed sign-ins', refusedSignIns, 'count', series(range, zeroFilled(signInSeries))),
     kpi('engagement_rate', 'Beta tester engagement', ratio(testers.engaged, testers.active), '%'),
     kpi('invite_redemption_rate', 'Invite redemption (all time)', ratio(testers.redeemed, testers.invited), '%'),
     kpi('feedback_per_day', 'Feedback per day', round(feedbackTotal / days), 'per day', series(range, zeroFilled(feedbackSeries))),

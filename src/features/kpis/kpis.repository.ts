@@ -92,6 +92,24 @@ export async function adminRequestHours(db: Db, range: Range): Promise<AdminRequ
     .execute();
 }
 
+export interface CountBucket {
+  bucket: Date;
+  count: number;
+}
+
+/** Refused and failed sign-ins per bucket, from the audit log. */
+export async function refusedSignInBuckets(db: Db, range: Range): Promise<CountBucket[]> {
+  const result = await sql<CountBucket>`
+    SELECT bucket, count(*)::int AS count
+    FROM (
+      SELECT ${binOf('at', range)} AS bucket FROM audit_log
+      WHERE at >= ${range.from} AND at < ${range.to} AND action IN ('auth.sign_in_refused', 'auth.sign_in_failed')
+    ) a
+    GROUP BY bucket
+    ORDER BY bucket`.execute(db);
+  return result.rows;
+}
+
 export interface FeedbackBucket {
   bucket: Date;
   count: number;

@@ -12,6 +12,7 @@ import {
   insertResolvedAlert,
   latencyFigures,
   pageViewDays,
+  refusedSignInBuckets,
   resolveAlert,
   resolveSilentAlerts,
   sampleBuckets,
@@ -40,17 +41,18 @@ export function createKpisService(deps: KpisServiceDeps): KpisService {
     async report(window) {
       await deps.flushActivity();
       const range = windowRange(window, deps.now());
-      const [samples, latency, adminRequests, feedback, testers, flags, pageViews, actions] = [
+      const [samples, latency, adminRequests, refusedSignIns, feedback, testers, flags, pageViews, actions] = [
         await sampleBuckets(deps.db, range, deps.intervalS),
         await latencyFigures(deps.db, range),
         await adminRequestHours(deps.db, range),
+        await refusedSignInBuckets(deps.db, range),
         await feedbackBuckets(deps.db, range),
         await testerFigures(deps.db, range.from, range.to),
         await flagFigures(deps.db, range),
         await pageViewDays(deps.db, range),
         await actionDays(deps.db, range),
       ];
-      const report = computeKpis({ range, samples, latency, adminRequests, feedback, testers, flags, pageViews, actions });
+      const report = computeKpis({ range, samples, latency, adminRequests, refusedSignIns, feedback, testers, flags, pageViews, actions });
       return { window, from: range.from.toISOString(), to: range.to.toISOString(), ...report };
     },
   };
