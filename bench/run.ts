@@ -243,7 +243,7 @@ function parseOptions(argv: string[]): Options {
   if (values.help) {
     process.stdout.write(
       'Usage: npx tsx bench/run.ts [--quick] [--only NAME,…] [--duration S] [--connections N] [--warmup S]\n' +
-        '  --quick          3 s per endpoint, PGlite only, 5 000 testers\n' +
+        '  --quick          3 s per endpoint, PGlite only, 5 000 testers; writes quick.*\n' +
         '  --only NAME,…    only these endpoints (names as in the table, e.g. "feedback submit"); writes partial.*\n' +
         '  --duration S     seconds of load per endpoint (default 10)\n' +
         '  --connections N  concurrent connections (default 50)\n' +
@@ -977,7 +977,8 @@ async function main(): Promise<number> {
     report.machine.loadAverageAtEnd = loadAverage();
     const table = markdownTable(report.runs);
     await mkdir(RESULTS_DIR, { recursive: true });
-    const base = opts.only.length === 0 ? 'latest' : 'partial';
+    // Only a full run of every endpoint replaces the recorded results.
+    const base = opts.only.length > 0 ? 'partial' : opts.quick ? 'quick' : 'latest';
     await writeFile(join(RESULTS_DIR, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
     await writeFile(join(RESULTS_DIR, `${base}.md`), markdownReport(report, table));
     process.stdout.write(`\n${table}\n\n`);
