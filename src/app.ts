@@ -386,7 +386,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const flushActivity = () => activity.flush();
   await app.register(kpisRoutes, {
     db: database.db,
-    kpis: createKpisService({ db: database.db, intervalS: config.metricsIntervalS, now, flushActivity }),
+    kpis: createKpisService({
+      db: database.db,
+      intervalS: config.metricsIntervalS,
+      now,
+      flushActivity,
+      onFlushError: logWarn('could not write admin activity counts'),
+    }),
   });
   const notifier = config.alerts.webhookUrl
     ? createWebhookNotifier({ url: config.alerts.webhookUrl, cooldownMs: config.alerts.cooldownS * 1000, now, logger: app.log })

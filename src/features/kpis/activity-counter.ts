@@ -21,6 +21,8 @@ export interface ActivityCounter {
 const HOUR = 3_600_000;
 /** Distinct flag and subject pairs held between flushes; beyond it, new pairs wait for the next flush. */
 const MAX_SUBJECTS = 50_000;
+/** Subjects that can never match a tester (and that PostgreSQL would refuse, for NUL) are not kept. */
+const usable = (subject: string) => subject !== '' && subject.length <= 320 && !subject.includes('\u0000');
 
 export function createActivityCounter(write: ActivityWriters): ActivityCounter {
   let requests = new Map<string, AdminRequestCount>();
@@ -84,9 +86,10 @@ export function createActivityCounter(write: ActivityWriters): ActivityCounter {
       else views.set(key, { day, actor, views: 1 });
     },
     evaluated(flag, targetingKey, email, at) {
-      if (targetingKey !== undefined && targetingKey !== '')
+      if (targetingKey !== undefined && usable(targetingKey)) {
         addSubject(flag, targetingKey.includes('@') ? targetingKey.toLowerCase() : targetingKey, at);
-      if (email !== undefined && email !== '') addSubject(flag, email.toLowerCase(), at);
+      }
+      if (email !== undefined && usable(email)) addSubject(flag, email.toLowerCase(), at);
     },
     async flush() {
       // One flush at a time; a caller arriving meanwhile waits for it and then writes what is new.

@@ -30,6 +30,7 @@ export interface KpisServiceDeps {
   now: () => Date;
   /** Writes this instance's pending counters first, so its own latest activity is included. */
   flushActivity(): Promise<void>;
+  onFlushError(err: unknown): void;
 }
 
 export interface KpisService {
@@ -39,7 +40,8 @@ export interface KpisService {
 export function createKpisService(deps: KpisServiceDeps): KpisService {
   return {
     async report(window) {
-      await deps.flushActivity();
+      // Counts that cannot be written now stay pending; the figures are still answered.
+      await deps.flushActivity().catch((err: unknown) => deps.onFlushError(err));
       const range = windowRange(window, deps.now());
       const [samples, latency, adminRequests, refusedSignIns, feedback, testers, flags, pageViews, actions] = [
         await sampleBuckets(deps.db, range, deps.intervalS),
