@@ -9,13 +9,13 @@ import { Counter, Gauge } from 'prom-client';
 import type { Config } from './core/config.js';
 import { assertCsrf } from './core/csrf.js';
 import { AppError } from './core/errors.js';
-import { noticePage } from './core/html.js';
 import { createValidatorCompiler, registerErrorHandling, registerJsonParser, requestIdFrom } from './core/http.js';
 import type { Lifecycle } from './core/lifecycle.js';
 import type { Metrics } from './core/metrics.js';
 import { can, describePrincipal, isOwner, type Principal } from './core/principal.js';
 import type { Database } from './db/database.js';
 import { toAppError } from './db/errors.js';
+import { createAdminConsole } from './features/admin-ui/admin-ui.routes.js';
 import { insertAudit } from './features/audit/audit.repository.js';
 import { auditRoutes } from './features/audit/audit.routes.js';
 import { authRoutes, cookieNames, sessionAdminRoutes } from './features/auth/auth.routes.js';
@@ -182,6 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       new AppError('RATE_LIMITED', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s.`, Math.ceil(context.ttl / 1000)),
   });
 
+  const adminConsole = createAdminConsole();
   const routes: App['routes'] = [];
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -208,14 +209,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       if (isPage) {
         return reply
           .code(403)
+          .header('cache-control', 'no-store')
           .type('text/html; charset=utf-8')
-          .send(
-            noticePage(
-              'No access',
-              ['Your account has no access to this page.'],
-              [{ href: '/auth/login', label: 'Sign in as someone else' }],
-            ),
-          );
+          .send(adminConsole.forbiddenPage(principal));
       }
       throw new AppError('FORBIDDEN', request.routeOptions.config.ownerOnly ? 'Only an owner may do this.' : 'Admin access required.');
     }
@@ -410,6 +406,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   };
 
   await app.register(metricsSeriesRoutes, { db: database.db, now });
+  await app.register(adminConsole.routes);
 
   const collector = createCollector({
     db: database.db,

@@ -54,9 +54,12 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `beta-suite serve` on a free loopback port and waits until /healthz passes. */
-export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--host', '127.0.0.1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `beta-suite serve` on a loopback port (`port`, default any free one) and waits until /healthz passes. */
+export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000, port = 0): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [MAIN, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -67,18 +70,18 @@ export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): P
   void exited.then(() => (exitedEarly = true));
 
   const deadline = Date.now() + timeoutMs;
-  let port: number | undefined;
-  while (port === undefined) {
+  let listening: number | undefined;
+  while (listening === undefined) {
     if (exitedEarly) throw new Error(`server exited during start-up:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`server did not start in ${timeoutMs} ms:\n${output}`);
     }
     const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-    if (match) port = Number(match[1]);
+    if (match) listening = Number(match[1]);
     else await new Promise((r) => setTimeout(r, 50));
   }
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `http://127.0.0.1:${listening}`;
   while (true) {
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -96,7 +99,7 @@ export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): P
   return {
     child,
     baseUrl,
-    port,
+    port: listening,
     output: () => output,
     logs: () =>
       output

@@ -1,0 +1,266 @@
+// Database insights: query statistics by type and shape, slow queries with their plans, index
+// suggestions, schema health and the pool. Without the database report on this server, the pool
+// and query statistics of /health/metrics.
+import { $, api, copyText, el, fill, fmtInt, fmtMs, fmtNumber, optionalApi, showError } from './common.js';
+
+const tiles = $('#db-tiles');
+const sections = $('#db-sections');
+const notice = $('#db-notice');
+
+const tile = (label, value, hint = '') =>
+  el(
+    'div',
+    { class: 'col-6 col-md-4 col-xl-2' },
+    el(
+      'div',
+      { class: 'card tile h-100' },
+      el(
+        'div',
+        { class: 'card-body' },
+        el('div', { class: 'tile-label' }, label),
+        el('div', { class: 'tile-value fs-4' }, value),
+        hint ? el('div', { class: 'small text-secondary' }, hint) : null,
+      ),
+    ),
+  );
+
+function section(title, ...content) {
+  return el('section', { class: 'card' }, el('div', { class: 'card-body' }, el('h2', { class: 'h5' }, title), ...content));
+}
+
+function dataTable(caption, columns, rows) {
+  if (rows.length === 0) return el('p', { class: 'text-secondary small mb-0' }, 'Nothing to show yet.');
+  return el(
+    'div',
+    { class: 'table-responsive' },
+    el(
+      'table',
+      { class: 'table table-sm align-middle mb-0' },
+      el('caption', { class: 'visually-hidden' }, caption),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          columns.map((c) => el('th', { scope: 'col', class: c.numeric ? 'text-end' : '' }, c.label)),
+        ),
+      ),
+      el(
+        'tbody',
+        {},
+        rows.map((r) =>
+          el(
+            'tr',
+            {},
+            columns.map((c) => el('td', { class: c.numeric ? 'text-end text-nowrap' : '' }, c.render(r))),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+const timing = [
+  { label: 'Calls', numeric: true, render: (r) => fmtInt(r.calls) },
+  { label: 'Total', numeric: true, render: (r) => fmtMs(r.total_ms) },
+  { label: 'Mean', numeric: true, render: (r) => fmtMs(r.mean_ms) },
+  { label: 'p95', numeric: true, render: (r) => fmtMs(r.p95_ms) },
+  { label: 'p99', numeric: true, render: (r) => fmtMs(r.p99_ms) },
+  { label: 'Max', numeric: true, render: (r) => fmtMs(r.max_ms) },
+];
+const queryText = (text) => el('code', { class: 'mono-wrap d-block' }, text ?? '');
+const planText = (plan) => (typeof plan === 'string' ? plan : JSON.stringify(plan, null, 2));
+
+function healthValue(value) {
+  if (value === null || value === undefined) return el('span', { class: 'text-secondary' }, '—');
+  if (Array.isArray(value)) {
+    if (value.length === 0) return el('span', {}, 'none');
+    return el('details', {}, el('summary', {}, `${value.length}`), el('pre', { class: 'plan mb-0' }, JSON.stringify(value, null, 2)));
+  }
+  if (typeof value === 'object') return el('pre', { class: 'plan mb-0' }, JSON.stringify(value, null, 2));
+  if (typeof value === 'number') return fmtNumber(value, 3);
+  return String(value);
+}
+
+const share = (v) => (typeof v === 'number' ? `${fmtNumber(v <= 1 ? v * 100 : v, 1)} %` : '—');
+/** A number, or per kind ({table, index}). */
+function cacheHitRate(value) {
+  if (value === null || value === undefined) return ['—'];
+  if (typeof value === 'number') return [share(value)];
+  const parts = Object.entries(value);
+  const first = parts[0];
+  return [first ? share(first[1]) : '—', parts.map(([k, v]) => `${k} ${share(v)}`).join(' · ')];
+}
+
+function renderReport(r) {
+  fill(notice);
+  fill(
+    tiles,
+    tile('Database', r.database.kind, r.database.server_version),
+    tile('Queries', fmtInt(r.totals.queries), `${fmtInt(r.totals.shapes)} shapes`),
+    tile('Mean', fmtMs(r.totals.mean_ms), `total ${fmtMs(r.totals.total_ms)}`),
+    tile('Slow', fmtInt(r.totals.slow)),
+    tile('Pool in use', `${r.pool.in_use} / ${r.pool.max}`, `${r.pool.idle} idle · ${r.pool.waiting} waiting`),
+    tile('Cache hit rate', ...cacheHitRate(r.schema_health?.cache_hit_rate)),
+  );
+  fill(
+    sections,
+    section(
+      'By statement type',
+      dataTable(
+        'Query time by statement type',
+        [{ label: 'Type', render: (x) => x.type }, ...timing, { label: 'Rows', numeric: true, render: (x) => fmtInt(x.rows) }],
+        r.by_type,
+      ),
+    ),
+    section(
+      'Slowest query shapes',
+      dataTable(
+        'Query shapes by total time',
+        [{ label: 'Query', render: (x) => queryText(x.query) }, { label: 'Type', render: (x) => x.type }, ...timing],
+        r.top_shapes,
+      ),
+    ),
+    section(
+      'Slow queries',
+      dataTable(
+        'Slow queries, newest first',
+        [
+          { label: 'When', render: (x) => new Date(x.at).toLocaleString('en-GB') },
+          { label: 'Duration', numeric: true, render: (x) => fmtMs(x.duration_ms) },
+          {
+            label: 'Query and plan',
+            render: (x) =>
+              el(
+                'div',
+                {},
+                queryText(x.query),
+                x.plan_summary ? el('div', { class: 'small text-secondary mt-1' }, x.plan_summary) : null,
+                x.plan
+                  ? el(
+                      'details',
+                      { class: 'mt-1' },
+                      el('summary', { class: 'small' }, 'Plan'),
+                      el('pre', { class: 'plan mb-0' }, planText(x.plan)),
+                    )
+                  : null,
+              ),
+          },
+        ],
+        r.slow_queries,
+      ),
+    ),
+    section(
+      'Index suggestions',
+      r.suggestions.length === 0
+        ? el('p', { class: 'text-secondary small mb-0' }, 'No suggestions: the queries seen so far use fitting indexes.')
+        : el(
+            'div',
+            { class: 'vstack gap-3' },
+            r.suggestions.map((s) =>
+              el(
+                'div',
+                { class: 'border rounded p-3' },
+                el(
+                  'div',
+                  { class: 'fw-semibold' },
+                  `${s.table} (${(s.columns ?? []).join(', ')})`,
+                  s.reduction_pct === null || s.reduction_pct === undefined ? '' : ` · cost −${fmtNumber(s.reduction_pct, 0)} %`,
+                ),
+                el(
+                  'div',
+                  { class: 'small text-secondary' },
+                  s.reason ?? '',
+                  s.verified_by ? ` · verified by ${s.verified_by}` : '',
+                  ` · cost ${fmtNumber(s.cost_before, 1)} → ${fmtNumber(s.cost_after, 1)}`,
+                ),
+                el(
+                  'div',
+                  { class: 'd-flex gap-2 align-items-start mt-2' },
+                  queryText(s.statement),
+                  el(
+                    'button',
+                    { type: 'button', class: 'btn btn-sm btn-outline-secondary', onclick: () => void copyText(s.statement) },
+                    'Copy',
+                  ),
+                ),
+              ),
+            ),
+          ),
+    ),
+    section(
+      'Schema health',
+      dataTable(
+        'Schema health',
+        [
+          { label: 'Check', render: (x) => x[0].replace(/_/g, ' ') },
+          { label: 'Finding', render: (x) => healthValue(x[1]) },
+        ],
+        Object.entries(r.schema_health ?? {}),
+      ),
+    ),
+  );
+  $('#db-generated').textContent = `Report generated ${new Date(r.generated_at).toLocaleString('en-GB')}`;
+}
+
+function renderFallback(m) {
+  fill(
+    notice,
+    el(
+      'div',
+      { class: 'alert alert-info' },
+      'The full database report (slow queries, plans, index suggestions) is not available on this server; showing the pool and query statistics.',
+    ),
+  );
+  const pool = m.database.pool;
+  fill(
+    tiles,
+    tile('Database', m.database.kind, m.database.reachable === false ? 'unreachable' : 'reachable'),
+    tile('Queries', fmtInt(m.database.total), `${fmtInt(m.database.errors)} errors`),
+    tile('Query p95', fmtMs(m.database.queryTimeMs.p95), `last ${m.windowSeconds} s`),
+    tile('Probe', fmtMs(m.database.probeLatencyMs)),
+    tile('Pool in use', `${pool.inUse} / ${pool.max}`, `${pool.idle} idle · ${pool.waiting} waiting`),
+  );
+  const perType = Object.entries(m.database.perType).map(([type, s]) => ({ type, ...s }));
+  fill(
+    sections,
+    section(
+      'Queries by statement type',
+      dataTable(
+        'Queries by statement type',
+        [
+          { label: 'Type', render: (x) => x.type },
+          { label: 'Since start', numeric: true, render: (x) => fmtInt(x.total) },
+          { label: `In the last ${m.windowSeconds} s`, numeric: true, render: (x) => fmtInt(x.count) },
+          { label: 'Mean', numeric: true, render: (x) => fmtMs(x.mean) },
+          { label: 'p50', numeric: true, render: (x) => fmtMs(x.p50) },
+          { label: 'p95', numeric: true, render: (x) => fmtMs(x.p95) },
+          { label: 'p99', numeric: true, render: (x) => fmtMs(x.p99) },
+          { label: 'Max', numeric: true, render: (x) => fmtMs(x.max) },
+        ],
+        perType,
+      ),
+    ),
+  );
+  $('#db-generated').textContent = `Read ${new Date(m.time).toLocaleString('en-GB')}`;
+}
+
+async function load() {
+  try {
+    const report = await optionalApi('/api/admin/db/report');
+    if (report) renderReport(report);
+    else renderFallback(await api('/health/metrics'));
+  } catch (err) {
+    showError(err);
+  }
+}
+
+const bar = el(
+  'div',
+  { class: 'd-flex flex-wrap align-items-center gap-3 mb-3' },
+  el('button', { type: 'button', class: 'btn btn-outline-secondary btn-sm', onclick: () => void load() }, 'Refresh'),
+  el('span', { class: 'small text-secondary', id: 'db-generated' }),
+);
+notice.before(bar);
+void load();

@@ -1,0 +1,2 @@
+// Pages outside the console (no access, signed out): the sign-out button.
+import './common.js';

@@ -1,0 +1,494 @@
+// The markup of each console page: structure, forms and empty containers. The page's module
+// fills them from the admin JSON API.
+import { html, type SafeHtml } from './html.js';
+
+const tile = (id: string, label: string, hint = '') =>
+  html`<div class="col-6 col-md-4 col-xl-3">
+    <div class="card tile h-100" id="tile-${id}">
+      <div class="card-body">
+        <div class="tile-label">${label}</div>
+        <div class="tile-value" data-value aria-live="off">—</div>
+        <div class="tile-hint small text-secondary" data-hint>${hint}</div>
+      </div>
+    </div>
+  </div>`;
+
+const chartCard = (id: string, title: string, extra: SafeHtml | string = '') =>
+  html`<div class="card h-100">
+    <div class="card-body">
+      <div class="d-flex justify-content-between align-items-center mb-2">
+        <h2 class="h6 mb-0">${title}</h2>
+        ${extra}
+      </div>
+      <div class="chart-box"><canvas id="${id}" role="img" aria-label="${title}"></canvas></div>
+    </div>
+  </div>`;
+
+const rangeToggle = (name: string) =>
+  html`<div class="btn-group btn-group-sm" role="group" aria-label="Time range">
+    <input type="radio" class="btn-check" name="${name}" id="${name}-1h" value="1h" checked /><label
+      class="btn btn-outline-secondary"
+      for="${name}-1h"
+      >1 h</label
+    >
+    <input type="radio" class="btn-check" name="${name}" id="${name}-24h" value="24h" /><label
+      class="btn btn-outline-secondary"
+      for="${name}-24h"
+      >24 h</label
+    >
+  </div>`;
+
+export function dashboardBody(): SafeHtml {
+  return html`<div class="d-flex flex-wrap align-items-center gap-2 mb-3 small text-secondary">
+      <span id="live-state" class="badge text-bg-success">Live</span>
+      <span>Refreshed every 5 s while this tab is visible. Last update: <time id="last-update">—</time></span>
+    </div>
+    <section aria-labelledby="tiles-h" class="mb-4">
+      <h2 id="tiles-h" class="visually-hidden">At a glance</h2>
+      <div class="row g-3">
+        ${tile('testers', 'Active testers')} ${tile('feedback', 'Feedback today / 7 days')} ${tile('rating', 'Average rating')}
+        ${tile('flags', 'Flags on')} ${tile('rps', 'Requests / s', 'last 60 s')} ${tile('p95', 'p95 latency', 'last 60 s')}
+        ${tile('dbp95', 'Database p95', 'last 60 s')} ${tile('health', 'Health')}
+      </div>
+    </section>
+    <section aria-labelledby="kpi-h" class="mb-4">
+      <div class="d-flex flex-wrap justify-content-between align-items-center mb-2 gap-2">
+        <h2 id="kpi-h" class="h5 mb-0">Targets</h2>
+        <div>
+          <label for="kpi-window" class="form-label small me-1 mb-0">Window</label>
+          <select id="kpi-window" class="form-select form-select-sm d-inline-block w-auto">
+            <option value="24h">24 hours</option>
+            <option value="7d">7 days</option>
+            <option value="30d">30 days</option>
+          </select>
+        </div>
+      </div>
+      <div id="kpis" class="row g-3"><p class="text-secondary small mb-0">Loading…</p></div>
+    </section>
+    <section aria-labelledby="alerts-h" class="mb-4">
+      <h2 id="alerts-h" class="h5">Open alerts</h2>
+      <div id="alerts"><p class="text-secondary small mb-0">Loading…</p></div>
+    </section>
+    <section aria-labelledby="charts-h">
+      <h2 id="charts-h" class="visually-hidden">Charts</h2>
+      <div class="row g-3">
+        <div class="col-12 col-lg-6">${chartCard('chart-requests', 'Requests per second', rangeToggle('req-range'))}</div>
+        <div class="col-12 col-lg-6">${chartCard('chart-latency', 'Latency p95 (ms)', rangeToggle('lat-range'))}</div>
+        <div class="col-12 col-lg-6">${chartCard('chart-rating', 'Feedback and rating, last 30 days')}</div>
+        <div class="col-12 col-lg-6">${chartCard('chart-adoption', 'Flag adoption, last 24 h (share true)')}</div>
+      </div>
+    </section>
+    <section aria-labelledby="recent-h" class="mt-4">
+      <h2 id="recent-h" class="h5">Latest feedback</h2>
+      <ul id="recent-feedback" class="list-group">
+        <li class="list-group-item text-secondary small">Loading…</li>
+      </ul>
+    </section>`;
+}
+
+export function usersBody(isOwner: boolean): SafeHtml {
+  return html`<div class="row g-3 mb-4">
+      <div class="col-12 col-lg-5">
+        <div class="card h-100">
+          <div class="card-body">
+            <h2 class="h5">Add a tester</h2>
+            <form id="add-form" class="row g-2" novalidate>
+              <div class="col-12">
+                <label class="form-label" for="add-email">Email</label>
+                <input class="form-control" id="add-email" name="email" type="email" required maxlength="254" autocomplete="off" />
+              </div>
+              <div class="col-12">
+                <label class="form-label" for="add-notes">Notes (optional)</label>
+                <input class="form-control" id="add-notes" name="notes" maxlength="2000" />
+              </div>
+              <div class="col-12"><button class="btn btn-primary" type="submit">Add and create invite</button></div>
+            </form>
+            <div id="invite-result" class="mt-3" hidden>
+              <label class="form-label small" for="invite-link">Invite link for <span id="invite-email"></span></label>
+              <div class="input-group">
+                <input class="form-control font-monospace" id="invite-link" readonly />
+                <button class="btn btn-outline-secondary" type="button" id="copy-invite">Copy</button>
+              </div>
+            </div>
+          </div>
+        </div>
+      </div>
+      <div class="col-12 col-lg-7">
+        <div class="card h-100">
+          <div class="card-body">
+            <h2 class="h5">Import a list</h2>
+            <label class="form-label" for="import-text"
+              >One email per line, optionally followed by a comma and notes (a CSV export works too)</label
+            >
+            <textarea class="form-control font-monospace" id="import-text" rows="4" maxlength="60000"></textarea>
+            <div class="d-flex gap-2 mt-2">
+              <button class="btn btn-outline-primary" type="button" id="import-preview">Preview</button>
+              <button class="btn btn-primary" type="button" id="import-run" disabled>Import</button>
+            </div>
+            <div id="import-output" class="mt-3 small" aria-live="polite"></div>
+          </div>
+        </div>
+      </div>
+    </div>
+    <form id="filters" class="row g-2 align-items-end mb-3" role="search">
+      <div class="col-12 col-md-4">
+        <label class="form-label" for="f-search">Search email or notes</label>
+        <input class="form-control" id="f-search" name="search" type="search" maxlength="254" />
+      </div>
+      <div class="col-4 col-md-2">
+        <label class="form-label" for="f-role">Role</label>
+        <select class="form-select" id="f-role" name="role">
+          <option value="">Any</option>
+          <option>TESTER</option>
+          <option>ADMIN</option>
+        </select>
+      </div>
+      <div class="col-4 col-md-2">
+        <label class="form-label" for="f-active">Status</label>
+        <select class="form-select" id="f-active" name="active">
+          <option value="">Any</option>
+          <option value="true">Active</option>
+          <option value="false">Inactive</option>
+        </select>
+      </div>
+      <div class="col-4 col-md-2">
+        <label class="form-label" for="f-source">Source</label>
+        <select class="form-select" id="f-source" name="source">
+          <option value="">Any</option>
+          <option>admin</option>
+          <option>feedback</option>
+          <option>import</option>
+        </select>
+      </div>
+      <div class="col-12 col-md-2 d-flex gap-2">
+        <button class="btn btn-secondary" type="submit">Filter</button>
+        <a class="btn btn-outline-secondary" id="export-users" href="/api/admin/users.csv" download>Export CSV</a>
+      </div>
+    </form>
+    <div class="table-responsive">
+      <table class="table table-hover align-middle" id="users-table" data-owner="${isOwner ? 'true' : 'false'}">
+        <caption class="visually-hidden">
+          Beta testers
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Email</th>
+            <th scope="col">Role</th>
+            <th scope="col">Active</th>
+            <th scope="col">Source</th>
+            <th scope="col">Joined</th>
+            <th scope="col">Notes</th>
+            <th scope="col">Overrides</th>
+            <th scope="col"><span class="visually-hidden">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <button class="btn btn-outline-secondary" type="button" id="more" hidden>Load more</button>
+    <dialog id="edit-dialog" class="console-dialog" aria-labelledby="edit-title">
+      <form method="dialog" id="edit-form">
+        <h2 class="h5" id="edit-title">Edit tester</h2>
+        <p class="small text-secondary mb-2" id="edit-email"></p>
+        <label class="form-label" for="edit-notes">Notes</label>
+        <textarea class="form-control mb-3" id="edit-notes" rows="3" maxlength="2000"></textarea>
+        <fieldset>
+          <legend class="h6">Flag overrides</legend>
+          <p class="small text-secondary">“Default” leaves the flag's own rules in charge.</p>
+          <div id="edit-overrides" class="vstack gap-2"></div>
+        </fieldset>
+        <div class="d-flex justify-content-end gap-2 mt-3">
+          <button class="btn btn-outline-secondary" value="cancel" type="submit" formnovalidate>Cancel</button>
+          <button class="btn btn-primary" value="save" type="submit" id="edit-save">Save</button>
+        </div>
+      </form>
+    </dialog>`;
+}
+
+export function flagsBody(): SafeHtml {
+  return html`<details class="card mb-3" id="create-card">
+      <summary class="card-header">New flag</summary>
+      <div class="card-body">
+        <form id="create-form" class="row g-2 align-items-end" novalidate>
+          <div class="col-12 col-md-4">
+            <label class="form-label" for="new-name">Name</label>
+            <input
+              class="form-control"
+              id="new-name"
+              required
+              pattern="[a-z0-9][a-z0-9._\\-]{0,99}"
+              maxlength="100"
+              placeholder="new-chat-ui"
+              aria-describedby="new-name-help"
+            />
+            <div class="form-text" id="new-name-help">Lowercase letters, digits, dot, dash, underscore.</div>
+          </div>
+          <div class="col-12 col-md-6">
+            <label class="form-label" for="new-description">Description</label>
+            <input class="form-control" id="new-description" maxlength="2000" />
+          </div>
+          <div class="col-12 col-md-2"><button class="btn btn-primary w-100" type="submit">Create</button></div>
+        </form>
+      </div>
+    </details>
+    <p class="small text-secondary" id="flags-summary"></p>
+    <div id="flags" class="vstack gap-3"><p class="text-secondary">Loading…</p></div>
+    <dialog id="confirm-dialog" class="console-dialog" aria-labelledby="confirm-title">
+      <form method="dialog">
+        <h2 class="h5" id="confirm-title">Are you sure?</h2>
+        <p id="confirm-text"></p>
+        <div class="d-flex justify-content-end gap-2">
+          <button class="btn btn-outline-secondary" value="cancel">Cancel</button>
+          <button class="btn btn-danger" value="ok" id="confirm-ok">Turn off</button>
+        </div>
+      </form>
+    </dialog>`;
+}
+
+export function feedbackBody(): SafeHtml {
+  return html`<div class="row g-3 mb-4">
+      <div class="col-6 col-md-3">
+        <div class="card tile h-100" id="tile-total">
+          <div class="card-body">
+            <div class="tile-label">Feedback</div>
+            <div class="tile-value" data-value>—</div>
+          </div>
+        </div>
+      </div>
+      <div class="col-6 col-md-3">
+        <div class="card tile h-100" id="tile-average">
+          <div class="card-body">
+            <div class="tile-label">Average rating</div>
+            <div class="tile-value" data-value>—</div>
+          </div>
+        </div>
+      </div>
+      <div class="col-12 col-md-6">
+        <div class="card tile h-100" id="tile-split">
+          <div class="card-body">
+            <div class="tile-label">Promoters · passives · detractors</div>
+            <div class="tile-value" data-value>—</div>
+            <div class="small text-secondary" data-hint>score = % promoters (4–5) − % detractors (1–2)</div>
+          </div>
+        </div>
+      </div>
+    </div>
+    <div class="row g-3 mb-4">
+      <div class="col-12 col-lg-4">
+        <div class="card h-100">
+          <div class="card-body">
+            <h2 class="h6">Rating distribution</h2>
+            <div class="chart-box"><canvas id="chart-distribution" role="img" aria-label="Rating distribution"></canvas></div>
+          </div>
+        </div>
+      </div>
+      <div class="col-12 col-lg-8">
+        <div class="card h-100">
+          <div class="card-body">
+            <h2 class="h6">Trend, last 30 days</h2>
+            <div class="chart-box">
+              <canvas id="chart-trend" role="img" aria-label="Feedback per day and average rating, last 30 days"></canvas>
+            </div>
+          </div>
+        </div>
+      </div>
+      <div class="col-12">
+        <div class="card">
+          <div class="card-body">
+            <h2 class="h6">By feature</h2>
+            <div class="table-responsive">
+              <table class="table table-sm mb-0" id="by-feature">
+                <thead>
+                  <tr>
+                    <th scope="col">Feature</th>
+                    <th scope="col" class="text-end">Feedback</th>
+                    <th scope="col" class="text-end">Average rating</th>
+                  </tr>
+                </thead>
+                <tbody></tbody>
+              </table>
+            </div>
+          </div>
+        </div>
+      </div>
+    </div>
+    <form id="filters" class="row g-2 align-items-end mb-3" role="search">
+      <div class="col-6 col-md-2">
+        <label class="form-label" for="f-rating">Rating</label>
+        <select class="form-select" id="f-rating" name="rating">
+          <option value="">Any</option>
+          <option>5</option>
+          <option>4</option>
+          <option>3</option>
+          <option>2</option>
+          <option>1</option>
+        </select>
+      </div>
+      <div class="col-6 col-md-2">
+        <label class="form-label" for="f-feature">Feature</label>
+        <input class="form-control" id="f-feature" name="feature" maxlength="64" pattern="[a-z0-9][a-z0-9._\\-]{0,63}" />
+      </div>
+      <div class="col-12 col-md-3">
+        <label class="form-label" for="f-q">Comment contains</label>
+        <input class="form-control" id="f-q" name="q" type="search" maxlength="200" />
+      </div>
+      <div class="col-6 col-md-2">
+        <label class="form-label" for="f-from">From</label><input class="form-control" id="f-from" name="from" type="date" />
+      </div>
+      <div class="col-6 col-md-2">
+        <label class="form-label" for="f-to">Until (incl.)</label><input class="form-control" id="f-to" name="to" type="date" />
+      </div>
+      <div class="col-12 col-md-1 d-flex gap-2"><button class="btn btn-secondary" type="submit">Filter</button></div>
+    </form>
+    <div class="d-flex justify-content-end mb-2">
+      <a class="btn btn-outline-secondary btn-sm" id="export-feedback" href="/api/admin/feedback.csv" download>Export CSV</a>
+    </div>
+    <div class="table-responsive">
+      <table class="table align-middle" id="feedback-table">
+        <caption class="visually-hidden">
+          Feedback, newest first
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Rating</th>
+            <th scope="col">Feature</th>
+            <th scope="col">From</th>
+            <th scope="col">Comment</th>
+          </tr>
+        </thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <button class="btn btn-outline-secondary" type="button" id="more" hidden>Load more</button>`;
+}
+
+export function databaseBody(): SafeHtml {
+  return html`<div id="db-notice" aria-live="polite"></div>
+    <div class="row g-3 mb-4" id="db-tiles"></div>
+    <div id="db-sections" class="vstack gap-4"></div>`;
+}
+
+export function auditBody(): SafeHtml {
+  return html`<form id="filters" class="row g-2 align-items-end mb-3" role="search">
+      <div class="col-12 col-md-3">
+        <label class="form-label" for="f-actor">Actor</label><input class="form-control" id="f-actor" name="actor" maxlength="254" />
+      </div>
+      <div class="col-6 col-md-3">
+        <label class="form-label" for="f-action">Action</label
+        ><input class="form-control" id="f-action" name="action" maxlength="100" placeholder="flag.update" />
+      </div>
+      <div class="col-6 col-md-2">
+        <label class="form-label" for="f-entity-type">Entity type</label>
+        <select class="form-select" id="f-entity-type" name="entity_type">
+          <option value="">Any</option>
+          <option>flag</option>
+          <option>beta_user</option>
+          <option>session</option>
+          <option>api_token</option>
+          <option>login_link</option>
+        </select>
+      </div>
+      <div class="col-8 col-md-3">
+        <label class="form-label" for="f-entity-id">Entity id or name</label
+        ><input class="form-control" id="f-entity-id" name="entity_id" maxlength="200" />
+      </div>
+      <div class="col-4 col-md-1"><button class="btn btn-secondary w-100" type="submit">Filter</button></div>
+    </form>
+    <div class="table-responsive">
+      <table class="table table-sm align-middle" id="audit-table">
+        <caption class="visually-hidden">
+          Audit log, newest first
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Actor</th>
+            <th scope="col">Action</th>
+            <th scope="col">Entity</th>
+            <th scope="col">Change</th>
+          </tr>
+        </thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <button class="btn btn-outline-secondary" type="button" id="more" hidden>Load more</button>`;
+}
+
+export function healthBody(): SafeHtml {
+  return html`<div class="d-flex flex-wrap align-items-center gap-3 mb-3">
+      <div id="overall" class="status-pill status-unknown" aria-live="polite">Checking…</div>
+      <span class="small text-secondary">Refreshed every 5 s while this tab is visible. <time id="last-update"></time></span>
+    </div>
+    <div class="row g-3 mb-4" id="checks"></div>
+    <h2 class="h5">Traffic and resources</h2>
+    <div class="row g-3 mb-4" id="metrics"></div>
+    <h2 class="h5">Endpoints for monitoring</h2>
+    <ul class="small">
+      <li><a href="/healthz">/healthz</a>: load-balancer probe</li>
+      <li><a href="/health/detailed">/health/detailed</a>: these checks as <code>application/health+json</code></li>
+      <li><a href="/health/metrics">/health/metrics</a>: the JSON metrics report</li>
+      <li><a href="/metrics">/metrics</a>: Prometheus exposition</li>
+    </ul>`;
+}
+
+export function tokensBody(): SafeHtml {
+  return html`<div class="card mb-4">
+      <div class="card-body">
+        <h2 class="h5">Create a token</h2>
+        <form id="token-form" class="row g-2 align-items-end" novalidate>
+          <div class="col-12 col-md-5">
+            <label class="form-label" for="token-name">Name</label><input class="form-control" id="token-name" required maxlength="100" />
+          </div>
+          <div class="col-6 col-md-3">
+            <label class="form-label" for="token-scope">Scope</label>
+            <select class="form-select" id="token-scope">
+              <option value="evaluate">evaluate (flags)</option>
+              <option value="monitor">monitor (metrics)</option>
+              <option value="admin">admin (everything)</option>
+            </select>
+          </div>
+          <div class="col-6 col-md-2"><button class="btn btn-primary w-100" type="submit">Create</button></div>
+        </form>
+        <div id="token-created" class="alert alert-success mt-3" hidden>
+          <p class="mb-2">Copy this token now: it is shown only once.</p>
+          <div class="input-group">
+            <label class="visually-hidden" for="token-value">New token</label
+            ><input class="form-control font-monospace" id="token-value" readonly /><button
+              class="btn btn-outline-secondary"
+              type="button"
+              id="copy-token"
+            >
+              Copy
+            </button>
+          </div>
+        </div>
+      </div>
+    </div>
+    <div class="table-responsive">
+      <table class="table align-middle" id="tokens-table">
+        <caption class="visually-hidden">
+          API tokens
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Prefix</th>
+            <th scope="col">Scope</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last used</th>
+            <th scope="col">State</th>
+            <th scope="col"><span class="visually-hidden">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <div class="card border-danger mt-4">
+      <div class="card-body">
+        <h2 class="h5">Sessions</h2>
+        <p class="mb-2">End every console session, yours included. Everyone signs in again.</p>
+        <button class="btn btn-outline-danger" type="button" id="revoke-all">Sign everyone out</button>
+      </div>
+    </div>`;
+}

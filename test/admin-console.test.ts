@@ -1,0 +1,347 @@
+// The admin console in real headless Chromium against the built server: the owner signs in
+// through a local OpenID provider and uses every page; the pages call the real admin API.
+// Screenshots of every page at 1440 and 375 px land in test-artifacts/console/ (not committed).
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { freePort, startOidcProvider, type TestAccount, type TestOidcProvider } from './helpers/oidc-provider.js';
+import { serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
+import { cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
+
+const ARTIFACTS = new URL('../test-artifacts/console/', import.meta.url);
+const CLIENT_ID = 'beta-console';
+const CLIENT_SECRET = randomBytes(24).toString('base64url');
+const OWNER: TestAccount = { sub: 'sub-owner', email: 'owner@example.com', email_verified: true };
+const GRANTED: TestAccount = { sub: 'sub-granted', email: 'granted@example.com', email_verified: true };
+const STRANGER: TestAccount = { sub: 'sub-stranger', email: 'stranger@example.com', email_verified: true };
+const PAGES = ['', 'users', 'flags', 'feedback', 'database', 'audit', 'health', 'tokens'] as const;
+/** Each page's module puts this on screen once its data has arrived. */
+const READY: Record<(typeof PAGES)[number], string> = {
+  '': '#recent-feedback li',
+  users: '#users-table tbody tr',
+  flags: '#flags-summary:not(:empty)',
+  feedback: '#feedback-table tbody tr',
+  database: '#db-tiles .tile',
+  audit: '#audit-table tbody tr',
+  health: '#checks .tile',
+  tokens: '#tokens-table tbody tr',
+};
+const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface TesterOut {
+  id: string;
+  email: string;
+  notes: string | null;
+  source: string;
+  is_active: boolean;
+  invite_url: string;
+}
+interface FlagOut {
+  is_enabled: boolean;
+  rollout_percentage: number;
+}
+interface AxeResult {
+  violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }>;
+}
+
+describe('admin console in Chromium', () => {
+  let db: TestDatabaseLocation;
+  let provider: TestOidcProvider;
+  let server: ServerProcess;
+  let browser: Browser;
+  let owner: BrowserContext;
+  let page: Page;
+  let base: string;
+  const consoleErrors: string[] = [];
+  const foreignRequests: string[] = [];
+
+  /** Watches a context: console errors, uncaught exceptions, requests leaving this origin (sign-in aside). */
+  function watch(context: BrowserContext) {
+    context.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`${message.text()} @ ${message.location().url}`);
+    });
+    context.on('weberror', (error) => consoleErrors.push(`uncaught: ${error.error().message}`));
+    context.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.protocol === 'data:') return;
+      if (url.origin !== base && url.origin !== provider.issuer) foreignRequests.push(request.url());
+    });
+  }
+
+  async function signIn(context: BrowserContext, account: TestAccount, path = '/admin/beta/'): Promise<Page> {
+    provider.signInAs(account);
+    const p = await context.newPage();
+    await p.goto(`${base}${path}`);
+    await p.waitForURL(`${base}${path}`);
+    return p;
+  }
+
+  async function apiGet<T>(path: string): Promise<T> {
+    const res = await owner.request.get(`${base}${path}`);
+    expect(res.status(), path).toBe(200);
+    return (await res.json()) as T;
+  }
+  const users = async (query: string) => (await apiGet<{ items: TesterOut[] }>(`/api/admin/users?${query}`)).items;
+  const flag = (name: string) => apiGet<FlagOut>(`/api/admin/flags/${name}`);
+
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    db = await cloneTemplate();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    provider = await startOidcProvider({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`${base}/auth/callback`] });
+    server = await startServer(
+      serverEnv(db, {
+        ADMIN_EMAILS: OWNER.email,
+        GOOGLE_CLIENT_ID: CLIENT_ID,
+        GOOGLE_CLIENT_SECRET: CLIENT_SECRET,
+        OIDC_ISSUER: provider.issuer,
+        PUBLIC_URL: base,
+        METRICS_INTERVAL_S: '1',
+      }),
+      60_000,
+      port,
+    );
+    if (server.baseUrl !== base) throw new Error(`server listens at ${server.baseUrl}, not ${base}`);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    owner = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    watch(owner);
+    page = await signIn(owner, OWNER);
+  });
+
+  afterAll(async () => {
+    if (server && server.child.exitCode !== null) console.error(`the server exited early:\n${server.output().slice(-4000)}`);
+    await browser?.close();
+    await server?.stop();
+    await provider?.close();
+    await db?.drop();
+  });
+
+  it('signs the owner in through OpenID Connect and shows their email in the navigation bar', async () => {
+    expect(page.url()).toBe(`${base}/admin/beta/`);
+    await expect.poll(() => page.locator('#viewer').textContent()).toBe(OWNER.email);
+    expect(await page.locator('nav a[href="/admin/beta/tokens"]').count()).toBe(1);
+  });
+
+  it('adds a tester and shows the invite link to copy', async () => {
+    await page.goto(`${base}/admin/beta/users`);
+    await page.getByLabel('Email', { exact: true }).fill('new.tester@example.com');
+    await page.getByLabel('Notes (optional)').fill('met at the meetup');
+    await page.getByRole('button', { name: 'Add and create invite' }).click();
+    await page.locator('#invite-result:not([hidden])').waitFor();
+    const link = await page.locator('#invite-link').inputValue();
+    expect(link).toMatch(new RegExp(`^${base}/beta/join\\?code=[A-Za-z0-9_-]{32}$`));
+    expect(await page.locator('#users-table tbody tr[data-email="new.tester@example.com"]').count()).toBe(1);
+    const items = await users('search=new.tester');
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ email: 'new.tester@example.com', notes: 'met at the meetup', source: 'admin' });
+    expect(items[0]?.invite_url).toBe(link);
+  });
+
+  it('imports a pasted list after a preview, reporting duplicates and invalid lines', async () => {
+    await page.goto(`${base}/admin/beta/users`);
+    await page
+      .getByLabel(/One email per line/)
+      .fill('ann@example.com, from the waitlist\nbob@example.com\nnew.tester@example.com\nnot-an-email');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const preview = page.locator('#import-preview-table tbody tr');
+    await expect.poll(() => preview.count()).toBe(4);
+    expect(await preview.nth(0).textContent()).toContain('from the waitlist');
+    expect(await preview.nth(3).textContent()).toContain('invalid');
+    await page.getByRole('button', { name: 'Import 3' }).click();
+    await expect.poll(() => page.locator('#import-summary').textContent()).toBe('Imported 2; 1 already in the beta; 1 invalid.');
+    const items = await users('source=import');
+    expect(items.map((u) => u.email).sort()).toEqual(['ann@example.com', 'bob@example.com']);
+    await page.locator('#users-table tbody tr[data-email="ann@example.com"]').waitFor();
+  });
+
+  it('deactivates a tester with the switch', async () => {
+    const row = page.locator('#users-table tbody tr[data-email="bob@example.com"]');
+    await row.getByRole('switch').uncheck();
+    await expect.poll(async () => (await users('search=bob@'))[0]?.is_active).toBe(false);
+  });
+
+  it('creates a flag, toggles it, and asks before turning off a flag at 100 %', async () => {
+    await page.goto(`${base}/admin/beta/flags`);
+    await page.locator('#create-card summary').click();
+    await page.getByLabel('Name').fill('voice-mode');
+    await page.getByLabel('Description').fill('Talk to NOUS');
+    await page.getByRole('button', { name: 'Create' }).click();
+    const card = page.locator('#flag-voice-mode');
+    await card.waitFor();
+    await card.getByRole('switch').check();
+    await expect.poll(async () => (await flag('voice-mode')).is_enabled).toBe(true);
+    await expect.poll(() => card.locator('label[for="enabled-voice-mode"]').textContent()).toBe('On');
+
+    const patched = await owner.request.patch(`${base}/api/admin/flags/voice-mode`, {
+      data: { rollout_percentage: 100 },
+      headers: { 'x-csrf-token': (await page.locator('meta[name="csrf-token"]').getAttribute('content')) ?? '', origin: base },
+    });
+    expect(patched.status()).toBe(200);
+    await page.reload();
+    await card.getByRole('switch').uncheck();
+    const dialog = page.locator('#confirm-dialog');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await flag('voice-mode')).is_enabled).toBe(true);
+    expect(await card.getByRole('switch').isChecked()).toBe(true);
+    await card.getByRole('switch').uncheck();
+    await dialog.getByRole('button', { name: 'Turn off' }).click();
+    await expect.poll(async () => (await flag('voice-mode')).is_enabled).toBe(false);
+  });
+
+  it('drags a rollout slider, shows the testers it covers, and saves the new percentage', async () => {
+    await page.goto(`${base}/admin/beta/flags`);
+    const card = page.locator('#flag-voice-mode');
+    const slider = card.locator('input[type="range"]');
+    await slider.waitFor();
+    const box = (await slider.boundingBox())!;
+    // From the thumb at 100 % to about a third of the track.
+    await page.mouse.move(box.x + box.width - 4, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.35, box.y + box.height / 2, { steps: 10 });
+    await page.mouse.up();
+    const shown = Number((await card.locator('output').textContent())!.replace(/\D/g, ''));
+    expect(shown).toBeGreaterThan(10);
+    expect(shown).toBeLessThan(60);
+    // Two active testers: three were added, one deactivated.
+    expect(await card.locator('#rollout-voice-mode-covers').textContent()).toBe(`≈ ${Math.round((2 * shown) / 100)} of 2 active testers`);
+    expect((await flag('voice-mode')).rollout_percentage).toBe(100);
+    await card.getByRole('button', { name: 'Save rollout' }).click();
+    await expect.poll(async () => (await flag('voice-mode')).rollout_percentage).toBe(shown);
+  });
+
+  it('shows public feedback on the dashboard after the next refresh', async () => {
+    await page.goto(`${base}/admin/beta/`);
+    const tile = page.locator('#tile-feedback [data-value]');
+    await expect.poll(() => tile.textContent()).toBe('0 / 0');
+    const res = await fetch(`${base}/api/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rating: 5, email: 'ann@example.com', feature: 'voice-mode', comment: 'Voice mode is lovely' }),
+    });
+    expect(res.status).toBe(201);
+    await expect.poll(() => tile.textContent(), { timeout: 8000 }).toBe('1 / 1');
+    await expect.poll(() => page.locator('#recent-feedback').textContent()).toContain('Voice mode is lovely');
+    expect(await page.locator('#tile-rating [data-value]').textContent()).toBe('5 / 5');
+  });
+
+  it('shows comments with markup as text and runs nothing', async () => {
+    const comment = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> & done';
+    const res = await fetch(`${base}/api/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rating: 1, feature: 'voice-mode', comment }),
+    });
+    expect(res.status).toBe(201);
+    for (const path of ['/admin/beta/feedback', '/admin/beta/']) {
+      await page.goto(`${base}${path}`);
+      const holder = page.locator(path.endsWith('feedback') ? '#feedback-table tbody' : '#recent-feedback');
+      await expect.poll(() => holder.textContent()).toContain(comment);
+      expect(await holder.locator('img, script').count()).toBe(0);
+      expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    }
+  });
+
+  it('downloads both CSV exports', async () => {
+    await page.goto(`${base}/admin/beta/users`);
+    const [testers] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+    expect(testers.suggestedFilename()).toBe('beta-testers.csv');
+    const usersCsv = await readFile(await testers.path(), 'utf8');
+    expect(usersCsv.split('\n')[0]).toContain('email');
+    expect(usersCsv).toContain('ann@example.com');
+
+    await page.goto(`${base}/admin/beta/feedback?rating=5`);
+    await page.locator('#feedback-table tbody tr[data-id]').first().waitFor();
+    const [feedback] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
+    expect(feedback.suggestedFilename()).toBe('beta-feedback.csv');
+    const feedbackCsv = await readFile(await feedback.path(), 'utf8');
+    expect(feedbackCsv).toContain('Voice mode is lovely');
+    expect(feedbackCsv).not.toContain('window.__xss'); // the export follows the page's filter (rating 5)
+  });
+
+  it('every page loads without console errors or requests to another origin, passes axe, and is captured at 1440 and 375 px', async () => {
+    consoleErrors.length = 0;
+    foreignRequests.length = 0;
+    const serious: string[] = [];
+    for (const width of [1440, 375]) {
+      await page.setViewportSize({ width, height: width === 375 ? 812 : 900 });
+      for (const name of PAGES) {
+        const response = await page.goto(`${base}/admin/beta/${name}`);
+        expect(response?.status(), name).toBe(200);
+        await page.locator(READY[name]).first().waitFor();
+        await page.waitForLoadState('networkidle');
+        await page.screenshot({ path: new URL(`${name || 'dashboard'}-${width}.png`, ARTIFACTS).pathname, fullPage: true });
+        if (width !== 1440) continue;
+        await page.evaluate(axeSource);
+        const result = (await page.evaluate(() =>
+          (globalThis as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
+        )) as AxeResult;
+        for (const v of result.violations) {
+          if (v.impact === 'serious' || v.impact === 'critical') {
+            serious.push(`${name || 'dashboard'}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+          }
+        }
+      }
+    }
+    expect(consoleErrors).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+    expect(serious).toEqual([]);
+  });
+
+  it('sends anonymous visitors to sign-in', async () => {
+    const anonymous = await browser.newContext();
+    try {
+      const first = await anonymous.request.get(`${base}/admin/beta/flags`, { maxRedirects: 0 });
+      expect(first.status()).toBe(302);
+      expect(first.headers().location).toBe('/auth/login?next=%2Fadmin%2Fbeta%2Fflags');
+      // In the browser: on to the identity provider's authorization endpoint, for this console.
+      const p = await anonymous.newPage();
+      provider.signInAs(STRANGER);
+      const authorize = p.waitForRequest((r) => r.url().startsWith(`${provider.issuer}/auth?`));
+      await p.goto(`${base}/admin/beta/flags`);
+      const url = new URL((await authorize).url());
+      expect(url.searchParams.get('redirect_uri')).toBe(`${base}/auth/callback`);
+      expect(url.searchParams.get('client_id')).toBe(CLIENT_ID);
+      // Someone the provider knows but the console does not is refused.
+      await p.waitForURL((u) => u.pathname === '/auth/callback');
+      expect(await p.locator('h1').textContent()).toBe('No access');
+    } finally {
+      await anonymous.close();
+    }
+  });
+
+  it('shows a signed-in user without console rights the 403 page', async () => {
+    const token = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+    const headers = { 'x-csrf-token': token ?? '', origin: base };
+    const created = await owner.request.post(`${base}/api/admin/users`, { data: { email: GRANTED.email, role: 'ADMIN' }, headers });
+    expect(created.status()).toBe(201);
+    const other = await browser.newContext();
+    try {
+      watch(other);
+      const p = await signIn(other, GRANTED);
+      await expect.poll(() => p.locator('#viewer').textContent()).toBe(GRANTED.email);
+      // An admin, but not an owner: no tokens page.
+      expect(await p.locator('nav a[href="/admin/beta/tokens"]').count()).toBe(0);
+      expect((await p.goto(`${base}/admin/beta/tokens`))?.status()).toBe(403);
+      // The owner takes the grant away: the same session now has no console rights at all.
+      const revoked = await owner.request.patch(`${base}/api/admin/users/${(await created.json()).id}`, {
+        data: { role: 'TESTER' },
+        headers,
+      });
+      expect(revoked.status()).toBe(200);
+      const denied = await p.goto(`${base}/admin/beta/`);
+      expect(denied?.status()).toBe(403);
+      expect(await p.locator('h1').textContent()).toBe('No access');
+      expect(await p.locator('main').textContent()).toContain(`signed in as ${GRANTED.email}`);
+      await p.screenshot({ path: new URL('no-access.png', ARTIFACTS).pathname });
+      await p.getByRole('button', { name: 'Sign out' }).click();
+      await p.waitForURL(`${base}/signed-out`);
+      expect((await other.request.get(`${base}/auth/me`)).status()).toBe(401);
+    } finally {
+      await other.close();
+    }
+  });
+});
