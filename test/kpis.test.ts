@@ -8,7 +8,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertSample } from '../src/features/kpis/alert-rules.js';
+import { startServer, serverEnv } from './helpers/server-process.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { cloneTemplate } from './helpers/test-database.js';
 
 const OWNER = 'owner@example.com';
 const INSTANCE = 'test-instance';
@@ -459,6 +461,36 @@ describe('success metrics and alerting', () => {
       expect(firstSeen).toEqual([...firstSeen].sort((a, b) => b - a));
       await feed();
       await feed();
+    });
+  });
+
+  describe('in a running server', () => {
+    it('evaluates the rules on every collected sample, logs the opening at warn and posts it to the webhook', async () => {
+      const hooks = await startReceiver(0);
+      const db = await cloneTemplate();
+      const server = await startServer(
+        serverEnv(db, { METRICS_INTERVAL_S: '1', ALERT_MEMORY_PCT: '0', ALERT_FOR_SAMPLES: '2', ALERT_WEBHOOK_URL: hooks.url }),
+      );
+      try {
+        type Notice = { text: string; alert: { rule: string; instance_id: string; threshold: number; message: string } };
+        // Other rules may fire too on a busy machine; memory in use is always above 0 %.
+        const memory = () => hooks.received.map((r) => r.body as Notice).filter((n) => n.alert.rule === 'memory_high');
+        await expect.poll(() => memory().length, { timeout: 15_000, interval: 200 }).toBe(1);
+        const first = memory()[0]!;
+        expect(first.alert).toMatchObject({ rule: 'memory_high', threshold: 0 });
+        expect(first.text).toContain(`memory_high on ${first.alert.instance_id}`);
+        const opened = server.logs().filter((l) => l.msg === `alert: ${first.alert.message}`);
+        expect(opened).toEqual([expect.objectContaining({ level: 40, rule: 'memory_high' })]);
+        // Still one notice however many samples follow while the alert stays open.
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        expect(memory()).toHaveLength(1);
+        expect(server.output()).not.toContain(hooks.url);
+        expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      } finally {
+        await server.stop('SIGKILL');
+        hooks.close();
+        await db.drop();
+      }
     });
   });
 });
