@@ -6,6 +6,7 @@
 // after a 500, the cooldown respected).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertSample } from '../src/features/kpis/alert-rules.js';
 import { startServer, serverEnv } from './helpers/server-process.js';
@@ -461,6 +462,37 @@ describe('success metrics and alerting', () => {
       expect(firstSeen).toEqual([...firstSeen].sort((a, b) => b - a));
       await feed();
       await feed();
+    });
+
+    it('announces an alert it cannot record, and records it once the database takes writes again', async () => {
+      clock += 11 * MINUTE; // past the webhook cooldown of the /healthz alert above
+      const db = t.testDb.database.db;
+      type Notice = { status: string; alert: { id: string | null; rule: string; state: string } };
+      // These failed samples also take this instance's 24 h uptime below target: only /healthz is followed here.
+      const healthz = () => receiver.received.map((r) => r.body as Notice).filter((n) => n.alert.rule === 'healthz_failing');
+      const before = healthz().length;
+      await sql`ALTER TABLE alerts RENAME TO alerts_unavailable`.execute(db);
+      try {
+        await feed({ dbReachable: false });
+        await feed({ dbReachable: false });
+      } finally {
+        await sql`ALTER TABLE alerts_unavailable RENAME TO alerts`.execute(db);
+      }
+      expect(healthz().slice(before)).toEqual([
+        { status: 'firing', text: expect.any(String), alert: expect.objectContaining({ id: null, state: 'open' }) },
+      ]);
+      expect(await alerts('open')).toEqual([]);
+
+      await feed({ dbReachable: false });
+      const open = (await alerts('open')).filter((a) => a.rule === 'healthz_failing');
+      expect(open).toEqual([expect.objectContaining({ state: 'open' })]);
+      expect(Date.parse(open[0]!.last_seen) - Date.parse(open[0]!.first_seen)).toBe(30_000);
+      await feed();
+      await feed();
+      expect((await alerts('open')).map((a) => a.rule)).not.toContain('healthz_failing');
+      expect(healthz().slice(before + 1)).toEqual([
+        { status: 'resolved', text: expect.any(String), alert: expect.objectContaining({ id: open[0]!.id, state: 'resolved' }) },
+      ]);
     });
   });
 

@@ -95,47 +95,60 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     last_seen: alert.lastSeen,
   });
 
-  async function record(event: AlertEvent): Promise<AlertNotice> {
-    const notice = {
-      rule: event.rule,
-      instanceId: deps.instanceId,
-      value: event.value,
-      threshold: event.threshold,
-      message: event.message,
-    };
-    if (event.kind === 'open') {
-      const id = await upsertOpenAlert(deps.db, row({ ...event, lastSeen: event.at }));
-      return { ...notice, kind: 'open', id, firstSeen: event.firstSeen, lastSeen: event.at, resolvedAt: null };
-    }
+  /** Writes an opening or resolution; returns the alert's id. */
+  async function record(event: AlertEvent): Promise<string> {
+    if (event.kind === 'open') return upsertOpenAlert(deps.db, row({ ...event, lastSeen: event.at }));
     const update = { value: event.value, message: event.message, resolved_at: event.at };
-    const id =
+    return (
       (await resolveAlert(deps.db, { rule: event.rule, instance_id: deps.instanceId }, update)) ??
-      (await insertResolvedAlert(deps.db, { ...row({ ...event, lastSeen: event.at }), ...update }));
-    return { ...notice, kind: 'resolve', id, firstSeen: event.firstSeen, lastSeen: event.at, resolvedAt: event.at };
+      (await insertResolvedAlert(deps.db, { ...row({ ...event, lastSeen: event.at }), ...update }))
+    );
+  }
+
+  const noticeOf = (event: AlertEvent, id: string | null): AlertNotice => ({
+    kind: event.kind,
+    id,
+    rule: event.rule,
+    instanceId: deps.instanceId,
+    value: event.value,
+    threshold: event.threshold,
+    message: event.message,
+    firstSeen: event.firstSeen,
+    lastSeen: event.at,
+    resolvedAt: event.kind === 'resolve' ? event.at : null,
+  });
+
+  async function writeOldest(): Promise<string | undefined> {
+    const event = unwritten[0]!;
+    try {
+      const id = await record(event);
+      unwritten.shift();
+      return id;
+    } catch (err) {
+      deps.logger.warn(
+        { err: { message: (err as Error).message }, rule: event.rule },
+        'could not record alert; retrying at the next sample',
+      );
+      return undefined;
+    }
   }
 
   async function write(sample: AlertSample, events: AlertEvent[]): Promise<void> {
+    // Transitions from earlier samples still to be written (already announced), in order.
+    while (unwritten.length > 0) {
+      if ((await writeOldest()) === undefined) break;
+    }
     for (const event of events) {
       const context = { rule: event.rule, instanceId: deps.instanceId, value: event.value, threshold: event.threshold };
       if (event.kind === 'open') deps.logger.warn(context, `alert: ${event.message}`);
       else deps.logger.info(context, `alert resolved: ${event.message}`);
+      // Announced whether or not it can be written now: an unreachable database is itself an alert.
+      const backlog = unwritten.length > 0;
       unwritten.push(event);
+      const id = backlog ? undefined : await writeOldest();
+      deps.notify?.(noticeOf(event, id ?? null));
     }
-    while (unwritten.length > 0) {
-      const event = unwritten[0]!;
-      let notice: AlertNotice;
-      try {
-        notice = await record(event);
-      } catch (err) {
-        deps.logger.warn(
-          { err: { message: (err as Error).message }, rule: event.rule },
-          'could not record alert; retrying at the next sample',
-        );
-        return;
-      }
-      unwritten.shift();
-      deps.notify?.(notice);
-    }
+    if (unwritten.length > 0) return;
     // The latest reading of every open alert, and alerts of instances that went silent.
     for (const alert of evaluator.open()) await upsertOpenAlert(deps.db, row(alert));
     const silentSince = new Date(sample.at.getTime() - SILENT_INTERVALS * deps.thresholds.intervalS * 1000);
