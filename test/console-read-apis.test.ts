@@ -62,6 +62,8 @@ describe('console read APIs', () => {
         row('2026-03-02T11:58:35Z', 'one', 30, 40),
         row('2026-03-02T11:58:40Z', 'two', 30, 90),
         row('2026-03-02T11:59:10Z', 'one', 120, 10),
+        row('2026-03-02T12:00:10Z', 'one', 60, 10), // the newest bucket, 30 s old
+
         row('2026-03-02T10:00:00Z', 'one', 999, 999), // before the last hour
         row('2026-03-02T12:00:40Z', 'one', 999, 999), // after "now"
       ])
@@ -90,6 +92,16 @@ describe('console read APIs', () => {
         db_p95_ms: 1,
         cpu_percent: 10,
         memory_percent: 40,
+      }, // Still filling: 60 requests over the 30 s elapsed.
+      {
+        t: '2026-03-02T12:00:00.000Z',
+        requests: 60,
+        requests_per_s: 2,
+        errors: 1,
+        http_p95_ms: 10,
+        db_p95_ms: 1,
+        cpu_percent: 10,
+        memory_percent: 40,
       },
     ]);
 
@@ -98,6 +110,7 @@ describe('console read APIs', () => {
     expect(day.points.map((p: { t: string; requests: number }) => [p.t, p.requests])).toEqual([
       ['2026-03-02T10:00:00.000Z', 999],
       ['2026-03-02T11:45:00.000Z', 240],
+      ['2026-03-02T12:00:00.000Z', 60],
     ]);
     expect((await get('/api/admin/metrics/series?range=2h')).statusCode).toBe(400);
     expect((await t.app.inject('/api/admin/metrics/series')).statusCode).toBe(401);

@@ -51,6 +51,20 @@ export function dashboardBody(): SafeHtml {
         ${tile('dbp95', 'Database p95', 'last 60 s')} ${tile('health', 'Health')}
       </div>
     </section>
+    <section aria-labelledby="alerts-h" class="mb-4">
+      <h2 id="alerts-h" class="h5">Open alerts</h2>
+      <div id="alerts"><p class="text-secondary small mb-0">Loading…</p></div>
+    </section>
+    <section aria-labelledby="charts-h" class="mb-4">
+      <h2 id="charts-h" class="visually-hidden">Charts</h2>
+      <div class="row g-3">
+        <div class="col-12 col-lg-6">${chartCard('chart-requests', 'Requests per second', rangeToggle('req-range'))}</div>
+        <div class="col-12 col-lg-6">${chartCard('chart-latency', 'Latency p95 (ms)', rangeToggle('lat-range'))}</div>
+        <div class="col-12 col-lg-6">${chartCard('chart-rating', 'Feedback and rating, last 30 days')}</div>
+        <div class="col-12 col-lg-6">${chartCard('chart-adoption', 'Flag adoption, last 24 h (share true)')}</div>
+      </div>
+    </section>
+
     <section aria-labelledby="kpi-h" class="mb-4">
       <div class="d-flex flex-wrap justify-content-between align-items-center mb-2 gap-2">
         <h2 id="kpi-h" class="h5 mb-0">Targets</h2>
@@ -64,19 +78,6 @@ export function dashboardBody(): SafeHtml {
         </div>
       </div>
       <div id="kpis" class="row g-3"><p class="text-secondary small mb-0">Loading…</p></div>
-    </section>
-    <section aria-labelledby="alerts-h" class="mb-4">
-      <h2 id="alerts-h" class="h5">Open alerts</h2>
-      <div id="alerts"><p class="text-secondary small mb-0">Loading…</p></div>
-    </section>
-    <section aria-labelledby="charts-h">
-      <h2 id="charts-h" class="visually-hidden">Charts</h2>
-      <div class="row g-3">
-        <div class="col-12 col-lg-6">${chartCard('chart-requests', 'Requests per second', rangeToggle('req-range'))}</div>
-        <div class="col-12 col-lg-6">${chartCard('chart-latency', 'Latency p95 (ms)', rangeToggle('lat-range'))}</div>
-        <div class="col-12 col-lg-6">${chartCard('chart-rating', 'Feedback and rating, last 30 days')}</div>
-        <div class="col-12 col-lg-6">${chartCard('chart-adoption', 'Flag adoption, last 24 h (share true)')}</div>
-      </div>
     </section>
     <section aria-labelledby="recent-h" class="mt-4">
       <h2 id="recent-h" class="h5">Latest feedback</h2>

@@ -228,16 +228,21 @@ export async function metricsSeriesRoutes(fastify: FastifyInstance, deps: { db: 
         bucket_seconds: bucketSeconds,
         from: from.toISOString(),
         to: to.toISOString(),
-        points: rows.map((r) => ({
-          t: new Date(r.t).toISOString(),
-          requests: r.requests,
-          requests_per_s: Math.round((r.requests / bucketSeconds) * 1000) / 1000,
-          errors: r.errors,
-          http_p95_ms: r.http_p95_ms,
-          db_p95_ms: r.db_p95_ms,
-          cpu_percent: Math.round(r.cpu_percent * 10) / 10,
-          memory_percent: Math.round(r.memory_percent * 10) / 10,
-        })),
+        points: rows.map((r) => {
+          const start = new Date(r.t);
+          // The newest bucket is still filling: its rate is over the seconds elapsed so far.
+          const seconds = Math.max(1, Math.min(bucketSeconds, (to.getTime() - start.getTime()) / 1000));
+          return {
+            t: start.toISOString(),
+            requests: r.requests,
+            requests_per_s: Math.round((r.requests / seconds) * 1000) / 1000,
+            errors: r.errors,
+            http_p95_ms: r.http_p95_ms,
+            db_p95_ms: r.db_p95_ms,
+            cpu_percent: Math.round(r.cpu_percent * 10) / 10,
+            memory_percent: Math.round(r.memory_percent * 10) / 10,
+          };
+        }),
       };
     },
   );

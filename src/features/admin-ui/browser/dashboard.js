@@ -15,6 +15,11 @@ function setTile(id, value, hint, status) {
 
 const rangeOf = (name) => document.querySelector(`input[name="${name}"]:checked`)?.value ?? '1h';
 
+function notPassing(health) {
+  const n = Object.values(health.checks).filter((c) => c[0]?.status !== 'pass').length;
+  return n === 0 ? 'every check passes' : `${n} check${n === 1 ? '' : 's'} not passing`;
+}
+
 async function tiles() {
   const [users, analytics, flags, metrics, health, latest] = await Promise.all([
     api('/api/admin/users/summary'),
@@ -46,12 +51,7 @@ async function tiles() {
     fmtMs(metrics.database.queryTimeMs.p95),
     `${metrics.database.kind} · pool ${metrics.database.pool.inUse}/${metrics.database.pool.max} in use`,
   );
-  setTile(
-    'health',
-    health.status,
-    `${Object.values(health.checks).filter((c) => c[0]?.status !== 'pass').length} checks not passing`,
-    health.status,
-  );
+  setTile('health', health.status, notPassing(health), health.status);
 
   fill(
     $('#recent-feedback'),

@@ -408,7 +408,13 @@ function flagCard(flag) {
         el(
           'div',
           { class: 'col-12 col-md-6 col-lg-4' },
-          el('div', { class: 'small' }, `${fmtInt(a.evaluations_24h)} evaluations in 24 h · ${fmtPercent(a.true_share_24h)} true`),
+          el(
+            'div',
+            { class: 'small' },
+            a.evaluations_24h > 0
+              ? `${fmtInt(a.evaluations_24h)} evaluations in 24 h · ${fmtPercent(a.true_share_24h)} true`
+              : 'Not evaluated in the last 24 h',
+          ),
           el(
             'div',
             { class: 'small text-secondary' },
@@ -448,8 +454,9 @@ async function load() {
     flags.clear();
     for (const f of answer.items) flags.set(f.name, f);
     const on = answer.items.filter((f) => f.is_enabled).length;
+    const count = answer.items.length;
     $('#flags-summary').textContent =
-      `${answer.items.length} flags, ${on} on${activeTesters === null ? '' : ` · ${fmtInt(activeTesters)} active testers`}`;
+      `${count} flag${count === 1 ? '' : 's'}, ${on} on${activeTesters === null ? '' : ` · ${fmtInt(activeTesters)} active testers`}`;
     fill(
       list,
       answer.items.length === 0
