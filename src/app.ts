@@ -25,6 +25,8 @@ import { createSealer } from './features/auth/sealed.js';
 import { ensureTester } from './features/beta-users/beta-users.repository.js';
 import { betaUserRoutes } from './features/beta-users/beta-users.routes.js';
 import { createBetaUsersService } from './features/beta-users/beta-users.service.js';
+import { dbInsightsRoutes } from './features/db-insights/db-insights.routes.js';
+import { createDbInsights, type DbInsights } from './features/db-insights/db-insights.service.js';
 import { listFeedback } from './features/feedback/feedback.repository.js';
 import { feedbackRoutes, presentFeedback } from './features/feedback/feedback.routes.js';
 import { createFeedbackService } from './features/feedback/feedback.service.js';
@@ -76,6 +78,8 @@ export interface App {
   auth: AuthService;
   /** Every route registered, for the access-control inventory. */
   routes: Array<{ method: string; url: string }>;
+  /** Query statistics, slow-query plans, index suggestions: the database report. */
+  dbInsights: DbInsights;
   flags: { store: FlagStore; flushCounts(): Promise<number> };
   /** Success metrics: alert evaluation of one sample (the collector feeds it), and waiting for its writes and webhooks. */
   kpis: { onSample(sample: AlertSample): void; idle(): Promise<void> };
@@ -379,6 +383,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(tokensRoutes, { tokens });
   await app.register(auditRoutes, { db: database.db });
 
+  const dbInsights = await createDbInsights({
+    db: database.db,
+    kind: database.kind,
+    poolState: () => database.poolState(),
+    slowQueryMs: config.slowQueryMs,
+    cooldownMs: config.slowQueryCooldownS * 1000,
+    explainTimeoutMs: config.explainTimeoutMs,
+    logger: app.log,
+  });
+  const stopObservingQueries = database.observeQueries((event) => dbInsights.record(event));
+  app.addHook('onClose', async () => {
+    stopObservingQueries();
+    await dbInsights.stop();
+  });
+  await app.register(dbInsightsRoutes, { insights: dbInsights });
+
   const flushActivity = () => activity.flush();
   await app.register(kpisRoutes, {
     db: database.db,
@@ -480,5 +500,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
   };
 
-  return { app, tokens, auth, routes, flags: { store, flushCounts }, kpis };
+  return { app, tokens, auth, routes, dbInsights, flags: { store, flushCounts }, kpis };
 }

@@ -17,6 +17,9 @@ import { DataDirBusyError } from './db/data-dir-lock.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createTokensService, type TokensService } from './features/tokens/tokens.service.js';
+import { createDbInsights, type DbInsights } from './features/db-insights/db-insights.service.js';
+import { formatDbReport } from './features/db-insights/report-text.js';
+import type { DbReport } from './features/db-insights/db-insights.service.js';
 import { insertAudit } from './features/audit/audit.repository.js';
 import type { AuthService } from './features/auth/auth.service.js';
 
@@ -33,6 +36,7 @@ Commands:
   token list                                list API tokens (never their values)
   token revoke ID                           revoke an API token
   admin-link                                print a one-time owner sign-in link (15 minutes, single use)
+  db-report [--json]                        query statistics, slow queries, index suggestions, schema health
 
 Configuration comes from the environment; see README.md.`;
 
@@ -58,14 +62,29 @@ function createLogger(config: Config): Logger {
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
+const catalogOnly = (config: Config) => ({
+  slowQueryMs: config.slowQueryMs,
+  cooldownMs: config.slowQueryCooldownS * 1000,
+  explainTimeoutMs: config.explainTimeoutMs,
+  logger: { warn: () => undefined, info: () => undefined },
+});
+
 /** Everything the CLI can ask of the database, whether it runs here or in a server. */
 function operations(
   database: Database,
   config: Config,
   tokens: TokensService = createTokensService(database.db, { recordAudit: insertAudit }),
   auth: AuthService = authServiceFor(config, database.db),
+  insights?: DbInsights,
 ): Record<string, ControlHandler> {
   return {
+    // A server answers with its live statistics; without one, the catalog alone (schema health, pool).
+    'db-report': async () => {
+      if (insights) return insights.report();
+      const poolState = () => database.poolState();
+      const catalog = await createDbInsights({ ...catalogOnly(config), db: database.db, kind: database.kind, poolState });
+      return catalog.report({ source: 'catalog' });
+    },
     'admin-link': async () => {
       const link = await auth.mintLoginLink('cli');
       return { url: loginLinkUrl(config, link.token), email: link.email, expiresAt: link.expiresAt.toISOString() };
@@ -145,7 +164,7 @@ async function serve(args: string[]): Promise<void> {
   logger.info({ applied, database: database.kind }, applied.length ? 'migrations applied' : 'database schema up to date');
 
   const lifecycle = createLifecycle();
-  const { app, tokens, auth } = await buildApp({
+  const { app, tokens, auth, dbInsights } = await buildApp({
     config,
     database,
     metrics,
@@ -158,12 +177,13 @@ async function serve(args: string[]): Promise<void> {
   });
   const tracker = trackRequests(app.server);
 
-  const control =
-    database.kind === 'pglite'
-      ? await startControlServer(controlSocketPath(config.dataDir), operations(database, config, tokens, auth), (err) =>
-          logger.error({ err: { message: (err as Error).message } }, 'control command failed'),
-        )
-      : undefined;
+  // On PGlite the CLI can reach the database only through this socket; on PostgreSQL it serves
+  // what lives in this process alone (the query statistics of `db-report`).
+  const control = await startControlServer(
+    controlSocketPath(config.dataDir),
+    operations(database, config, tokens, auth, dbInsights),
+    (err) => logger.error({ err: { message: (err as Error).message } }, 'control command failed'),
+  );
 
   closeWithGrace(
     { delay: config.shutdownDelayMs + config.shutdownTimeoutMs + 5000, logger: { error: (m: string) => logger.error(m) } },
@@ -177,7 +197,7 @@ async function serve(args: string[]): Promise<void> {
       await app.close();
       logger.info({ phase: 'metrics flushed', durationMs: Math.round(performance.now() - phase) }, 'shutdown: metrics flushed');
       phase = performance.now();
-      await control?.close();
+      await control.close();
       await database.close();
       logger.info({ phase: 'pool closed', durationMs: Math.round(performance.now() - phase) }, 'shutdown: database closed');
       logger.info({ durationMs: Math.round(performance.now() - started) }, 'shutdown complete');
@@ -242,6 +262,21 @@ async function adminLink(): Promise<void> {
   process.stdout.write(`${link.url}\n`);
 }
 
+async function dbReport(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, strict: true });
+  const config = configFrom();
+  let report: DbReport;
+  try {
+    // A running server holds the live statistics: ask it first, whatever the database.
+    report = (await callControl(controlSocketPath(config.dataDir), 'db-report', {})) as DbReport;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ECONNREFUSED') throw err;
+    report = (await withOperations(config, (call) => call('db-report'))) as DbReport;
+  }
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatDbReport(report));
+}
+
 async function migrate(): Promise<void> {
   const config = configFrom();
   const { applied } = (await withOperations(config, (call) => call('migrate'))) as { applied: string[] };
@@ -259,6 +294,8 @@ async function main(argv: string[]): Promise<void> {
       return token(args);
     case 'admin-link':
       return adminLink();
+    case 'db-report':
+      return dbReport(args);
     case 'help':
     case '--help':
     case '-h':

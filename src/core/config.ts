@@ -30,6 +30,8 @@ export interface Config {
     readonly acquireTimeoutMs: number;
   };
   readonly slowQueryMs: number;
+  readonly slowQueryCooldownS: number;
+  readonly explainTimeoutMs: number;
   readonly metricsIntervalS: number;
   readonly metricsRetentionDays: number;
   readonly healthProbeIntervalMs: number;
@@ -95,6 +97,12 @@ export const CONFIG_VARIABLES = [
   { name: 'DB_POOL_RECYCLE_S', default: '3600', meaning: 'retire a connection after this many seconds' },
   { name: 'DB_POOL_ACQUIRE_TIMEOUT_MS', default: '30000', meaning: 'wait at most this long for a connection, then 503' },
   { name: 'SLOW_QUERY_MS', default: '100', meaning: 'slow-query threshold' },
+  { name: 'SLOW_QUERY_COOLDOWN_S', default: '3600', meaning: 'a slow query shape is logged and explained at most once per this period' },
+  {
+    name: 'EXPLAIN_TIMEOUT_MS',
+    default: '5000',
+    meaning: 'statement timeout for EXPLAIN ANALYZE of slow reads and for index trials',
+  },
   { name: 'METRICS_INTERVAL_S', default: '30', meaning: 'background collection interval into system_metrics' },
   { name: 'METRICS_RETENTION_DAYS', default: '14', meaning: 'system_metrics rows older than this are pruned' },
   {
@@ -285,6 +293,8 @@ export function loadConfig(env: Env): Config {
       acquireTimeoutMs: integer(env, 'DB_POOL_ACQUIRE_TIMEOUT_MS', 30_000, 100, 600_000),
     },
     slowQueryMs: integer(env, 'SLOW_QUERY_MS', 100, 1, 600_000),
+    slowQueryCooldownS: integer(env, 'SLOW_QUERY_COOLDOWN_S', 3600, 0, 604_800),
+    explainTimeoutMs: integer(env, 'EXPLAIN_TIMEOUT_MS', 5000, 100, 600_000),
     metricsIntervalS: integer(env, 'METRICS_INTERVAL_S', 30, 1, 86_400),
     metricsRetentionDays: integer(env, 'METRICS_RETENTION_DAYS', 14, 1, 3650),
     publicRateLimitPerMin: integer(env, 'PUBLIC_RATE_LIMIT_PER_MIN', 30, 1, 100_000_000),

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { Kysely, PostgresDialect, type CompiledQuery, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../core/config.js';
 import type { QueryType } from '../core/metrics.js';
@@ -33,9 +33,27 @@ export interface ProbeState {
   consecutiveFailures: number;
 }
 
+/** One executed query, as seen by observers. `parameters` are live values: never store or log them. */
+export interface QueryEvent {
+  type: QueryType;
+  sql: string;
+  parameters: readonly unknown[];
+  durationMs: number;
+  failed: boolean;
+  /** Rows returned, or affected by a write; undefined when failed or streamed. */
+  rows: number | undefined;
+}
+
+export type QueryObserver = (event: QueryEvent) => void;
+
 export interface Database {
   readonly kind: DatabaseKind;
   readonly db: Kysely<DatabaseSchema>;
+  /**
+   * Calls `observer` after every query, while its connection is still held: observers must only
+   * record or enqueue, never query. Returns the function that stops observing.
+   */
+  observeQueries(observer: QueryObserver): () => void;
   poolState(): PoolState;
   probeState(): ProbeState;
   /** Runs one probe now and returns the new state. */
@@ -135,14 +153,49 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     end: () => pool.end(),
   };
 
+  // Row counts by query object: the log event carries the query but not its result.
+  const rowCounts = new WeakMap<CompiledQuery, number>();
+  const dialect = new PostgresDialect({ pool: checkedPool });
+  const createDriver = dialect.createDriver.bind(dialect);
+  dialect.createDriver = () => {
+    const driver = createDriver();
+    const acquire = driver.acquireConnection.bind(driver);
+    const counted = new WeakSet<object>();
+    driver.acquireConnection = async () => {
+      const connection = await acquire();
+      if (!counted.has(connection)) {
+        counted.add(connection);
+        const execute = connection.executeQuery.bind(connection);
+        connection.executeQuery = async <R>(query: CompiledQuery) => {
+          const result = await execute<R>(query);
+          rowCounts.set(query, result.numAffectedRows === undefined ? result.rows.length : Number(result.numAffectedRows));
+          return result;
+        };
+      }
+      return connection;
+    };
+    return driver;
+  };
+  const observers = new Set<QueryObserver>();
   const db = new Kysely<DatabaseSchema>({
-    dialect: new PostgresDialect({ pool: checkedPool }),
-    log: options.onQuery
-      ? (event) => {
-          const sql = event.query.sql;
-          options.onQuery!(classifyQuery(sql), event.queryDurationMillis, event.level === 'error', sql);
-        }
-      : undefined,
+    dialect,
+    log: (event) => {
+      if (!options.onQuery && observers.size === 0) return;
+      const sql = event.query.sql;
+      const type = classifyQuery(sql);
+      const failed = event.level === 'error';
+      options.onQuery?.(type, event.queryDurationMillis, failed, sql);
+      if (observers.size === 0) return;
+      const observed: QueryEvent = {
+        type,
+        sql,
+        parameters: event.query.parameters,
+        durationMs: event.queryDurationMillis,
+        failed,
+        rows: failed ? undefined : rowCounts.get(event.query),
+      };
+      for (const observer of observers) observer(observed);
+    },
   });
 
   if (kind === 'postgres' && options.pool.min > 0) {
@@ -247,6 +300,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return {
     kind,
     db,
+    observeQueries(observer) {
+      observers.add(observer);
+      return () => observers.delete(observer);
+    },
     poolState() {
       const max = kind === 'postgres' ? options.pool.max : 1;
       return {

@@ -1,0 +1,240 @@
+// The database report through HTTP and the CLI, on PGlite and PostgreSQL: a 200 000-row audit log
+// filtered by an unindexed column through the admin API shows up as a slow shape with a redacted
+// plan and a verified CREATE INDEX suggestion that disappears once applied; a slow INSERT is
+// planned, never executed again; 10 000 distinct shapes leave the statistics bounded; analysis
+// starts only after the triggering response is complete.
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DbReport } from '../src/features/db-insights/db-insights.service.js';
+import { runCli, serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { TEST_DATABASE_KIND, cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
+
+const SEED_ROWS = 200_000;
+/** Literal values the API is called with: none may appear anywhere in a report. */
+const SECRET_ACTION = 'rare.secret-7f3a9';
+const SECRET_FROM = '2001-02-03T04:05:06.789Z';
+const SECRET_EMAIL = 'slow.insert.secret@example.com';
+
+async function report(t: TestApp, token: string): Promise<DbReport> {
+  const res = await t.app.inject({ method: 'GET', url: '/api/admin/db/report', headers: { authorization: `Bearer ${token}` } });
+  expect(res.statusCode).toBe(200);
+  return res.json<DbReport>();
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe(`database report (${TEST_DATABASE_KIND})`, () => {
+  let t: TestApp;
+  let admin: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({ SLOW_QUERY_MS: '10', EXPLAIN_TIMEOUT_MS: '20000' });
+    admin = await t.token('admin');
+    const db = t.testDb.database.db;
+    // The 200 oldest rows carry the rare action the API is asked for; nothing indexes `action`. The
+    // planner, assuming rare rows are spread evenly, walks the newest-first index and reads nearly all.
+    await sql`
+      INSERT INTO audit_log (at, actor, action, entity_type, entity_id)
+      SELECT timestamptz '2024-01-01' + make_interval(secs => g), 'seed-actor-' || (g % 50),
+             CASE WHEN g <= 200 THEN ${SECRET_ACTION} ELSE 'seed.action-' || (g % 20) END, 'seed', g::text
+      FROM generate_series(1, ${SEED_ROWS}) AS g`.execute(db);
+    await sql`ANALYZE audit_log`.execute(db);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is for admins only', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/api/admin/db/report' })).statusCode).toBe(401);
+    const monitor = await t.token('monitor');
+    const res = await t.app.inject({ method: 'GET', url: '/api/admin/db/report', headers: { authorization: `Bearer ${monitor}` } });
+    expect(res.statusCode).toBe(403);
+  });
+
+  let slowFingerprint: string;
+
+  it('shows the slow API query with a plan and a verified index suggestion, holding no literal values', { timeout: 90_000 }, async () => {
+    const url = `/api/admin/audit?action=${SECRET_ACTION}&from=${encodeURIComponent(SECRET_FROM)}&limit=20`;
+    const started = Date.now();
+    const res = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${admin}` } });
+    const responded = Date.now();
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ items: unknown[] }>().items).toHaveLength(20);
+
+    const r = await until('the slow audit query to be analysed', async () => {
+      const current = await report(t, admin);
+      const ready =
+        current.slow_queries.some((q) => q.query.includes('audit_log')) && current.suggestions.some((s) => s.table === 'audit_log');
+      return ready ? current : undefined;
+    });
+    const slow = r.slow_queries.find((q) => q.query.includes('audit_log'))!;
+    slowFingerprint = slow.fingerprint;
+    expect(slow.type).toBe('SELECT');
+    expect(slow.explained).toBe('analyze');
+    expect(slow.duration_ms).toBeGreaterThan(10);
+    expect(slow.query).toMatch(/"action" = \$\d/);
+    // Whichever way the planner reads the table, the filter on `action` shows, its value redacted.
+    expect(slow.plan_summary).toMatch(/(Seq|Index) Scan on audit_log.*filter: \(action = \?::text\)/);
+    expect(JSON.stringify(slow.plan)).toContain('"Actual Rows"');
+
+    // Analysis ran after the response was complete, on its own: it added nothing to the request.
+    expect(Date.parse(slow.analysis_started_at!)).toBeGreaterThanOrEqual(responded - 2);
+    expect(responded - started).toBeLessThan(slow.duration_ms + slow.analysis_ms!);
+
+    const shape = r.top_shapes.find((s) => s.fingerprint === slow.fingerprint)!;
+    expect(shape).toMatchObject({ type: 'SELECT', calls: 1, slow: 1, rows: 21 });
+    expect(r.by_type.find((b) => b.type === 'SELECT')!.calls).toBeGreaterThan(0);
+
+    const suggestion = r.suggestions.find((s) => s.table === 'audit_log')!;
+    expect(suggestion.columns[0]).toBe('action');
+    expect(suggestion.statement).toMatch(
+      TEST_DATABASE_KIND === 'postgres'
+        ? /^CREATE INDEX CONCURRENTLY \w+ ON audit_log \(action\b/
+        : /^CREATE INDEX \w+ ON audit_log \(action\b/,
+    );
+    expect(suggestion.verified_by).toBe(TEST_DATABASE_KIND === 'postgres' ? 'hypopg' : 'rollback');
+    expect(suggestion.reduction_pct).toBeGreaterThanOrEqual(50);
+    expect(suggestion.cost_after).toBeLessThan(suggestion.cost_before / 2);
+    expect(suggestion.fingerprint).toBe(slow.fingerprint);
+
+    // The trial left nothing behind.
+    const indexes = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'audit_log' AND indexdef LIKE '%(action%'`.execute(t.testDb.database.db);
+    expect(indexes.rows[0]!.n).toBe(0);
+
+    const text = JSON.stringify(r);
+    for (const literal of [SECRET_ACTION, '2001-02-03', '04:05:06', 'seed-actor', 'seed.action']) expect(text).not.toContain(literal);
+  });
+
+  it('logs and explains a shape once per cooldown while counting every call', async () => {
+    const url = `/api/admin/audit?action=${SECRET_ACTION}&from=${encodeURIComponent(SECRET_FROM)}&limit=20`;
+    expect((await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${admin}` } })).statusCode).toBe(200);
+    await t.dbInsights.idle();
+    const r = await report(t, admin);
+    expect(r.slow_queries.filter((q) => q.fingerprint === slowFingerprint)).toHaveLength(1);
+    expect(r.top_shapes.find((s) => s.fingerprint === slowFingerprint)).toMatchObject({ calls: 2, slow: 2 });
+  });
+
+  it('drops the suggestion once the suggested index exists', { timeout: 60_000 }, async () => {
+    const before = await report(t, admin);
+    const suggestion = before.suggestions.find((s) => s.table === 'audit_log')!;
+    await sql.raw(suggestion.statement).execute(t.testDb.database.db);
+    const after = await report(t, admin);
+    expect(after.suggestions.filter((s) => s.table === 'audit_log')).toEqual([]);
+    // The same request now reads through the index and is no longer slow.
+    const url = `/api/admin/audit?action=${SECRET_ACTION}&from=${encodeURIComponent(SECRET_FROM)}&limit=20`;
+    expect((await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${admin}` } })).statusCode).toBe(200);
+    await t.dbInsights.idle();
+    const last = await report(t, admin);
+    expect(last.top_shapes.find((s) => s.fingerprint === slowFingerprint)).toMatchObject({ calls: 3, slow: 2 });
+    expect(last.suggestions.filter((s) => s.table === 'audit_log')).toEqual([]);
+  });
+
+  it('plans a slow INSERT without executing it again', { timeout: 60_000 }, async () => {
+    const db = t.testDb.database.db;
+    // A trigger makes the insert slow and counts its executions in a sequence, which a rollback would not undo.
+    await sql`CREATE SEQUENCE feedback_insert_runs`.execute(db);
+    await sql
+      .raw(
+        `CREATE FUNCTION slow_feedback_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN PERFORM nextval('feedback_insert_runs'); PERFORM pg_sleep(0.05); RETURN NEW; END $$`,
+      )
+      .execute(db);
+    await sql`CREATE TRIGGER slow_feedback_insert BEFORE INSERT ON beta_feedback FOR EACH ROW EXECUTE FUNCTION slow_feedback_insert()`.execute(
+      db,
+    );
+
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/feedback',
+      payload: { rating: 4, email: SECRET_EMAIL, comment: 'slow insert' },
+    });
+    expect(res.statusCode).toBe(201);
+
+    const r = await until('the slow insert to be planned', async () => {
+      const current = await report(t, admin);
+      return current.slow_queries.some((q) => q.type === 'INSERT' && q.query.includes('beta_feedback')) ? current : undefined;
+    });
+    await t.dbInsights.idle();
+    const entry = r.slow_queries.find((q) => q.type === 'INSERT' && q.query.includes('beta_feedback'))!;
+    expect(entry.explained).toBe('plan');
+    expect(entry.plan_summary).toMatch(/ModifyTable on beta_feedback|Insert on beta_feedback/);
+    expect(JSON.stringify(entry.plan)).not.toContain('Actual Rows');
+
+    const runs = await sql<{ last_value: string; is_called: boolean }>`SELECT last_value, is_called FROM feedback_insert_runs`.execute(db);
+    expect(runs.rows[0]).toMatchObject({ last_value: '1', is_called: true });
+    const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM beta_feedback`.execute(db);
+    expect(rows.rows[0]!.n).toBe(1);
+    expect(JSON.stringify(await report(t, admin))).not.toContain(SECRET_EMAIL);
+  });
+
+  it('stays bounded after 10 000 distinct query shapes', { timeout: 120_000 }, async () => {
+    const db = t.testDb.database.db;
+    const before = (await report(t, admin)).totals.queries;
+    for (let i = 0; i < 10_000; i++) await sql.raw(`SELECT c${i} FROM (SELECT 1 AS c${i}) AS s`).execute(db);
+    await t.dbInsights.idle();
+    const r = await report(t, admin);
+    expect(r.totals.queries - before).toBeGreaterThanOrEqual(10_000);
+    expect(r.totals.shapes).toBeLessThanOrEqual(1000);
+    expect(r.totals.evicted_shapes).toBeGreaterThanOrEqual(9000);
+    expect(r.top_shapes.length).toBeLessThanOrEqual(25);
+    expect(r.slow_queries.length).toBeLessThanOrEqual(200);
+    expect(JSON.stringify(r).length).toBeLessThan(2_000_000);
+  });
+});
+
+describe(`db-report on the command line (${TEST_DATABASE_KIND})`, () => {
+  let db: TestDatabaseLocation;
+  let server: ServerProcess | undefined;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    db = await cloneTemplate();
+    env = serverEnv(db, { SLOW_QUERY_MS: '1' });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+  });
+
+  it('asks the running server for its live statistics, and reads the catalog alone without one', { timeout: 120_000 }, async () => {
+    server = await startServer(env);
+    for (let i = 0; i < 5; i++) await fetch(`${server.baseUrl}/api/feedback/stats`);
+    const json = await runCli(['db-report', '--json'], env);
+    expect(json.code).toBe(0);
+    const live = JSON.parse(json.stdout) as DbReport;
+    expect(live.source).toBe('live');
+    expect(live.database.kind).toBe(TEST_DATABASE_KIND);
+    expect(live.totals.queries).toBeGreaterThan(0);
+    expect(live.by_type.map((b) => b.type)).toContain('SELECT');
+    expect(live.pool.max).toBe(TEST_DATABASE_KIND === 'pglite' ? 1 : 10);
+
+    const text = await runCli(['db-report'], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Database report .* — (pglite|postgres) \d+/);
+    expect(text.stdout).toContain('Query statistics since');
+    expect(text.stdout).toContain('Index suggestions');
+    expect(text.stdout).toContain('By statement type');
+
+    await server.stop();
+    server = undefined;
+    const offline = await runCli(['db-report', '--json'], env);
+    expect(offline.code).toBe(0);
+    const catalog = JSON.parse(offline.stdout) as DbReport;
+    expect(catalog.source).toBe('catalog');
+    expect(catalog.totals.queries).toBe(0);
+    expect(catalog.schema_health.unused_indexes.length).toBeGreaterThan(0);
+  });
+});
