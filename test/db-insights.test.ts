@@ -179,6 +179,33 @@ describe(`database report (${TEST_DATABASE_KIND})`, () => {
     expect(JSON.stringify(await report(t, admin))).not.toContain(SECRET_EMAIL);
   });
 
+  it('never explains a query text holding several statements', { timeout: 60_000 }, async () => {
+    const db = t.testDb.database.db;
+    await sql`CREATE SEQUENCE multi_statement_runs`.execute(db);
+    await sql.raw(`SELECT pg_sleep(0.03); SELECT nextval('multi_statement_runs')`).execute(db);
+    const entry = await until('the multi-statement query to be reported', async () =>
+      (await report(t, admin)).slow_queries.find((q) => q.query.includes('pg_sleep') && q.query.includes('nextval')),
+    );
+    expect(entry).toMatchObject({ explained: 'skipped', note: 'several statements in one query', plan: null });
+    const runs = await sql<{ last_value: string }>`SELECT last_value FROM multi_statement_runs`.execute(db);
+    expect(runs.rows[0]!.last_value).toBe('1');
+  });
+
+  it('checks the health of the schema', async () => {
+    const db = t.testDb.database.db;
+    await sql`CREATE INDEX audit_log_actor_only_idx ON audit_log (actor)`.execute(db);
+    const health = (await report(t, admin)).schema_health;
+    expect(health.unavailable).toEqual([]);
+    expect(health.duplicate_indexes).toContainEqual(
+      expect.objectContaining({ table: 'audit_log', index: 'audit_log_actor_only_idx', covered_by: 'audit_log_actor_at_idx' }),
+    );
+    expect(health.invalid_indexes).toEqual([]);
+    expect(health.unused_indexes.map((u) => u.index)).toContain('audit_log_actor_only_idx');
+    expect(health.connections.reduce((n, c) => n + c.count, 0)).toBeGreaterThan(0);
+    expect(health.cache_hit_rate.table).toBeGreaterThan(0);
+    await sql`DROP INDEX audit_log_actor_only_idx`.execute(db);
+  });
+
   it('stays bounded after 10 000 distinct query shapes', { timeout: 120_000 }, async () => {
     const db = t.testDb.database.db;
     const before = (await report(t, admin)).totals.queries;

@@ -190,10 +190,10 @@ export interface TableScanRow {
 
 export async function tableScans(db: Db): Promise<TableScanRow[]> {
   const { rows } = await marked(sql<Record<string, string | number>>`
-    SELECT schemaname::text AS schema, relname::text AS table, coalesce(seq_scan, 0) AS seq_scan,
-           coalesce(idx_scan, 0) AS idx_scan, greatest(n_live_tup, c.reltuples::bigint, 0) AS rows
+    SELECT s.schemaname::text AS schema, s.relname::text AS table, coalesce(s.seq_scan, 0) AS seq_scan,
+           coalesce(s.idx_scan, 0) AS idx_scan, greatest(s.n_live_tup, c.reltuples::bigint, 0) AS rows
     FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-    ORDER BY seq_scan DESC`).execute(db);
+    ORDER BY 3 DESC`).execute(db);
   return rows.map((r) => ({
     schema: String(r.schema),
     table: String(r.table),
@@ -241,7 +241,7 @@ export async function connectionsByState(db: Db): Promise<Array<{ state: string;
   const { rows } = await marked(sql<{ state: string; count: string }>`
     SELECT coalesce(state, 'unknown') AS state, count(*) AS count
     FROM pg_stat_activity
-    WHERE datname = current_database() AND backend_type = 'client backend'
+    WHERE datname = current_database() AND backend_type IN ('client backend', 'standalone backend')
     GROUP BY 1 ORDER BY 1`).execute(db);
   return rows.map((r) => ({ state: r.state, count: Number(r.count) }));
 }

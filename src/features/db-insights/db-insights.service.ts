@@ -1,6 +1,7 @@
 // Query statistics and the database report. The query observer only enqueues; a worker off the
 // request path turns events into per-shape statistics, explains slow statements on a connection
 // of its own once the pool is quiet, and verifies the index suggestions their plans point at.
+import { parseSync } from '@libpg-query/parser';
 import type { Kysely } from 'kysely';
 import { QUERY_TYPES, type QueryType } from '../../core/metrics.js';
 import type { PoolState, QueryEvent } from '../../db/database.js';
@@ -297,6 +298,8 @@ export async function createDbInsights(deps: DbInsightsDeps): Promise<DbInsights
 
   async function analyse(job: AnalysisJob): Promise<SlowQuery> {
     if (job.type === 'OTHER') return entryFor(job, 'skipped', 'not a plannable statement');
+    // EXPLAIN covers one statement; text with several would run the others as they are.
+    if (!isSingleStatement(job.sql)) return entryFor(job, 'skipped', 'several statements in one query');
     const started = now();
     const parameters = job.parameters ?? [];
     const readOnly = job.type === 'SELECT' && !UNSAFE_TO_EXECUTE.test(job.sql);
@@ -520,6 +523,14 @@ export async function createDbInsights(deps: DbInsightsDeps): Promise<DbInsights
       await analysing;
     },
   };
+}
+
+function isSingleStatement(text: string): boolean {
+  try {
+    return (parseSync(text) as { stmts?: unknown[] }).stmts?.length === 1;
+  } catch {
+    return false;
+  }
 }
 
 function suggestionKey(schema: string, table: string, columns: readonly IndexColumn[]): string {
