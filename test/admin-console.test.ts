@@ -223,7 +223,7 @@ describe('admin console in Chromium', () => {
       body: JSON.stringify({ rating: 5, email: 'ann@example.com', feature: 'voice-mode', comment: 'Voice mode is lovely' }),
     });
     expect(res.status).toBe(201);
-    await expect.poll(() => tile.textContent(), { timeout: 8000 }).toBe('1 / 1');
+    await expect.poll(() => tile.textContent(), { timeout: 12_000 }).toBe('1 / 1');
     await expect.poll(() => page.locator('#recent-feedback').textContent()).toContain('Voice mode is lovely');
     expect(await page.locator('#tile-rating [data-value]').textContent()).toBe('5 / 5');
   });
@@ -289,7 +289,7 @@ describe('admin console in Chromium', () => {
     expect(consoleErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
     expect(serious).toEqual([]);
-  });
+  }, 120_000);
 
   it('sends anonymous visitors to sign-in', async () => {
     const anonymous = await browser.newContext();

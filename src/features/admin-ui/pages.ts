@@ -381,14 +381,15 @@ export function auditBody(): SafeHtml {
       </div>
       <div class="col-6 col-md-2">
         <label class="form-label" for="f-entity-type">Entity type</label>
-        <select class="form-select" id="f-entity-type" name="entity_type">
-          <option value="">Any</option>
-          <option>flag</option>
-          <option>beta_user</option>
-          <option>session</option>
-          <option>api_token</option>
-          <option>login_link</option>
-        </select>
+        <input class="form-control" id="f-entity-type" name="entity_type" maxlength="50" list="entity-types" />
+        <datalist id="entity-types">
+          <option value="flag"></option>
+          <option value="beta_user"></option>
+          <option value="feedback"></option>
+          <option value="session"></option>
+          <option value="api_token"></option>
+          <option value="login_link"></option>
+        </datalist>
       </div>
       <div class="col-8 col-md-3">
         <label class="form-label" for="f-entity-id">Entity id or name</label
