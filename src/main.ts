@@ -20,6 +20,7 @@ import { createTokensService, type TokensService } from './features/tokens/token
 import { createDbInsights, type DbInsights } from './features/db-insights/db-insights.service.js';
 import { formatDbReport } from './features/db-insights/report-text.js';
 import type { DbReport } from './features/db-insights/db-insights.service.js';
+import { formatVerifyReport, verifyDeployment } from './verify/verify.js';
 import { insertAudit } from './features/audit/audit.repository.js';
 import type { AuthService } from './features/auth/auth.service.js';
 
@@ -37,6 +38,9 @@ Commands:
   token revoke ID                           revoke an API token
   admin-link                                print a one-time owner sign-in link (15 minutes, single use)
   db-report [--json]                        query statistics, slow queries, index suggestions, schema health
+  verify --url U [--url U2 …] [--token T] [--login-link L] [--db-p95-ms 50] [--json]
+                                            check running instances against the acceptance criteria;
+                                            exit 0 only when every check that ran passed
 
 Configuration comes from the environment; see README.md.`;
 
@@ -262,6 +266,35 @@ async function adminLink(): Promise<void> {
   process.stdout.write(`${link.url}\n`);
 }
 
+async function verify(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      url: { type: 'string', multiple: true },
+      token: { type: 'string' },
+      'login-link': { type: 'string' },
+      'db-p95-ms': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const urls = values.url ?? [];
+  if (urls.length === 0) throw new UsageError('verify needs at least one --url');
+  for (const url of urls) {
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`verify: not an http(s) URL: ${url}`);
+  }
+  const dbP95Ms = values['db-p95-ms'] === undefined ? undefined : Number(values['db-p95-ms']);
+  if (dbP95Ms !== undefined && !(dbP95Ms > 0)) throw new UsageError('verify: --db-p95-ms must be a positive number of milliseconds');
+  const report = await verifyDeployment({
+    urls,
+    dbP95Ms,
+    token: values.token ?? process.env.BETA_SUITE_TOKEN,
+    loginLink: values['login-link'],
+  });
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatVerifyReport(report)}\n`);
+  process.exitCode = report.ok ? 0 : 1;
+}
+
 async function dbReport(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, strict: true });
   const config = configFrom();
@@ -296,6 +329,8 @@ async function main(argv: string[]): Promise<void> {
       return adminLink();
     case 'db-report':
       return dbReport(args);
+    case 'verify':
+      return verify(args);
     case 'help':
     case '--help':
     case '-h':
