@@ -37,10 +37,13 @@ interface TesterOut {
   source: string;
   is_active: boolean;
   invite_url: string;
+  flag_set: Record<string, boolean>;
 }
 interface FlagOut {
   is_enabled: boolean;
   rollout_percentage: number;
+  conditions: unknown[];
+  target_users: string[];
 }
 interface AxeResult {
   violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }>;
@@ -213,6 +216,54 @@ describe('admin console in Chromium', () => {
     await expect.poll(async () => (await flag('voice-mode')).rollout_percentage).toBe(shown);
   });
 
+  it('targets a flag: conditions, target users and the explain tool', async () => {
+    await page.goto(`${base}/admin/beta/flags`);
+    const card = page.locator('#flag-voice-mode');
+    await card.locator('details > summary').click();
+    await card.getByRole('button', { name: 'Add condition' }).click();
+    await card.getByLabel('Attribute', { exact: true }).fill('plan');
+    await card.getByLabel('Operator').selectOption('in');
+    await card.getByLabel('Values (comma-separated)').fill('pro, team');
+    await card.getByRole('button', { name: 'Save conditions' }).click();
+    await expect
+      .poll(async () => (await flag('voice-mode')).conditions)
+      .toEqual([{ attribute: 'plan', operator: 'in', values: ['pro', 'team'] }]);
+
+    const refreshed = page.locator('#flag-voice-mode');
+    await refreshed.locator('details > summary').click();
+    await refreshed.getByLabel(/^Target users/).fill('vip-user\nboss@example.com');
+    await refreshed.getByRole('button', { name: 'Save target users' }).click();
+    await expect.poll(async () => (await flag('voice-mode')).target_users).toEqual(['vip-user', 'boss@example.com']);
+
+    const again = page.locator('#flag-voice-mode');
+    await again.locator('details > summary').click();
+    await again.getByLabel('Targeting key (user id)').fill('someone');
+    await again.getByLabel('Attributes (JSON)').fill('{"plan":"free"}');
+    await again.getByRole('button', { name: 'Explain' }).click();
+    // The flag is off: the kill switch decides, and every step is listed.
+    await expect.poll(() => again.locator('ol li').count()).toBeGreaterThan(1);
+    expect(await again.locator('ol').textContent()).toContain('kill_switch');
+    // The flag's history comes from the audit log.
+    await expect.poll(() => again.locator('details ul').textContent()).toContain('flag.');
+  });
+
+  it("edits a tester's notes and flag overrides", async () => {
+    await page.goto(`${base}/admin/beta/users`);
+    const row = page.locator('#users-table tbody tr[data-email="ann@example.com"]');
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const dialog = page.locator('#edit-dialog');
+    await dialog.getByLabel('Notes').fill('power user');
+    await dialog.getByLabel('voice-mode').selectOption('true');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(async () => {
+        const [ann] = await users('search=ann@');
+        return { notes: ann?.notes, flag_set: ann?.flag_set };
+      })
+      .toEqual({ notes: 'power user', flag_set: { 'voice-mode': true } });
+    await expect.poll(() => page.locator('#users-table tbody tr[data-email="ann@example.com"]').textContent()).toContain('voice-mode: on');
+  });
+
   it('shows public feedback on the dashboard after the next refresh', async () => {
     await page.goto(`${base}/admin/beta/`);
     const tile = page.locator('#tile-feedback [data-value]');
@@ -274,6 +325,14 @@ describe('admin console in Chromium', () => {
         await page.locator(READY[name]).first().waitFor();
         await page.waitForLoadState('networkidle');
         await page.screenshot({ path: new URL(`${name || 'dashboard'}-${width}.png`, ARTIFACTS).pathname, fullPage: true });
+        // Nothing wider than the screen: wide tables scroll inside their own box.
+        expect(
+          await page.evaluate(
+            () =>
+              (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
+          ),
+          `${name} at ${width} px`,
+        ).toBeLessThanOrEqual(width);
         if (width !== 1440) continue;
         await page.evaluate(axeSource);
         const result = (await page.evaluate(() =>

@@ -33,7 +33,7 @@ function userRow(user) {
     ? el(
         'select',
         {
-          class: 'form-select form-select-sm',
+          class: 'form-select form-select-sm role-select',
           'aria-label': `Role of ${user.email}`,
           onchange: (e) => void patch(user, { role: e.target.value }, row),
         },
@@ -62,7 +62,7 @@ function userRow(user) {
     el('button', { type: 'button', class: 'btn btn-outline-danger', onclick: () => void remove(user, row) }, 'Remove'),
   );
   row.append(
-    el('td', { class: 'text-break' }, user.email),
+    el('td', { class: 'email-cell' }, user.email),
     el('td', {}, roleCell),
     el('td', {}, active),
     el('td', {}, user.source),
