@@ -313,6 +313,19 @@ describe('admin console in Chromium', () => {
     expect(feedbackCsv).not.toContain('window.__xss'); // the export follows the page's filter (rating 5)
   });
 
+  it('removes a feedback row after confirming, and the statistics follow', async () => {
+    await page.goto(`${base}/admin/beta/feedback?rating=1`);
+    const rows = page.locator('#feedback-table tbody tr[data-id]');
+    await expect.poll(() => rows.count()).toBe(1);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await rows.first().getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => rows.count()).toBe(0);
+    const analytics = await apiGet<{ total: number; distribution: Record<string, number> }>('/api/admin/feedback/analytics');
+    expect(analytics.total).toBe(1);
+    expect(analytics.distribution['1']).toBe(0);
+    await expect.poll(() => page.locator('#tile-total [data-value]').textContent()).toBe('1');
+  });
+
   it('every page loads without console errors or requests to another origin, passes axe, and is captured at 1440 and 375 px', async () => {
     consoleErrors.length = 0;
     foreignRequests.length = 0;

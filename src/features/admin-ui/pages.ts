@@ -356,6 +356,7 @@ export function feedbackBody(): SafeHtml {
             <th scope="col">Feature</th>
             <th scope="col">From</th>
             <th scope="col">Comment</th>
+            <th scope="col"><span class="visually-hidden">Actions</span></th>
           </tr>
         </thead>
         <tbody></tbody>

@@ -15,9 +15,10 @@ if (Chart) {
 const charts = new Map();
 
 /**
- * Draws or updates the chart on `canvas`. `series`: [{label, data, type?, axis?}] over `labels`.
+ * Draws or updates the chart on `canvas`. `series`: [{label, data, type?, axis?}] over `labels`;
+ * `integer`: the left axis counts things (whole-number ticks).
  */
-export function drawChart(canvas, { type = 'line', labels, series, yTitle, y2Title, yMax, percent = false }) {
+export function drawChart(canvas, { type = 'line', labels, series, yTitle, y2Title, yMax, percent = false, integer = false }) {
   if (!Chart || !canvas) return;
   const datasets = series.map((s, i) => ({
     label: s.label,
@@ -38,7 +39,7 @@ export function drawChart(canvas, { type = 'line', labels, series, yTitle, y2Tit
       beginAtZero: true,
       max: yMax,
       title: { display: Boolean(yTitle), text: yTitle },
-      ticks: percent ? { callback: (v) => `${v} %` } : {},
+      ticks: percent ? { callback: (v) => `${v} %` } : { precision: integer ? 0 : undefined },
     },
   };
   if (series.some((s) => s.axis === 'y2')) {

@@ -78,6 +78,7 @@ async function tiles() {
 
   drawChart($('#chart-rating'), {
     type: 'bar',
+    integer: true,
     labels: daily.map((d) => d.date.slice(5)),
     series: [
       { label: 'Feedback', data: daily.map((d) => d.count) },

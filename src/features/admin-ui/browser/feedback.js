@@ -1,7 +1,7 @@
 // Feedback: analytics (distribution, 30-day trend, per feature, promoters and detractors), the
 // filtered list with comments shown as plain text, and CSV export of the same filter.
 import { drawChart } from './charts.js';
-import { $, api, el, fill, fmtDate, fmtInt, fmtNumber, formFromLocation, queryOf, showError, stars } from './common.js';
+import { $, api, el, fill, fmtDate, fmtInt, fmtNumber, formFromLocation, queryOf, showError, stars, toast } from './common.js';
 
 const filters = $('#filters');
 const table = $('#feedback-table tbody');
@@ -23,11 +23,13 @@ async function analytics() {
     );
     drawChart($('#chart-distribution'), {
       type: 'bar',
+      integer: true,
       labels: ['1', '2', '3', '4', '5'].map((r) => `${r} ★`),
       series: [{ label: 'Ratings', data: ['1', '2', '3', '4', '5'].map((r) => a.distribution[r]) }],
     });
     drawChart($('#chart-trend'), {
       type: 'bar',
+      integer: true,
       labels: a.daily.map((d) => d.date.slice(5)),
       series: [
         { label: 'Feedback', data: a.daily.map((d) => d.count) },
@@ -64,16 +66,33 @@ function apiFilter() {
   return params;
 }
 
+async function remove(f, tr) {
+  if (!confirm('Remove this feedback? It also leaves the statistics. The removal is recorded in the audit log.')) return;
+  try {
+    await api(`/api/admin/feedback/${encodeURIComponent(f.id)}`, { method: 'DELETE' });
+    tr.remove();
+    toast('Feedback removed.');
+    await analytics();
+  } catch (err) {
+    showError(err);
+  }
+}
+
 function row(f) {
-  return el(
-    'tr',
-    { dataset: { id: f.id } },
+  const tr = el('tr', { dataset: { id: f.id } });
+  tr.append(
     el('td', { class: 'text-nowrap small' }, fmtDate(f.created_at)),
     el('td', {}, stars(f.rating)),
     el('td', {}, f.feature ?? el('span', { class: 'text-secondary' }, '—')),
     el('td', { class: 'text-break small' }, f.email ?? el('span', { class: 'text-secondary' }, 'anonymous')),
     el('td', { class: 'comment' }, f.comment ?? ''),
+    el(
+      'td',
+      { class: 'text-end' },
+      el('button', { type: 'button', class: 'btn btn-sm btn-outline-danger', onclick: () => void remove(f, tr) }, 'Remove'),
+    ),
   );
+  return tr;
 }
 
 async function load(append = false) {
@@ -85,7 +104,7 @@ async function load(append = false) {
     if (!append) table.replaceChildren();
     for (const f of page.items) table.append(row(f));
     if (!append && page.items.length === 0)
-      table.append(el('tr', {}, el('td', { colspan: '5', class: 'text-secondary' }, 'No feedback matches.')));
+      table.append(el('tr', {}, el('td', { colspan: '6', class: 'text-secondary' }, 'No feedback matches.')));
     cursor = page.next_cursor;
     more.hidden = !cursor;
   } catch (err) {
