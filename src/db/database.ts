@@ -235,6 +235,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
           current = c;
           if (isReconnect) {
             logger.info({ channel }, 'notification connection re-established');
+            // The pool refuses connections while the probe still reports the outage, so a reload
+            // started now would fail and the missed notifications stay missed: probe first.
+            await probe();
             onReconnect?.();
           }
           return;
@@ -255,12 +258,39 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   let probeTimer: NodeJS.Timeout | undefined;
   let probing: Promise<ProbeState> | undefined;
   let closed = false;
+  // On PostgreSQL the probe has a connection of its own: a pool exhausted by slow queries is busy,
+  // not unreachable, and must not fail /healthz nor turn every request into an immediate 503.
+  let probeConnection: Promise<pg.Client> | undefined;
+
+  function probeQuery(): Promise<unknown> {
+    if (kind !== 'postgres') return pool.query('SELECT 1');
+    if (!probeConnection) {
+      const client = new pg.Client({
+        connectionString: options.databaseUrl,
+        application_name: 'beta-suite-probe',
+        connectionTimeoutMillis: probeTimeoutMs,
+      });
+      const connecting = client.connect().then(() => client);
+      client.on('error', () => undefined); // the next probe reports it
+      client.on('end', () => {
+        if (probeConnection === connecting) probeConnection = undefined;
+      });
+      probeConnection = connecting;
+    }
+    return probeConnection.then((client) => client.query('SELECT 1'));
+  }
+
+  function dropProbeConnection(): Promise<void> {
+    const connecting = probeConnection;
+    probeConnection = undefined;
+    return (connecting ?? Promise.resolve(undefined)).then((client) => client?.end()).catch(() => undefined);
+  }
 
   async function runProbe(): Promise<ProbeState> {
     const started = performance.now();
     let ok = false;
     let timer: NodeJS.Timeout | undefined;
-    const query = pool.query('SELECT 1');
+    const query = probeQuery();
     try {
       await Promise.race([
         query,
@@ -271,6 +301,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       ok = true;
     } catch {
       query.catch(() => undefined);
+      void dropProbeConnection();
     } finally {
       clearTimeout(timer);
     }
@@ -340,6 +371,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       closed = true;
       clearTimeout(probeTimer);
       await probing?.catch(() => undefined);
+      await dropProbeConnection();
       await Promise.all([...listeners].map((unlisten) => unlisten()));
       await db.destroy();
       if (pglite) await pglite.close();
