@@ -346,14 +346,15 @@ describe('admin console in Chromium', () => {
           ),
           `${name} at ${width} px`,
         ).toBeLessThanOrEqual(width);
-        if (width !== 1440) continue;
         await page.evaluate(axeSource);
         const result = (await page.evaluate(() =>
           (globalThis as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
         )) as AxeResult;
         for (const v of result.violations) {
           if (v.impact === 'serious' || v.impact === 'critical') {
-            serious.push(`${name || 'dashboard'}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+            serious.push(
+              `${name || 'dashboard'} at ${width} px: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+            );
           }
         }
       }

@@ -166,7 +166,7 @@ export function usersBody(isOwner: boolean): SafeHtml {
         <a class="btn btn-outline-secondary" id="export-users" href="/api/admin/users.csv" download>Export CSV</a>
       </div>
     </form>
-    <div class="table-responsive">
+    <div class="table-responsive" tabindex="0" role="region" aria-label="Beta testers (scrolls sideways)">
       <table class="table table-hover align-middle" id="users-table" data-owner="${isOwner ? 'true' : 'false'}">
         <caption class="visually-hidden">
           Beta testers
@@ -297,7 +297,7 @@ export function feedbackBody(): SafeHtml {
         <div class="card">
           <div class="card-body">
             <h2 class="h6">By feature</h2>
-            <div class="table-responsive">
+            <div class="table-responsive" tabindex="0" role="region" aria-label="Feedback by feature (scrolls sideways)">
               <table class="table table-sm mb-0" id="by-feature">
                 <thead>
                   <tr>
@@ -344,7 +344,7 @@ export function feedbackBody(): SafeHtml {
     <div class="d-flex justify-content-end mb-2">
       <a class="btn btn-outline-secondary btn-sm" id="export-feedback" href="/api/admin/feedback.csv" download>Export CSV</a>
     </div>
-    <div class="table-responsive">
+    <div class="table-responsive" tabindex="0" role="region" aria-label="Feedback (scrolls sideways)">
       <table class="table align-middle" id="feedback-table">
         <caption class="visually-hidden">
           Feedback, newest first
@@ -398,7 +398,7 @@ export function auditBody(): SafeHtml {
       </div>
       <div class="col-4 col-md-1"><button class="btn btn-secondary w-100" type="submit">Filter</button></div>
     </form>
-    <div class="table-responsive">
+    <div class="table-responsive" tabindex="0" role="region" aria-label="Audit log (scrolls sideways)">
       <table class="table table-sm align-middle" id="audit-table">
         <caption class="visually-hidden">
           Audit log, newest first
@@ -468,7 +468,7 @@ export function tokensBody(): SafeHtml {
         </div>
       </div>
     </div>
-    <div class="table-responsive">
+    <div class="table-responsive" tabindex="0" role="region" aria-label="API tokens (scrolls sideways)">
       <table class="table align-middle" id="tokens-table">
         <caption class="visually-hidden">
           API tokens

@@ -32,7 +32,7 @@ function dataTable(caption, columns, rows) {
   if (rows.length === 0) return el('p', { class: 'text-secondary small mb-0' }, 'Nothing to show yet.');
   return el(
     'div',
-    { class: 'table-responsive' },
+    { class: 'table-responsive', tabindex: '0', role: 'region', 'aria-label': caption },
     el(
       'table',
       { class: 'table table-sm align-middle mb-0' },

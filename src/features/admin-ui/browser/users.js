@@ -230,7 +230,7 @@ $('#import-preview').addEventListener('click', () => {
       ? null
       : el(
           'div',
-          { class: 'table-responsive' },
+          { class: 'table-responsive', tabindex: '0', role: 'region', 'aria-label': 'Import preview' },
           el(
             'table',
             { class: 'table table-sm mb-0', id: 'import-preview-table' },
