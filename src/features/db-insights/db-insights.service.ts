@@ -139,6 +139,8 @@ export interface DbInsights {
 /** Events waiting for the worker; beyond this they are counted and dropped. */
 const MAX_PENDING = 20_000;
 const MAX_ANALYSIS_QUEUE = 32;
+/** Events are folded in batches this often: one timer for many queries, not one callback each. */
+const DRAIN_DELAY_MS = 10;
 const RING_SIZE = 200;
 const MAX_SUGGESTIONS = 100;
 const TOP_SHAPES = 25;
@@ -227,7 +229,18 @@ export async function createDbInsights(deps: DbInsightsDeps): Promise<DbInsights
     for (const event of batch) {
       const shape = cache.shapeOf(event.sql);
       const slow = event.parameters !== undefined;
-      shapes.add({ ...shape, type: event.type, durationMs: event.durationMs, rows: event.rows, failed: event.failed, slow }, event.at);
+      shapes.add(
+        {
+          fingerprint: shape.fingerprint,
+          query: shape.query,
+          type: event.type,
+          durationMs: event.durationMs,
+          rows: event.rows,
+          failed: event.failed,
+          slow,
+        },
+        event.at,
+      );
       if (!slow || stopped || !dueForExplain(shape.fingerprint, event.at)) continue;
       deps.logger.warn(
         { fingerprint: shape.fingerprint, query: shape.query, type: event.type, durationMs: round(event.durationMs) },
@@ -459,7 +472,7 @@ export async function createDbInsights(deps: DbInsightsDeps): Promise<DbInsights
       });
       if (!drainScheduled) {
         drainScheduled = true;
-        setImmediate(drain);
+        setTimeout(drain, DRAIN_DELAY_MS).unref();
       }
     },
 
@@ -510,7 +523,7 @@ export async function createDbInsights(deps: DbInsightsDeps): Promise<DbInsights
 
     async idle() {
       for (;;) {
-        if (drainScheduled || pending.length > 0) await new Promise((r) => setImmediate(r));
+        if (drainScheduled || pending.length > 0) await new Promise((r) => setTimeout(r, DRAIN_DELAY_MS));
         else if (analysing) await analysing;
         else return;
       }

@@ -111,6 +111,13 @@ export interface ShapeStore {
  * Keeps at most `maxShapes` shapes. When full, a new shape replaces the least used one: fewest
  * calls, then least total time (a rare but slow shape outlives rare fast ones), then least recent.
  */
+/** Fewer calls, then less total time, then seen longer ago: the entry to evict first. */
+function less(a: ShapeEntry, b: ShapeEntry): boolean {
+  if (a.stats.calls !== b.stats.calls) return a.stats.calls < b.stats.calls;
+  if (a.stats.totalMs !== b.stats.totalMs) return a.stats.totalMs < b.stats.totalMs;
+  return a.lastSeen < b.lastSeen;
+}
+
 export function createShapeStore(maxShapes = 1000): ShapeStore {
   const shapes = new Map<string, ShapeEntry>();
   const types = new Map<QueryType, LatencyStats>();
@@ -120,16 +127,9 @@ export function createShapeStore(maxShapes = 1000): ShapeStore {
   let slow = 0;
 
   function evictOne(): void {
-    // Map order is recency order (entries are re-inserted when seen): on ties the earlier one goes.
     let victim: ShapeEntry | undefined;
     for (const entry of shapes.values()) {
-      if (
-        !victim ||
-        entry.stats.calls < victim.stats.calls ||
-        (entry.stats.calls === victim.stats.calls && entry.stats.totalMs < victim.stats.totalMs)
-      ) {
-        victim = entry;
-      }
+      if (!victim || less(entry, victim)) victim = entry;
     }
     if (victim) {
       shapes.delete(victim.fingerprint);
@@ -143,13 +143,11 @@ export function createShapeStore(maxShapes = 1000): ShapeStore {
       totalMs += sample.durationMs;
       if (sample.slow) slow++;
       let entry = shapes.get(sample.fingerprint);
-      if (entry) {
-        shapes.delete(sample.fingerprint);
-      } else {
+      if (!entry) {
         if (shapes.size >= maxShapes) evictOne();
         entry = { fingerprint: sample.fingerprint, query: sample.query, type: sample.type, stats: new LatencyStats(), lastSeen: now };
+        shapes.set(sample.fingerprint, entry);
       }
-      shapes.set(sample.fingerprint, entry);
       entry.lastSeen = now;
       entry.stats.add(sample.durationMs, sample.rows, sample.failed, sample.slow);
       let typed = types.get(sample.type);
