@@ -313,6 +313,16 @@ describe('admin console in Chromium', () => {
     expect(feedbackCsv).not.toContain('window.__xss'); // the export follows the page's filter (rating 5)
   });
 
+  it("opens a tester's feedback from the testers page", async () => {
+    await page.goto(`${base}/admin/beta/users`);
+    await page.getByRole('link', { name: 'Feedback from ann@example.com' }).click();
+    await page.waitForURL(/\/admin\/beta\/feedback\?user=/);
+    await expect.poll(() => page.locator('#user-filter-email').textContent()).toBe('ann@example.com');
+    const rows = page.locator('#feedback-table tbody tr[data-id]');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('Voice mode is lovely');
+  });
+
   it('removes a feedback row after confirming, and the statistics follow', async () => {
     await page.goto(`${base}/admin/beta/feedback?rating=1`);
     const rows = page.locator('#feedback-table tbody tr[data-id]');

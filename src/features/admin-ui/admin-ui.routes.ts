@@ -77,7 +77,7 @@ export function createAdminConsole(): AdminConsole {
     page(`${CONSOLE_BASE}/flags`, 'flags', 'Feature flags', 'flags.js', flagsBody, { query: { flag: Text(100) } });
     page(`${CONSOLE_BASE}/feedback`, 'feedback', 'Feedback', 'feedback.js', feedbackBody, {
       charts: true,
-      query: { rating: Text(1), feature: Text(64), q: Text(200), from: Text(10), to: Text(10) },
+      query: { rating: Text(1), feature: Text(64), q: Text(200), from: Text(10), to: Text(10), user: Text(36) },
     });
     page(`${CONSOLE_BASE}/database`, 'database', 'Database', 'database.js', databaseBody);
     page(`${CONSOLE_BASE}/audit`, 'audit', 'Audit log', 'audit.js', auditBody, {

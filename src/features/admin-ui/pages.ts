@@ -1,12 +1,16 @@
 // The markup of each console page: structure, forms and empty containers. The page's module
 // fills them from the admin JSON API.
 import { html, type SafeHtml } from './html.js';
+import { CONSOLE_BASE } from './layout.js';
 
-const tile = (id: string, label: string, hint = '') =>
+/** A dashboard tile; with `href`, the whole tile opens that page. */
+const tile = (id: string, label: string, hint = '', href = '') =>
   html`<div class="col-6 col-md-4 col-xl-3">
     <div class="card tile h-100" id="tile-${id}">
       <div class="card-body">
-        <div class="tile-label">${label}</div>
+        <div class="tile-label">
+          ${href ? html`<a class="stretched-link text-reset text-decoration-none" href="${href}">${label}</a>` : label}
+        </div>
         <div class="tile-value" data-value aria-live="off">—</div>
         <div class="tile-hint small text-secondary" data-hint>${hint}</div>
       </div>
@@ -46,9 +50,12 @@ export function dashboardBody(): SafeHtml {
     <section aria-labelledby="tiles-h" class="mb-4">
       <h2 id="tiles-h" class="visually-hidden">At a glance</h2>
       <div class="row g-3">
-        ${tile('testers', 'Active testers')} ${tile('feedback', 'Feedback today / 7 days')} ${tile('rating', 'Average rating')}
-        ${tile('flags', 'Flags on')} ${tile('rps', 'Requests / s', 'last 60 s')} ${tile('p95', 'p95 latency', 'last 60 s')}
-        ${tile('dbp95', 'Database p95', 'last 60 s')} ${tile('health', 'Health')}
+        ${tile('testers', 'Active testers', '', `${CONSOLE_BASE}/users`)}
+        ${tile('feedback', 'Feedback today / 7 days', '', `${CONSOLE_BASE}/feedback`)}
+        ${tile('rating', 'Average rating', '', `${CONSOLE_BASE}/feedback`)} ${tile('flags', 'Flags on', '', `${CONSOLE_BASE}/flags`)}
+        ${tile('rps', 'Requests / s', 'last 60 s', `${CONSOLE_BASE}/health`)}
+        ${tile('p95', 'p95 latency', 'last 60 s', `${CONSOLE_BASE}/health`)}
+        ${tile('dbp95', 'Database p95', 'last 60 s', `${CONSOLE_BASE}/database`)} ${tile('health', 'Health', '', `${CONSOLE_BASE}/health`)}
       </div>
     </section>
     <section aria-labelledby="alerts-h" class="mb-4">
@@ -313,7 +320,12 @@ export function feedbackBody(): SafeHtml {
         </div>
       </div>
     </div>
+    <div id="user-filter" class="alert alert-info d-flex flex-wrap gap-2 align-items-center py-2" hidden>
+      <span>Showing feedback from one tester: <strong id="user-filter-email"></strong></span>
+      <a class="btn btn-sm btn-outline-secondary" href="${CONSOLE_BASE}/feedback">Show everyone's</a>
+    </div>
     <form id="filters" class="row g-2 align-items-end mb-3" role="search">
+      <input type="hidden" name="user" id="f-user" />
       <div class="col-6 col-md-2">
         <label class="form-label" for="f-rating">Rating</label>
         <select class="form-select" id="f-rating" name="rating">

@@ -122,5 +122,12 @@ filters.addEventListener('submit', (e) => {
 });
 more.addEventListener('click', () => void load(true));
 formFromLocation(filters);
+const userId = $('#f-user').value;
+if (userId) {
+  $('#user-filter').hidden = false;
+  api(`/api/admin/users/${encodeURIComponent(userId)}`)
+    .then((u) => ($('#user-filter-email').textContent = u.email))
+    .catch(() => ($('#user-filter-email').textContent = 'unknown tester'));
+}
 void analytics();
 void load();

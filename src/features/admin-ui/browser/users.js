@@ -57,6 +57,15 @@ function userRow(user) {
   const actions = el(
     'div',
     { class: 'btn-group btn-group-sm' },
+    el(
+      'a',
+      {
+        class: 'btn btn-outline-secondary',
+        href: `/admin/beta/feedback?user=${encodeURIComponent(user.id)}`,
+        'aria-label': `Feedback from ${user.email}`,
+      },
+      'Feedback',
+    ),
     el('button', { type: 'button', class: 'btn btn-outline-secondary', onclick: () => void edit(user, row) }, 'Edit'),
     el('button', { type: 'button', class: 'btn btn-outline-secondary', onclick: () => void reinvite(user, row) }, 'New invite'),
     el('button', { type: 'button', class: 'btn btn-outline-danger', onclick: () => void remove(user, row) }, 'Remove'),
