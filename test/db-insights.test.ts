@@ -184,6 +184,19 @@ describe(`database report (${TEST_DATABASE_KIND})`, () => {
     expect(JSON.stringify(await report(t, admin))).not.toContain(SECRET_EMAIL);
   });
 
+  it('plans, never re-runs, a slow read that locks rows', { timeout: 60_000 }, async () => {
+    const db = t.testDb.database.db;
+    await db.transaction().execute(async (trx) => {
+      await sql`SELECT id FROM audit_log WHERE request_id = ${'no-such-entity'} FOR UPDATE`.execute(trx);
+    });
+    const entry = await until('the locking read to be planned', async () =>
+      (await report(t, admin)).slow_queries.find((q) => /for update/i.test(q.query)),
+    );
+    expect(entry.explained).toBe('plan');
+    expect(entry.plan_summary).toMatch(/LockRows/);
+    expect(JSON.stringify(entry)).not.toContain('no-such-entity');
+  });
+
   it('never explains a query text holding several statements', { timeout: 60_000 }, async () => {
     const db = t.testDb.database.db;
     await sql`CREATE SEQUENCE multi_statement_runs`.execute(db);

@@ -287,7 +287,7 @@ export async function createDbInsights(deps: DbInsightsDeps): Promise<DbInsights
           if (stopped) break;
           remember(await analyse(job));
         } catch (err) {
-          deps.logger.warn({ err: { message: (err as Error).message }, fingerprint: job.fingerprint }, 'slow query analysis failed');
+          deps.logger.warn({ err: { message: errorNote(err) }, fingerprint: job.fingerprint }, 'slow query analysis failed');
         } finally {
           job.parameters = undefined;
         }
