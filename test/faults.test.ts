@@ -133,7 +133,7 @@ describe('faults: signals under feedback load', () => {
     );
     // The signal really landed under load: requests kept being answered after it, then connections were closed politely.
     const answeredAfterSignal = outcomes.filter((o) => o.afterSignal && o.status === 201);
-    expect(answeredAfterSignal.length).toBeGreaterThanOrEqual(200);
+    expect(answeredAfterSignal.length).toBeGreaterThanOrEqual(50);
     expect(outcomes.some((o) => o.headers?.connection === 'close')).toBe(true);
     const ids = outcomes.flatMap((o) => (o.id === undefined ? [] : [o.id]));
     expect(new Set(ids).size).toBe(ids.length);
