@@ -420,6 +420,11 @@ describe('admin console in Chromium', () => {
       expect(await p.locator('h1').textContent()).toBe('No access');
       expect(await p.locator('main').textContent()).toContain(`signed in as ${GRANTED.email}`);
       await p.screenshot({ path: new URL('no-access.png', ARTIFACTS).pathname });
+      await p.evaluate(axeSource);
+      const axe = (await p.evaluate(() =>
+        (globalThis as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
+      )) as AxeResult;
+      expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
       await p.getByRole('button', { name: 'Sign out' }).click();
       await p.waitForURL(`${base}/signed-out`);
       expect((await other.request.get(`${base}/auth/me`)).status()).toBe(401);

@@ -2,6 +2,13 @@
 // every 5 s while the tab is visible.
 import { $, api, el, fill, fmtBytes, fmtMs, fmtNumber, poll, statusBadge } from './common.js';
 
+const fmtDuration = (seconds) =>
+  seconds < 3600
+    ? `${Math.floor(seconds / 60)} min`
+    : seconds < 172_800
+      ? `${fmtNumber(seconds / 3600, 1)} h`
+      : `${fmtNumber(seconds / 86_400, 1)} days`;
+
 function observed(check) {
   if (check.observedValue === undefined) return '';
   const v = check.observedValue;
@@ -9,7 +16,7 @@ function observed(check) {
     if (check.observedUnit === 'bytes') return fmtBytes(v);
     if (check.observedUnit === 'percent') return `${fmtNumber(v, 1)} %`;
     if (check.observedUnit === 'ms') return fmtMs(v);
-    if (check.observedUnit === 's') return `${fmtNumber(v / 3600, 1)} h`;
+    if (check.observedUnit === 's') return fmtDuration(v);
     return `${fmtNumber(v, 2)}${check.observedUnit ? ` ${check.observedUnit}` : ''}`;
   }
   return String(v);
@@ -72,7 +79,7 @@ async function refresh() {
     reading('Process RSS', fmtBytes(m.system.rssBytes)),
     reading('Event-loop lag p99', fmtMs(m.system.eventLoopLagP99Ms)),
     reading('Disk', m.system.diskPercent === null ? '—' : `${fmtNumber(m.system.diskPercent, 1)} %`),
-    reading('Uptime', `${fmtNumber(m.system.uptimeSeconds / 3600, 1)} h`),
+    reading('Uptime', fmtDuration(m.system.uptimeSeconds)),
   );
   const now = new Date();
   $('#last-update').textContent = `Last update: ${now.toLocaleTimeString('en-GB')}`;
