@@ -101,18 +101,21 @@ describe.skipIf(TEST_DATABASE_KIND !== 'postgres')('migrations (PostgreSQL)', ()
     await admin.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
     await admin.end();
     const { migrateToLatest } = await import('../src/db/migrate.js');
+    const { migrationProvider } = await import('../src/db/migrations/index.js');
     const pool = { min: 0, max: 2, idleMs: 10_000, recycleS: 3600, acquireTimeoutMs: 10_000 };
     const [a, b] = await Promise.all(
       [1, 2].map(() => openDatabase({ databaseUrl: url.toString(), dataDir: location.dataDir, pool, logger: quietLogger })),
     );
     try {
+      const all = Object.keys(await migrationProvider.getMigrations());
       const results = await Promise.all([migrateToLatest(a!.db), migrateToLatest(b!.db)]);
-      expect(results.map((r) => r.applied.length).sort()).toEqual([0, 1]);
+      // One instance applies every migration, the other finds the schema up to date.
+      expect(results.map((r) => r.applied.length).sort()).toEqual([0, all.length]);
       const rows = await a!.db
         .selectFrom('kysely_migration' as never)
         .selectAll()
         .execute();
-      expect(rows).toHaveLength(1);
+      expect(rows).toHaveLength(all.length);
     } finally {
       await a!.close();
       await b!.close();
