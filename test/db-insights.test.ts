@@ -197,6 +197,17 @@ describe(`database report (${TEST_DATABASE_KIND})`, () => {
     expect(JSON.stringify(entry)).not.toContain('no-such-entity');
   });
 
+  it('keeps only the summary of a huge plan', { timeout: 60_000 }, async () => {
+    const branches = Array.from({ length: 400 }, (_, i) => `SELECT ${i} AS huge_plan_branch`).join(' UNION ALL ');
+    await sql.raw(`SELECT 0 AS huge_plan_branch FROM pg_sleep(0.03) UNION ALL ${branches}`).execute(t.testDb.database.db);
+    const entry = await until('the huge plan to be reported', async () =>
+      (await report(t, admin)).slow_queries.find((q) => q.query.includes('huge_plan_branch')),
+    );
+    expect(entry.plan).toBeNull();
+    expect(entry.note).toMatch(/plan of \d+ kB not kept; summary only/);
+    expect(entry.plan_summary).toMatch(/^Append/);
+  });
+
   it('never explains a query text holding several statements', { timeout: 60_000 }, async () => {
     const db = t.testDb.database.db;
     await sql`CREATE SEQUENCE multi_statement_runs`.execute(db);

@@ -142,6 +142,7 @@ const MAX_ANALYSIS_QUEUE = 32;
 /** Events are folded in batches this often: one timer for many queries, not one callback each. */
 const DRAIN_DELAY_MS = 10;
 const RING_SIZE = 200;
+const MAX_PLAN_CHARS = 64 * 1024;
 const MAX_SUGGESTIONS = 100;
 const TOP_SHAPES = 25;
 const LOCK_TIMEOUT_MS = 100;
@@ -261,7 +262,11 @@ export async function createDbInsights(deps: DbInsightsDeps): Promise<DbInsights
   }
 
   function entryFor(job: AnalysisJob, explained: Explained, note: string | null, root?: ExplainRoot, started?: number): SlowQuery {
-    const plan = root ? redactPlan(root) : null;
+    const redacted = root ? redactPlan(root) : null;
+    // 200 entries stay in memory and in every report: a huge plan keeps only its summary.
+    const size = redacted ? JSON.stringify(redacted).length : 0;
+    const plan = size <= MAX_PLAN_CHARS ? redacted : null;
+    if (redacted && !plan) note = [note, `plan of ${Math.round(size / 1024)} kB not kept; summary only`].filter(Boolean).join('; ');
     return {
       at: new Date(job.at).toISOString(),
       fingerprint: job.fingerprint,
@@ -270,7 +275,7 @@ export async function createDbInsights(deps: DbInsightsDeps): Promise<DbInsights
       duration_ms: round(job.durationMs),
       explained,
       note,
-      plan_summary: plan ? summarizePlan(plan) : null,
+      plan_summary: redacted ? summarizePlan(redacted) : null,
       plan,
       analysis_started_at: started === undefined ? null : new Date(started).toISOString(),
       analysis_ms: started === undefined ? null : round(now() - started),
