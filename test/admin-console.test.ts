@@ -44,6 +44,7 @@ interface FlagOut {
   rollout_percentage: number;
   conditions: unknown[];
   target_users: string[];
+  permanent: boolean;
 }
 interface AxeResult {
   violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }>;
@@ -247,6 +248,23 @@ describe('admin console in Chromium', () => {
     await expect.poll(() => again.locator('details ul').textContent()).toContain('flag.');
   });
 
+  it('marks a flag permanent and deletes a flag after confirming', async () => {
+    const headers = { 'x-csrf-token': (await page.locator('meta[name="csrf-token"]').getAttribute('content')) ?? '', origin: base };
+    expect((await owner.request.post(`${base}/api/admin/flags`, { data: { name: 'old-switch' }, headers })).status()).toBe(201);
+    await page.goto(`${base}/admin/beta/flags`);
+    const card = page.locator('#flag-old-switch');
+    await card.locator('details > summary').click();
+    await card.getByLabel(/^Permanent/).check();
+    await expect.poll(async () => (await flag('old-switch')).permanent).toBe(true);
+    const refreshed = page.locator('#flag-old-switch');
+    await expect.poll(() => refreshed.textContent()).toContain('permanent');
+    await refreshed.locator('details > summary').click();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await refreshed.getByRole('button', { name: 'Delete flag' }).click();
+    await expect.poll(() => page.locator('#flag-old-switch').count()).toBe(0);
+    expect((await owner.request.get(`${base}/api/admin/flags/old-switch`)).status()).toBe(404);
+  });
+
   it("edits a tester's notes and flag overrides", async () => {
     await page.goto(`${base}/admin/beta/users`);
     const row = page.locator('#users-table tbody tr[data-email="ann@example.com"]');
@@ -277,6 +295,34 @@ describe('admin console in Chromium', () => {
     await expect.poll(() => tile.textContent(), { timeout: 12_000 }).toBe('1 / 1');
     await expect.poll(() => page.locator('#recent-feedback').textContent()).toContain('Voice mode is lovely');
     expect(await page.locator('#tile-rating [data-value]').textContent()).toBe('5 / 5');
+  });
+
+  it('pauses the dashboard refresh while the tab is hidden and resumes when it is shown', async () => {
+    await page.goto(`${base}/admin/beta/`);
+    await page.locator('#live-state', { hasText: 'Live' }).waitFor();
+    let refreshes = 0;
+    const count = (request: { url(): string }) => {
+      if (request.url().endsWith('/api/admin/users/summary')) refreshes++;
+    };
+    page.on('request', count);
+    const setVisibility = (state: 'hidden' | 'visible') =>
+      page.evaluate((s) => {
+        const doc = (globalThis as unknown as { document: { dispatchEvent(e: unknown): void } }).document;
+        Object.defineProperty(doc, 'visibilityState', { configurable: true, get: () => s });
+        doc.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    try {
+      await setVisibility('hidden');
+      expect(await page.locator('#live-state').textContent()).toBe('Paused');
+      refreshes = 0;
+      await page.waitForTimeout(6000);
+      expect(refreshes).toBe(0);
+      await setVisibility('visible');
+      await expect.poll(() => refreshes).toBeGreaterThan(0);
+      expect(await page.locator('#live-state').textContent()).toBe('Live');
+    } finally {
+      page.off('request', count);
+    }
   });
 
   it('shows comments with markup as text and runs nothing', async () => {

@@ -360,6 +360,50 @@ function describeChange(before, after) {
   return changed.length ? ` · ${changed.map((k) => `${k}: ${JSON.stringify(before[k])} → ${JSON.stringify(after[k])}`).join('; ')}` : '';
 }
 
+/** Permanent flags are never reported stale; deleting asks first. */
+function lifecycleControls(flag) {
+  const id = `permanent-${flag.name}`;
+  return el(
+    'div',
+    { class: 'd-flex flex-wrap gap-3 align-items-center' },
+    el(
+      'div',
+      { class: 'form-check mb-0' },
+      el('input', {
+        class: 'form-check-input',
+        type: 'checkbox',
+        id,
+        checked: flag.permanent,
+        onchange: (e) =>
+          void change(flag.name, 'PATCH', `/api/admin/flags/${encodeURIComponent(flag.name)}`, { permanent: e.target.checked }),
+      }),
+      el('label', { class: 'form-check-label', for: id }, 'Permanent (an operational switch: never reported stale)'),
+    ),
+    el(
+      'button',
+      {
+        type: 'button',
+        class: 'btn btn-sm btn-outline-danger ms-auto',
+        onclick: async () => {
+          if (!confirm(`Delete ${flag.name}? Programs asking for it get FLAG_NOT_FOUND and fall back to their defaults.`)) return;
+          try {
+            await api(`/api/admin/flags/${encodeURIComponent(flag.name)}`, {
+              method: 'DELETE',
+              headers: { 'if-match': `"${flag.version}"` },
+            });
+            flags.delete(flag.name);
+            document.getElementById(`flag-${flag.name}`)?.remove();
+            toast(`Deleted ${flag.name}.`);
+          } catch (err) {
+            showError(err);
+          }
+        },
+      },
+      'Delete flag',
+    ),
+  );
+}
+
 function flagCard(flag) {
   const a = flag.adoption;
   const history = el('div', {}, el('p', { class: 'small text-secondary mb-0' }, 'Loading…'));
@@ -373,6 +417,7 @@ function flagCard(flag) {
       targetsEditor(flag),
       conditionsEditor(flag),
       explainTool(flag),
+      lifecycleControls(flag),
       el('div', {}, el('h3', { class: 'h6' }, 'History'), history),
     ),
   );
