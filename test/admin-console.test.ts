@@ -74,6 +74,17 @@ describe('admin console in Chromium', () => {
     });
   }
 
+  /** axe-core's serious and critical findings on the page as it is now. */
+  async function seriousViolations(p: Page): Promise<string[]> {
+    await p.evaluate(axeSource);
+    const result = (await p.evaluate(() =>
+      (globalThis as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
+    )) as AxeResult;
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }
+
   async function signIn(context: BrowserContext, account: TestAccount, path = '/admin/beta/'): Promise<Page> {
     provider.signInAs(account);
     const p = await context.newPage();
@@ -402,17 +413,7 @@ describe('admin console in Chromium', () => {
           ),
           `${name} at ${width} px`,
         ).toBeLessThanOrEqual(width);
-        await page.evaluate(axeSource);
-        const result = (await page.evaluate(() =>
-          (globalThis as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
-        )) as AxeResult;
-        for (const v of result.violations) {
-          if (v.impact === 'serious' || v.impact === 'critical') {
-            serious.push(
-              `${name || 'dashboard'} at ${width} px: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-            );
-          }
-        }
+        for (const v of await seriousViolations(page)) serious.push(`${name || 'dashboard'} at ${width} px: ${v}`);
       }
     }
     expect(consoleErrors).toEqual([]);
@@ -437,6 +438,8 @@ describe('admin console in Chromium', () => {
       // Someone the provider knows but the console does not is refused.
       await p.waitForURL((u) => u.pathname === '/auth/callback');
       expect(await p.locator('h1').textContent()).toBe('No access');
+      await p.screenshot({ path: new URL('sign-in-refused.png', ARTIFACTS).pathname });
+      expect(await seriousViolations(p)).toEqual([]);
     } finally {
       await anonymous.close();
     }
@@ -466,11 +469,7 @@ describe('admin console in Chromium', () => {
       expect(await p.locator('h1').textContent()).toBe('No access');
       expect(await p.locator('main').textContent()).toContain(`signed in as ${GRANTED.email}`);
       await p.screenshot({ path: new URL('no-access.png', ARTIFACTS).pathname });
-      await p.evaluate(axeSource);
-      const axe = (await p.evaluate(() =>
-        (globalThis as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
-      )) as AxeResult;
-      expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+      expect(await seriousViolations(p)).toEqual([]);
       await p.getByRole('button', { name: 'Sign out' }).click();
       await p.waitForURL(`${base}/signed-out`);
       expect((await other.request.get(`${base}/auth/me`)).status()).toBe(401);
