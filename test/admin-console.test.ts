@@ -138,6 +138,8 @@ describe('admin console in Chromium', () => {
     expect(page.url()).toBe(`${base}/admin/beta/`);
     await expect.poll(() => page.locator('#viewer').textContent()).toBe(OWNER.email);
     expect(await page.locator('nav a[href="/admin/beta/tokens"]').count()).toBe(1);
+    const admin = await owner.request.get(`${base}/admin`, { maxRedirects: 0 });
+    expect([admin.status(), admin.headers().location]).toEqual([302, '/admin/beta/']);
   });
 
   it('adds a tester and shows the invite link to copy', async () => {

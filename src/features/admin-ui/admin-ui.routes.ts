@@ -70,6 +70,10 @@ export function createAdminConsole(): AdminConsole {
         },
       );
 
+    // `/admin` and `/admin/beta` lead to the dashboard (after the admin guard, like every /admin/ route).
+    app.get('/admin', { schema: { querystring: Type.Object({}, { additionalProperties: false }) } }, async (_request, reply) =>
+      reply.redirect(`${CONSOLE_BASE}/`, 302),
+    );
     page(`${CONSOLE_BASE}/`, 'dashboard', 'Dashboard', 'dashboard.js', dashboardBody, { charts: true });
     page(`${CONSOLE_BASE}/users`, 'users', 'Beta testers', 'users.js', (v) => usersBody(v.role === 'OWNER'), {
       query: { search: Text(254), role: Text(10), active: Text(5), source: Text(10) },
