@@ -371,7 +371,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   const feedbackSubmitted = new Counter({ name: 'feedback_submitted_total', help: 'Feedback rows stored', registers: [metrics.registry] });
-  const feedback = createFeedbackService({ db: database.db, ensureTester, recordAudit: insertAudit, onSubmitted: () => feedbackSubmitted.inc(), now });
+  const feedback = createFeedbackService({
+    db: database.db,
+    ensureTester,
+    recordAudit: insertAudit,
+    onSubmitted: () => feedbackSubmitted.inc(),
+    now,
+  });
   await app.register(feedbackRoutes, {
     db: database.db,
     feedback,

@@ -15,7 +15,8 @@ export interface AdminConsole {
   assets: AssetTable;
   /** The 403 page for a signed-in caller without console rights (or without owner rights for an owner page). */
   forbiddenPage(principal: Principal | undefined): string;
-  routes(fastify: FastifyInstance): Promise<void>;
+  /** The console's routes, as a Fastify plugin. */
+  routes: (fastify: FastifyInstance) => Promise<void>;
 }
 
 const Text = (maxLength: number) => Type.Optional(Type.String({ maxLength }));
