@@ -126,6 +126,23 @@ describe(`database report (${TEST_DATABASE_KIND})`, () => {
     expect(r.top_shapes.find((s) => s.fingerprint === slowFingerprint)).toMatchObject({ calls: 2, slow: 2 });
   });
 
+  it('keeps its own diagnostic statements out of the query metrics that health and alerts read', { timeout: 60_000 }, async () => {
+    const url = `/api/admin/audit?action=${SECRET_ACTION}&limit=5`; // a new shape: no `from`
+    const before = t.metrics.snapshot().database.total;
+    expect((await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${admin}` } })).statusCode).toBe(200);
+    await t.dbInsights.idle();
+    const explained = await until('the new shape to be explained', async () => {
+      const current = await report(t, admin);
+      return current.slow_queries.find(
+        (q) => q.query.includes('"action" = $') && !q.query.includes('"at" >=') && q.explained === 'analyze',
+      );
+    });
+    expect(explained.plan_summary).not.toBe('');
+    // The request's own statements only (the list, the token check and its last-use stamp): the explain, the
+    // statistics reads and the index trial that followed are not counted.
+    expect(t.metrics.snapshot().database.total - before).toBeLessThanOrEqual(3);
+  });
+
   it('drops the suggestion once the suggested index exists', { timeout: 60_000 }, async () => {
     const before = await report(t, admin);
     const suggestion = before.suggestions.find((s) => s.table === 'audit_log')!;

@@ -14,6 +14,9 @@ import type { DatabaseSchema } from './schema.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
+/** SQL starting with this comment is diagnostic work on the database, left out of the query metrics. */
+export const DIAGNOSTIC_QUERY_MARKER = '/* db-insights */';
+
 export interface PoolState {
   kind: DatabaseKind;
   max: number;
@@ -184,7 +187,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       const sql = event.query.sql;
       const type = classifyQuery(sql);
       const failed = event.level === 'error';
-      options.onQuery?.(type, event.queryDurationMillis, failed, sql);
+      // Diagnostics (the explain of a slow query, an index trial) are not application traffic: they
+      // stay out of the query metrics that health, alerts and the KPIs read.
+      if (!sql.startsWith(DIAGNOSTIC_QUERY_MARKER)) options.onQuery?.(type, event.queryDurationMillis, failed, sql);
       if (observers.size === 0) return;
       const observed: QueryEvent = {
         type,

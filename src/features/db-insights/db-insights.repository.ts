@@ -2,11 +2,12 @@
 // index trials (hypopg, or a real index rolled back), and catalog reads. Every statement starts
 // with INSIGHTS_MARKER so the query observer leaves it out of the application's statistics.
 import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
+import { DIAGNOSTIC_QUERY_MARKER } from '../../db/database.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import type { ExplainRoot } from './plan-analysis.js';
 import type { IndexInfo } from './schema-health.js';
 
-export const INSIGHTS_MARKER = '/* db-insights */';
+export const INSIGHTS_MARKER = DIAGNOSTIC_QUERY_MARKER;
 
 type Db = Kysely<DatabaseSchema>;
 type Connection = Pick<Db, 'executeQuery'>;
