@@ -983,7 +983,10 @@ async function main(): Promise<number> {
     await writeFile(join(RESULTS_DIR, `${base}.md`), markdownReport(report, table));
     process.stdout.write(`\n${table}\n\n`);
     log(`wrote bench/results/${base}.json and bench/results/${base}.md in ${Math.round((Date.now() - started) / 1000)} s`);
-    return 0;
+    // Figures measured over failing requests mean nothing: a run with any is a failed run.
+    const failing = report.runs.filter((r) => r.non2xx > 0 || r.errors > 0 || r.requests.total === 0);
+    for (const r of failing) log(`${r.server} ${r.endpoint}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.requests.total} requests`);
+    return failing.length === 0 ? 0 : 1;
   } catch (err) {
     log(`failed: ${abort.signal.aborted ? (abort.signal.reason as Error).message : ((err as Error).stack ?? String(err))}`);
     return interrupted ? 130 : 1;
