@@ -14,6 +14,19 @@ if (Chart) {
 
 const charts = new Map();
 
+/** A "no data yet" note over a chart with nothing to draw. */
+function showEmpty(canvas, empty) {
+  const box = canvas.parentElement;
+  let note = box.querySelector('.chart-empty');
+  if (!note) {
+    note = document.createElement('p');
+    note.className = 'chart-empty';
+    note.textContent = 'No data yet';
+    box.append(note);
+  }
+  note.hidden = !empty;
+}
+
 /**
  * Draws or updates the chart on `canvas`. `series`: [{label, data, type?, axis?}] over `labels`;
  * `integer`: the left axis counts things (whole-number ticks).
@@ -52,6 +65,10 @@ export function drawChart(canvas, { type = 'line', labels, series, yTitle, y2Tit
       title: { display: Boolean(y2Title), text: y2Title },
     };
   }
+  showEmpty(
+    canvas,
+    series.every((s) => s.data.every((v) => v === null || v === undefined || v === 0)),
+  );
   const existing = charts.get(canvas);
   if (existing) {
     existing.data.labels = labels;
