@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { AppError } from '../../core/errors.js';
 import type { Principal } from '../../core/principal.js';
 import { ASSET_PREFIX, loadAssets, type AssetName, type AssetTable } from './assets.js';
-import { html } from './html.js';
+import { html, type SafeHtml } from './html.js';
 import { CONSOLE_BASE, consolePage, standalonePage, type PageId, type Viewer } from './layout.js';
 import { auditBody, dashboardBody, databaseBody, feedbackBody, flagsBody, healthBody, tokensBody, usersBody } from './pages.js';
 
@@ -56,7 +56,7 @@ export function createAdminConsole(): AdminConsole {
       id: PageId,
       title: string,
       script: AssetName,
-      body: (viewer: Viewer) => ReturnType<typeof usersBody>,
+      body: (viewer: Viewer) => SafeHtml,
       options: { charts?: boolean; ownerOnly?: boolean; query?: Record<string, ReturnType<typeof Text>> } = {},
     ) =>
       app.get(
