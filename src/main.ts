@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `beta-suite` command: serve, migrate, token. The only module that reads process.env.
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
@@ -38,13 +40,26 @@ Commands:
   token revoke ID                           revoke an API token
   admin-link                                print a one-time owner sign-in link (15 minutes, single use)
   db-report [--json]                        query statistics, slow queries, index suggestions, schema health
-  verify --url U [--url U2 …] [--token T] [--login-link L] [--db-p95-ms 50] [--json]
+  verify --url U [--url U2 …] [--token T] [--login-link L] [--db-p95-ms 50] [--allow-skip] [--json]
                                             check running instances against the acceptance criteria;
-                                            exit 0 only when every check that ran passed
+                                            exit 0 only when every check passed (--allow-skip: every
+                                            check that could run)
 
 Configuration comes from the environment; see README.md.`;
 
 class UsageError extends Error {}
+
+/** Whether a live process listens on this Unix socket (a stale file left by a crash does not count). */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`beta-suite: ${message}\n`);
@@ -183,11 +198,24 @@ async function serve(args: string[]): Promise<void> {
 
   // On PGlite the CLI can reach the database only through this socket; on PostgreSQL it serves
   // what lives in this process alone (the query statistics of `db-report`).
-  const control = await startControlServer(
-    controlSocketPath(config.dataDir),
-    operations(database, config, tokens, auth, dbInsights),
-    (err) => logger.error({ err: { message: (err as Error).message } }, 'control command failed'),
-  );
+  const startControl = () =>
+    startControlServer(controlSocketPath(config.dataDir), operations(database, config, tokens, auth, dbInsights), (err) =>
+      logger.error({ err: { message: (err as Error).message } }, 'control command failed'),
+    );
+  let control: Awaited<ReturnType<typeof startControl>> | undefined;
+  if (database.kind === 'pglite') control = await startControl();
+  else {
+    // Optional here: without a usable DATA_DIR, or while another instance on this host serves the
+    // socket, `db-report` on this host reads the catalog (or that instance) instead.
+    try {
+      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+      if (await socketAnswers(controlSocketPath(config.dataDir))) {
+        logger.info({ socket: controlSocketPath(config.dataDir) }, 'another instance on this host serves the control socket');
+      } else control = await startControl();
+    } catch (err) {
+      logger.warn({ err: { message: (err as Error).message } }, 'no control socket: db-report on this host will read the catalog only');
+    }
+  }
 
   closeWithGrace(
     { delay: config.shutdownDelayMs + config.shutdownTimeoutMs + 5000, logger: { error: (m: string) => logger.error(m) } },
@@ -201,7 +229,7 @@ async function serve(args: string[]): Promise<void> {
       await app.close();
       logger.info({ phase: 'metrics flushed', durationMs: Math.round(performance.now() - phase) }, 'shutdown: metrics flushed');
       phase = performance.now();
-      await control.close();
+      await control?.close();
       await database.close();
       logger.info({ phase: 'pool closed', durationMs: Math.round(performance.now() - phase) }, 'shutdown: database closed');
       logger.info({ durationMs: Math.round(performance.now() - started) }, 'shutdown complete');
@@ -274,6 +302,7 @@ async function verify(args: string[]): Promise<void> {
       token: { type: 'string' },
       'login-link': { type: 'string' },
       'db-p95-ms': { type: 'string' },
+      'allow-skip': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -288,6 +317,7 @@ async function verify(args: string[]): Promise<void> {
   const report = await verifyDeployment({
     urls,
     dbP95Ms,
+    allowSkip: values['allow-skip'],
     token: values.token ?? process.env.BETA_SUITE_TOKEN,
     loginLink: values['login-link'],
   });
@@ -303,8 +333,9 @@ async function dbReport(args: string[]): Promise<void> {
     // A running server holds the live statistics: ask it first, whatever the database.
     report = (await callControl(controlSocketPath(config.dataDir), 'db-report', {})) as DbReport;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ECONNREFUSED') throw err;
+    // No server answers on this host (no socket, a stale one, or no usable DATA_DIR): read the catalog.
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (!['ENOENT', 'ECONNREFUSED', 'ENOTDIR', 'EACCES'].includes(code)) throw err;
     report = (await withOperations(config, (call) => call('db-report'))) as DbReport;
   }
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatDbReport(report));

@@ -1,10 +1,11 @@
 // The `beta-suite` command as an operator uses it: tokens printed alone on stdout, commands that
 // work with and without a running server, clear one-line errors, data kept across restarts.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
-import { cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
+import { cloneTemplate, TEST_DATABASE_KIND, type TestDatabaseLocation } from './helpers/test-database.js';
 
 const TOKEN_LINE = /^bst_[A-Za-z0-9_-]{43}\n$/;
 
@@ -125,5 +126,27 @@ describe('beta-suite CLI', () => {
     expect(readFileSync(secretFile, 'utf8')).toBe(secret);
     expect(await server.stop()).toEqual({ code: 0, signal: null });
     server = undefined;
+  });
+});
+
+describe.skipIf(TEST_DATABASE_KIND !== 'postgres')('beta-suite on PostgreSQL without a usable DATA_DIR', () => {
+  it('serves, and db-report reads the catalog', async () => {
+    const db = await cloneTemplate();
+    // A DATA_DIR that cannot be created (its parent is a file): production sets SESSION_SECRET and need not have one.
+    const blocker = join(tmpdir(), `beta-suite-not-a-dir-${process.pid}`);
+    writeFileSync(blocker, '');
+    const env = serverEnv({ ...db, dataDir: join(blocker, 'data') }, { SESSION_SECRET: 'x'.repeat(48) });
+    const server = await startServer(env);
+    try {
+      expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+      expect(server.output()).toContain('no control socket');
+      const report = await runCli(['db-report', '--json'], env);
+      expect(report.code, report.stderr).toBe(0);
+      expect(JSON.parse(report.stdout)).toMatchObject({ source: 'catalog' });
+    } finally {
+      expect(await server.stop()).toEqual({ code: 0, signal: null });
+      await db.drop();
+      rmSync(blocker, { force: true });
+    }
   });
 });

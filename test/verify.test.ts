@@ -73,15 +73,19 @@ describe('beta-suite verify', () => {
     expect(reuse.status).toBe(400);
   });
 
-  it('prints a readable table and skips what needs credentials it was not given', async () => {
+  it('prints a readable table, skips what needs credentials it was not given, and counts that as incomplete', async () => {
     const result = await runCli(['verify', '--url', server.baseUrl], env);
-    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.code, result.stdout + result.stderr).toBe(1);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^CHECK\s+INSTANCE\s+RESULT\s+DETAIL$/);
     expect(result.stdout).toMatch(/healthz\s+http:\/\/127\.0\.0\.1:\d+\s+PASS/);
     expect(result.stdout).toMatch(/csrf\s+\S+\s+SKIP\s+needs --login-link/);
     expect(result.stdout).toMatch(/feedback\s+\S+\s+SKIP/);
-    expect(lines.at(-1)).toMatch(/^3 passed, 0 failed, 4 skipped in [\d.]+ s — OK$/);
+    expect(lines.at(-1)).toMatch(/^3 passed, 0 failed, 4 skipped in [\d.]+ s — INCOMPLETE: .*--allow-skip$/);
+
+    const accepted = await runCli(['verify', '--url', server.baseUrl, '--allow-skip'], env);
+    expect(accepted.code, accepted.stdout).toBe(0);
+    expect(accepted.stdout.trim().split('\n').at(-1)).toMatch(/^3 passed, 0 failed, 4 skipped in [\d.]+ s — OK$/);
   });
 
   it('fails the database criterion when p95 is over the target', async () => {
@@ -185,7 +189,19 @@ describe.skipIf(TEST_DATABASE_KIND !== 'postgres')('beta-suite verify across two
     const created = await runCli(['token', 'create', '--name', 'verify-fleet', '--scope', 'admin'], env);
     const token = created.stdout.trim();
     const result = await runCli(
-      ['verify', '--url', servers[0]!.baseUrl, '--url', servers[1]!.baseUrl, '--token', token, '--db-p95-ms', '2000', '--json'],
+      [
+        'verify',
+        '--url',
+        servers[0]!.baseUrl,
+        '--url',
+        servers[1]!.baseUrl,
+        '--token',
+        token,
+        '--db-p95-ms',
+        '2000',
+        '--allow-skip',
+        '--json',
+      ],
       env,
     );
     const report = parseReport(result.stdout);

@@ -41,6 +41,7 @@ export const ADMIN_PROBES: readonly AdminProbe[] = [
   { method: 'DELETE', route: '/api/admin/users/:id' },
   { method: 'POST', route: '/api/admin/users/:id/invite' },
   // Console pages: anonymous visitors are sent to sign-in.
+  { method: 'GET', route: '/admin' },
   { method: 'GET', route: '/admin/beta' },
   { method: 'GET', route: '/admin/beta/users' },
   { method: 'GET', route: '/admin/beta/flags' },

@@ -28,6 +28,8 @@ export interface VerifyOptions {
   dbP95Ms?: number;
   /** How long a flag change may take to reach every instance (ms). Default 1 000. */
   propagationMs?: number;
+  /** Count the run as passed even when checks were skipped for want of credentials. */
+  allowSkip?: boolean;
 }
 
 export interface VerifyReport {
@@ -395,7 +397,9 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
 
   const counts = { pass: 0, fail: 0, skip: 0 };
   for (const r of results) counts[r.status]++;
-  return { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, ok: counts.fail === 0, counts, results };
+  // Every criterion must be checked to pass: a skipped check passes only when the operator says so.
+  const ok = counts.fail === 0 && (counts.skip === 0 || options.allowSkip === true);
+  return { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, ok, counts, results };
 }
 
 /** A table a person reads at a glance, failures with where to look. */
@@ -414,9 +418,14 @@ export function formatVerifyReport(report: VerifyReport): string {
     out.push('', 'Where to look:');
     for (const f of failures) out.push(`  ${f.check} (${f.instance}): ${f.hint}`);
   }
+  const verdict = report.ok
+    ? 'OK'
+    : report.counts.fail > 0
+      ? 'FAILED'
+      : 'INCOMPLETE: give the credentials the skipped checks need, or --allow-skip';
   out.push(
     '',
-    `${report.counts.pass} passed, ${report.counts.fail} failed, ${report.counts.skip} skipped in ${(report.durationMs / 1000).toFixed(1)} s — ${report.ok ? 'OK' : 'FAILED'}`,
+    `${report.counts.pass} passed, ${report.counts.fail} failed, ${report.counts.skip} skipped in ${(report.durationMs / 1000).toFixed(1)} s — ${verdict}`,
   );
   return out.join('\n');
 }
