@@ -138,9 +138,10 @@ describe(`database report (${TEST_DATABASE_KIND})`, () => {
       );
     });
     expect(explained.plan_summary).not.toBe('');
-    // The request's own statements only (the list, the token check and its last-use stamp): the explain, the
-    // statistics reads and the index trial that followed are not counted.
-    expect(t.metrics.snapshot().database.total - before).toBeLessThanOrEqual(3);
+    // The request's own statements only: the list, the token lookup and its last-use stamp when their
+    // caches have expired (at most 3; 6 leaves room for a collector write). The explain, the
+    // statistics reads and the index trial that followed are over 40 statements.
+    expect(t.metrics.snapshot().database.total - before).toBeLessThanOrEqual(6);
   });
 
   it('drops the suggestion once the suggested index exists', { timeout: 60_000 }, async () => {

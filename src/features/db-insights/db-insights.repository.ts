@@ -85,15 +85,15 @@ export async function trialWithHypopg(db: Db, statement: string, parameters: rea
 
 /**
  * Estimated cost without and with a real index built inside a transaction that is rolled back.
- * The lock timeout makes the trial give up rather than wait behind traffic; the statement timeout
- * bounds how long the build holds its lock.
+ * The lock timeout makes the trial give up rather than wait behind traffic; `buildTimeoutMs` bounds
+ * how long the build holds its lock (writes to the table wait meanwhile).
  */
 export async function trialWithRollback(
   db: Db,
   statement: string,
   parameters: readonly unknown[],
   createIndex: string,
-  options: { timeoutMs: number; lockTimeoutMs: number },
+  options: { timeoutMs: number; buildTimeoutMs: number; lockTimeoutMs: number },
 ): Promise<TrialCosts> {
   return db.connection().execute(async (conn) => {
     await run(conn, 'BEGIN');
@@ -101,7 +101,9 @@ export async function trialWithRollback(
       await run(conn, `SET LOCAL statement_timeout = '${ms(options.timeoutMs)}'`);
       await run(conn, `SET LOCAL lock_timeout = '${ms(options.lockTimeoutMs)}'`);
       const before = totalCost(await explainOn(conn, statement, parameters, 'FORMAT JSON'));
+      await run(conn, `SET LOCAL statement_timeout = '${ms(options.buildTimeoutMs)}'`);
       await run(conn, createIndex);
+      await run(conn, `SET LOCAL statement_timeout = '${ms(options.timeoutMs)}'`);
       const after = totalCost(await explainOn(conn, statement, parameters, 'FORMAT JSON'));
       return { before, after };
     } finally {

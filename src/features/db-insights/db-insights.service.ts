@@ -146,6 +146,13 @@ const MAX_PLAN_CHARS = 64 * 1024;
 const MAX_SUGGESTIONS = 100;
 const TOP_SHAPES = 25;
 const LOCK_TIMEOUT_MS = 100;
+/**
+ * A trial build holds a SHARE lock (writes to the table wait) until it is rolled back: on PostgreSQL
+ * it may take this long at most, else the suggestion stays unverified and is not shown.
+ */
+const TRIAL_BUILD_TIMEOUT_MS = 1_000;
+/** PGlite enforces no statement timeout and has one connection: larger tables are not trial-built there. */
+const PGLITE_TRIAL_MAX_ROWS = 300_000;
 /** Waits this long at most for a quiet pool before analysing anyway. */
 const MAX_QUIET_WAIT_MS = 5_000;
 const LONG_RUNNING_MS = 60_000;
@@ -377,10 +384,12 @@ export async function createDbInsights(deps: DbInsightsDeps): Promise<DbInsights
       if (coveringIndex(existing, schema, candidate.table, columns)) continue;
       const trial = createIndexStatement({ schema, table: candidate.table }, columns, { concurrently: false, name: '' });
       hypopg ??= deps.kind === 'postgres' && (await ensureHypopg(deps.db));
+      if (!hypopg && deps.kind === 'pglite' && rows > PGLITE_TRIAL_MAX_ROWS) continue;
       const costs = hypopg
         ? await trialWithHypopg(deps.db, job.sql, parameters, trial)
         : await trialWithRollback(deps.db, job.sql, parameters, trial, {
             timeoutMs: deps.explainTimeoutMs,
+            buildTimeoutMs: Math.min(TRIAL_BUILD_TIMEOUT_MS, deps.explainTimeoutMs),
             lockTimeoutMs: LOCK_TIMEOUT_MS,
           });
       const reduction = reductionPct(costs.before, costs.after);

@@ -94,7 +94,7 @@ describe('alert webhook', () => {
     const started = performance.now();
     webhook.notify(notice());
     webhook.notify(notice({ rule: 'disk_high' }));
-    expect(performance.now() - started).toBeLessThan(50);
+    expect(performance.now() - started).toBeLessThan(1000); // synchronous: far below one network round trip with retries (60 s backoff)
     await expect.poll(() => server.hits.length).toBe(1);
     await webhook.stop();
     expect(performance.now() - started).toBeLessThan(5000);
