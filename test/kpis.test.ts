@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertSample } from '../src/features/kpis/alert-rules.js';
+import { createAlerting } from '../src/features/kpis/kpis.service.js';
 import { startServer, serverEnv } from './helpers/server-process.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { cloneTemplate } from './helpers/test-database.js';
@@ -281,13 +282,16 @@ describe('success metrics and alerting', () => {
         { instance_id: 'instance-a', uptime_pct: 75, samples: 10 },
         { instance_id: 'instance-b', uptime_pct: 100, samples: 8 },
       ]);
-      expect(k.uptime).toMatchObject({ value: 85, unit: '%', target: '> 99.9 %', status: 'fail' });
+      // Overall, in 30 s slots over the whole window (instance-old sampled before it): a slot is up
+      // when some instance served in it. 17 serving samples (B 8, A 9) of 2880 slots: the window's
+      // start to B, B to A, A's gaps and A's last sample to now (nothing has reported since) are down.
+      expect(k.uptime).toMatchObject({ value: round3((100 * 17) / 2880), unit: '%', target: '> 99.9 %', status: 'fail' });
       const from = Date.parse(report.from);
       const bucketOf = (at: number) => Math.floor((at - from) / HOUR);
       expect(k.uptime!.series).toHaveLength(24);
-      expect(k.uptime!.series[bucketOf(aTimes[0]!)]!.v).toBe(75);
-      expect(k.uptime!.series[bucketOf(bTimes[0]!)]!.v).toBe(100);
-      expect(k.uptime!.series.filter((p) => p.v !== null)).toHaveLength(2);
+      expect(k.uptime!.series[bucketOf(aTimes[0]!)]!.v).toBe(7.5); // 9 of 120
+      expect(k.uptime!.series[bucketOf(bTimes[0]!)]!.v).toBe(round3((100 * 8) / 120));
+      expect(k.uptime!.series.filter((p) => p.v === 0)).toHaveLength(22);
 
       const dbP95 = round3(percentileCont([...aDbP95, ...bDbP95], 0.95));
       expect(k.db_p95_ms).toMatchObject({
@@ -492,6 +496,109 @@ describe('success metrics and alerting', () => {
       expect((await alerts('open')).map((a) => a.rule)).not.toContain('healthz_failing');
       expect(healthz().slice(before + 1)).toEqual([
         { status: 'resolved', text: expect.any(String), alert: expect.objectContaining({ id: open[0]!.id, state: 'resolved' }) },
+      ]);
+    });
+  });
+
+  describe('fleet uptime', () => {
+    // Its own database: one instance replaced by another (a rolling restart), a crash an hour long,
+    // and an outage going on since the restarted instance's last sample.
+    let f: TestApp;
+    const end = Date.parse('2026-06-01T12:00:00.000Z');
+    let fleetClock = end;
+    const x = Array.from({ length: 240 }, (_, k) => end - 6 * HOUR + k * 30_000); // until 4 h ago (less 30 s)
+    const y = Array.from({ length: 120 }, (_, k) => end - 4 * HOUR + 10_000 + k * 30_000); // 40 s after x's last
+    const z = Array.from({ length: 60 }, (_, k) => end - 2 * HOUR + 10_000 + k * 30_000); // 1 h after y's last; last 90 min ago
+
+    beforeAll(async () => {
+      f = await createTestApp({ ADMIN_EMAILS: OWNER, METRICS_INTERVAL_S: '30' }, { now: () => new Date(fleetClock) });
+      await f.app.ready();
+      const row = (instance: string, at: number) => ({
+        recorded_at: new Date(at),
+        instance_id: instance,
+        cpu_percent: 10,
+        memory_percent: 20,
+        rss_bytes: 1,
+        heap_used_bytes: 1,
+        disk_percent: 30,
+        event_loop_lag_ms: 1,
+        request_count: 0,
+        error_count: 0,
+        request_rate: 0,
+        http_p95_ms: 0,
+        db_p95_ms: 1,
+        db_reachable: true,
+        pool_total: 1,
+        pool_idle: 1,
+        pool_waiting: 0,
+        http_mean_ms: null,
+      });
+      await f.testDb.database.db
+        .insertInto('system_metrics')
+        .values([...x.map((at) => row('host-1-x', at)), ...y.map((at) => row('host-1-y', at)), ...z.map((at) => row('host-1-z', at))])
+        .execute();
+    });
+    afterAll(async () => {
+      await f.close();
+    });
+
+    const report = async () => {
+      const res = await f.app.inject({ url: '/api/admin/kpis?window=24h', headers: { authorization: `Bearer ${await f.token('admin')}` } });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<ReportJson>();
+    };
+
+    it('counts the crash-to-restart gap and the outage going on as down, not the rolling restart', async () => {
+      fleetClock = end;
+      const r = await report();
+      // From the first sample (6 h ago): 720 slots. Down: the 120 samples due between y's last and
+      // z's first, and the 180 due since z's last. (240 + 120 + 60) / 720.
+      expect(byKey(r).uptime).toMatchObject({ value: round3((100 * 420) / 720), status: 'fail' });
+      expect(
+        byKey(r)
+          .uptime!.series.slice(17)
+          .map((p) => p.v),
+      ).toEqual([null, 100, 100, 100, 0, 50, 0]);
+      // Each instance's own figure covers its first to its last sample only.
+      expect(r.instances).toEqual([
+        { instance_id: 'host-1-x', uptime_pct: 100, samples: 240 },
+        { instance_id: 'host-1-y', uptime_pct: 100, samples: 120 },
+        { instance_id: 'host-1-z', uptime_pct: 100, samples: 60 },
+      ]);
+
+      // Three hours ago, just after the rolling restart (y's last sample 20 s before): all up.
+      fleetClock = end - 3 * HOUR;
+      expect(byKey(await report()).uptime).toMatchObject({ value: 100, status: 'pass' });
+    });
+
+    it('starts the uptime alert of a new instance from the recorded downtime', async () => {
+      fleetClock = end;
+      const alerting = createAlerting({
+        db: f.testDb.database.db,
+        instanceId: 'host-1-restarted',
+        thresholds: { ...f.config.alerts, intervalS: 30 },
+        logger: { warn: () => undefined, info: () => undefined },
+        now: () => new Date(fleetClock),
+      });
+      const healthy = {
+        cpuPercent: 20,
+        memoryPercent: 40,
+        diskPercent: 50,
+        dbP95Ms: 2,
+        requestCount: 10,
+        errorCount: 0,
+        dbReachable: true,
+      };
+      for (let i = 0; i < 2; i++) alerting.onSample({ ...healthy, at: new Date(end + i * 30_000) });
+      await alerting.idle();
+      const open = await f.testDb.database.db.selectFrom('alerts').selectAll().where('state', '=', 'open').execute();
+      // 300 slots of 30 s down in the last 24 h: 100 × (1 − 9000 / 86400).
+      expect(open).toEqual([
+        expect.objectContaining({
+          rule: 'uptime_low',
+          instance_id: 'host-1-restarted',
+          message: 'uptime over the last 24 h at 89.583 % (target 99.9 %)',
+        }),
       ]);
     });
   });

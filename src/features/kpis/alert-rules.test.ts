@@ -128,4 +128,15 @@ describe('alert rules', () => {
     expect(resolved).toEqual(['resolve healthz_failing 3', 'resolve uptime_low 26']);
     expect(evaluator.uptimePct()).toBe(100);
   });
+
+  it('counts the fleet downtime recorded before this instance started (a crash and the restart)', () => {
+    const { step, evaluator } = feeder();
+    // The 10 min before this start (19 missing samples): 570 s of the 24 h, out of budget.
+    evaluator.seed(Array.from({ length: 19 }, (_, k) => start - 600_000 + (k + 1) * 30_000));
+    expect(step()).toEqual([]);
+    expect(evaluator.uptimePct()).toBeCloseTo(100 * (1 - 570 / 86_400), 9);
+    const second = step();
+    expect(second.map((e) => `${e.kind} ${e.rule}`)).toEqual(['open uptime_low']);
+    expect(second[0]!.message).toBe('uptime over the last 24 h at 99.34 % (target 99.9 %)');
+  });
 });

@@ -132,11 +132,17 @@ export interface AlertEvaluator {
   open(): OpenAlert[];
   /** Uptime over the last 24 h as this evaluator has seen it, in percent. */
   uptimePct(): number;
+  /**
+   * Adds slots (times, ms) in which the fleet was down before this instance started, as recorded
+   * in the database (crashes, restarts, outages): they count like failed samples.
+   */
+  seed(downSlots: number[]): void;
 }
 
 export function createAlertEvaluator(thresholds: AlertThresholds): AlertEvaluator {
   const states = new Map<AlertRuleName, RuleState>(ALERT_RULES.map((r) => [r.name, { breaches: 0, clears: 0, open: undefined }]));
-  // Times of failed samples in the last 24 h: time before this instance started counts as up.
+  // Times of failed samples in the last 24 h, and the fleet's down slots before this instance
+  // started (see seed), oldest first.
   const failures: number[] = [];
   let latest = 0;
 
@@ -188,6 +194,10 @@ export function createAlertEvaluator(thresholds: AlertThresholds): AlertEvaluato
     },
     open: () => [...states.values()].flatMap((s) => (s.open ? [{ ...s.open }] : [])),
     uptimePct,
+    seed(downSlots) {
+      failures.push(...downSlots);
+      failures.sort((a, b) => a - b);
+    },
   };
 }
 

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { bucketStarts, computeKpis, KPI_TARGETS, statusOf, windowRange, type KpiInputs } from './kpi-compute.js';
+import { bucketStarts, computeKpis, fleetDownSlots, KPI_TARGETS, statusOf, windowRange, type KpiInputs } from './kpi-compute.js';
+import type { FleetHealth } from './kpis.repository.js';
 
 const now = new Date('2026-06-01T12:00:00.000Z');
 const range = windowRange('24h', now);
 const hour = (h: number) => new Date(range.from.getTime() + h * 3_600_000);
+const seconds = (at: Date, s: number) => new Date(at.getTime() + s * 1000);
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 const empty: KpiInputs = {
   range,
+  intervalS: 30,
+  fleet: { since: null, gaps: [], lastOk: null },
   samples: [],
   latency: [],
   adminRequests: [],
@@ -55,7 +61,7 @@ describe('computeKpis', () => {
     expect(byKey.uptime!.series.every((p) => p.v === null)).toBe(true);
   });
 
-  it('counts samples missing from gaps as down, per instance and overall', () => {
+  it('counts samples missing from gaps in each instance series as down, per instance', () => {
     const report = computeKpis({
       ...empty,
       samples: [
@@ -68,9 +74,60 @@ describe('computeKpis', () => {
       { instance_id: 'a', uptime_pct: 98.5, samples: 198 },
       { instance_id: 'b', uptime_pct: 100, samples: 100 },
     ]);
-    const uptime = report.kpis.find((k) => k.key === 'uptime')!;
-    expect(uptime).toMatchObject({ value: 99, status: 'fail', target: '> 99.9 %' }); // the warn band is above 99 %
-    expect(uptime.series.slice(0, 3).map((p) => p.v)).toEqual([99.5, 98, null]);
+  });
+
+  // Fleet uptime, 30 s interval: the 24 h window holds 2880 slots, an hourly bucket 120.
+  const uptimeOf = (fleet: FleetHealth) => computeKpis({ ...empty, fleet }).kpis.find((k) => k.key === 'uptime')!;
+
+  it('counts the time between a crash and the restart as down', () => {
+    // Serving from the window's start; a crash at hour 1, the next instance serving 10 min later
+    // (20 intervals: the 19 samples due in between are missing); serving until 10 s ago.
+    const fleet: FleetHealth = {
+      since: range.from,
+      gaps: [{ from: hour(1), to: seconds(hour(1), 600) }],
+      lastOk: seconds(now, -10),
+    };
+    expect(fleetDownSlots(range, 30, fleet)).toHaveLength(19);
+    const uptime = uptimeOf(fleet);
+    // (2880 - 19) / 2880 = 99.3403 %: below target, in the warn band.
+    expect(uptime).toMatchObject({ value: 99.34, status: 'warn', target: '> 99.9 %' });
+    // Hour 1: (120 - 19) / 120.
+    expect(uptime.series.slice(0, 3).map((p) => p.v)).toEqual([100, 84.167, 100]);
+    expect(uptime.series.every((p) => p.v !== null)).toBe(true);
+  });
+
+  it('counts an outage still going on, from the last serving sample to now', () => {
+    // The first sample at hour 20 (none before), the last serving one 30 min ago: of the 60
+    // intervals since, the 59 samples due after it are missing.
+    const fleet: FleetHealth = { since: hour(20), gaps: [{ from: null, to: hour(20) }], lastOk: hour(23.5) };
+    const uptime = uptimeOf(fleet);
+    // 4 h = 480 slots, 59 down: 421 / 480 = 87.7083 %.
+    expect(uptime).toMatchObject({ value: 87.708, status: 'fail' });
+    // Nothing before the first sample; hour 23: (120 - 59) / 120.
+    expect(uptime.series.slice(19).map((p) => p.v)).toEqual([null, 100, 100, 100, 50.833]);
+    // Failed samples before the first serving one count too: one at hour 20, the next serving 60 s later.
+    expect(uptimeOf({ since: hour(20), gaps: [{ from: null, to: seconds(hour(20), 60) }], lastOk: seconds(now, -20) }).value).toBe(
+      round3((100 * 478) / 480),
+    );
+    // Not one serving sample since the first one, an hour ago: all down.
+    expect(uptimeOf({ since: hour(23), gaps: [], lastOk: null })).toMatchObject({ value: 0, status: 'fail' });
+  });
+
+  it('does not count a rolling restart, or a sample up to half an interval late, as down', () => {
+    // Samples before the window: it counts from its start. One instance replaced by another 40 s
+    // after the last serving sample (within 1.5 intervals), the last sample 40 s ago.
+    const fleet: FleetHealth = {
+      since: range.from,
+      gaps: [{ from: hour(5), to: seconds(hour(5), 40) }],
+      lastOk: seconds(now, -40),
+    };
+    expect(fleetDownSlots(range, 30, fleet)).toEqual([]);
+    expect(uptimeOf(fleet)).toMatchObject({ value: 100, status: 'pass' });
+    // The last serving sample before the window long ago: only the slots inside it count (the
+    // first serving sample 1 h into the window, the 120 slots before it down).
+    const late = uptimeOf({ since: range.from, gaps: [{ from: hour(-5), to: hour(1) }], lastOk: seconds(now, -30) });
+    expect(late.value).toBe(round3((100 * 2760) / 2880));
+    expect(late.series[0]!.v).toBe(0);
   });
 
   it('fails the bypass KPI on any admin request served without an identified admin', () => {

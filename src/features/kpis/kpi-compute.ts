@@ -5,6 +5,7 @@ import type {
   ConsoleDay,
   CountBucket,
   FeedbackBucket,
+  FleetHealth,
   FlagFigures,
   LatencyFigures,
   Range,
@@ -94,6 +95,11 @@ export interface Kpi {
 
 export interface KpiInputs {
   range: Range;
+  /** Seconds between collected samples. */
+  intervalS: number;
+  /** The fleet's serving samples, for the overall uptime. */
+  fleet: FleetHealth;
+  /** Per instance, for the per-instance uptime. */
   samples: SampleBucket[];
   latency: LatencyFigures[];
   adminRequests: AdminRequestHour[];
@@ -129,6 +135,70 @@ function series(range: Range, values: Map<number, number | null>): SeriesPoint[]
   return bucketStarts(range).map((t, i) => ({ t: t.toISOString(), v: values.get(i) ?? null }));
 }
 
+/**
+ * The collection slots in which no instance served with its database reachable, as times (ms):
+ * for each gap of more than 1.5 intervals between two serving samples of the fleet (any instance),
+ * and from the latest one to the range's end, the samples that were due every interval after the
+ * earlier one; before the first serving sample, every slot from `since`. Only slots from `since`
+ * to the range's end count. A gap of at most 1.5 intervals (jitter, one instance replacing another)
+ * is no downtime.
+ */
+export function fleetDownSlots(range: Range, intervalS: number, fleet: FleetHealth): number[] {
+  if (fleet.since === null) return [];
+  const i = intervalS * 1000;
+  const since = fleet.since.getTime();
+  const end = range.to.getTime();
+  const down: number[] = [];
+  const gap = (from: number | null, to: number) => {
+    if (from === null) {
+      const n = Math.round((to - since) / i);
+      for (let k = 0; k < n; k++) down.push(since + k * i);
+    } else if (to - from > 1.5 * i) {
+      const n = Math.round((to - from) / i) - 1;
+      for (let k = 1; k <= n; k++) down.push(from + k * i);
+    }
+  };
+  for (const g of fleet.gaps) gap(g.from?.getTime() ?? null, g.to.getTime());
+  if (fleet.lastOk === null) {
+    // Not one serving sample: every slot since the first sample is down, that one at least.
+    gap(null, Math.max(end, since + i));
+  } else {
+    gap(fleet.lastOk.getTime(), end);
+  }
+  return down.filter((t) => t >= since && t < end);
+}
+
+/**
+ * Fleet uptime over the range, overall and per bucket: the collection slots from `since` to the
+ * range's end (the expected samples), less the down ones (see fleetDownSlots), over the expected.
+ */
+export function fleetUptime(
+  range: Range,
+  intervalS: number,
+  fleet: FleetHealth,
+): { value: number | null; series: Map<number, number | null> } {
+  const series = new Map<number, number | null>();
+  if (fleet.since === null) return { value: null, series };
+  const i = intervalS * 1000;
+  const since = fleet.since.getTime();
+  const down = fleetDownSlots(range, intervalS, fleet);
+  const downPerBucket = new Map<number, number>();
+  for (const t of down) {
+    const b = bucketIndex(range, new Date(t));
+    downPerBucket.set(b, (downPerBucket.get(b) ?? 0) + 1);
+  }
+  const share = (expected: number, d: number) => {
+    const slots = Math.max(expected, d);
+    return slots <= 0 ? null : round((100 * Math.max(0, slots - d)) / slots);
+  };
+  bucketStarts(range).forEach((start, b) => {
+    const from = Math.max(start.getTime(), since);
+    const to = Math.min(start.getTime() + range.stepS * 1000, range.to.getTime());
+    if (to > from) series.set(b, share((to - from) / i, downPerBucket.get(b) ?? 0));
+  });
+  return { value: share((range.to.getTime() - since) / i, down.length), series };
+}
+
 export function computeKpis(input: KpiInputs): KpiReport {
   const { range } = input;
   const at = (bucket: Date) => bucketIndex(range, bucket);
@@ -142,26 +212,17 @@ export function computeKpis(input: KpiInputs): KpiReport {
     series: points,
   });
 
-  // Uptime: samples in which the instance served with the database reachable, over the samples
-  // written plus those missing from gaps in an instance's series.
-  const perBucket = new Map<number, { ok: number; expected: number }>();
+  // Per instance: samples in which the instance served with the database reachable, over the
+  // samples written plus those missing from gaps between its first and last sample.
   const perInstance = new Map<string, { ok: number; expected: number; samples: number }>();
   for (const s of input.samples) {
-    const b = perBucket.get(at(s.bucket)) ?? { ok: 0, expected: 0 };
-    b.ok += s.ok;
-    b.expected += s.samples + s.missed;
-    perBucket.set(at(s.bucket), b);
     const i = perInstance.get(s.instance_id) ?? { ok: 0, expected: 0, samples: 0 };
     i.ok += s.ok;
     i.expected += s.samples + s.missed;
     i.samples += s.samples;
     perInstance.set(s.instance_id, i);
   }
-  const total = [...perInstance.values()].reduce((sum, i) => ({ ok: sum.ok + i.ok, expected: sum.expected + i.expected }), {
-    ok: 0,
-    expected: 0,
-  });
-  const uptimeSeries = new Map([...perBucket].map(([i, b]) => [i, ratio(b.ok, b.expected)]));
+  const fleet = fleetUptime(range, input.intervalS, input.fleet);
 
   const overall = input.latency.find((l) => l.bucket === null);
   const latencySeries = (pick: (l: LatencyFigures) => number | null) =>
@@ -189,7 +250,7 @@ export function computeKpis(input: KpiInputs): KpiReport {
 
   const { testers } = input;
   const kpis: Kpi[] = [
-    kpi('uptime', 'Health check uptime', ratio(total.ok, total.expected), '%', series(range, uptimeSeries)),
+    kpi('uptime', 'Health check uptime', fleet.value, '%', series(range, fleet.series)),
     kpi(
       'db_p95_ms',
       'Database query time (p95)',

@@ -43,6 +43,49 @@ export async function sampleBuckets(db: Db, range: Range, intervalS: number): Pr
   return result.rows;
 }
 
+export interface FleetHealth {
+  /**
+   * Where the fleet's record in the range starts: the range's start when any sample (of any
+   * instance) precedes it, else the range's first sample; null when there is none.
+   */
+  since: Date | null;
+  /**
+   * Consecutive serving samples of the fleet (any instance, database reachable) more than 1.5
+   * intervals apart up to the range's end, the earlier possibly before the range; `from` is null
+   * for the first serving sample when none precedes it.
+   */
+  gaps: Array<{ from: Date | null; to: Date }>;
+  /** The fleet's latest serving sample before the range's end (possibly before the range). */
+  lastOk: Date | null;
+}
+
+/** The fleet's serving samples as gaps: what the fleet-wide uptime is computed from (see kpi-compute). */
+export async function fleetHealth(db: Db, range: Range, intervalS: number): Promise<FleetHealth> {
+  const bounds = await sql<{ since: Date | null; last_ok: Date | null }>`
+    SELECT
+      CASE WHEN EXISTS (SELECT 1 FROM system_metrics WHERE recorded_at < ${range.from}) THEN ${range.from}::timestamptz
+        ELSE (SELECT min(recorded_at) FROM system_metrics WHERE recorded_at >= ${range.from} AND recorded_at < ${range.to}) END AS since,
+      (SELECT max(recorded_at) FROM system_metrics WHERE db_reachable AND recorded_at < ${range.to}) AS last_ok`.execute(db);
+  const { since, last_ok } = bounds.rows[0]!;
+  if (since === null) return { since: null, gaps: [], lastOk: null };
+  const gaps = await sql<{ from: Date | null; to: Date }>`
+    WITH ok AS (
+      SELECT recorded_at AS at,
+        coalesce(lag(recorded_at) OVER (ORDER BY recorded_at),
+          (SELECT max(recorded_at) FROM system_metrics WHERE db_reachable AND recorded_at < ${range.from})) AS prev
+      FROM system_metrics
+      WHERE db_reachable AND recorded_at >= ${range.from} AND recorded_at < ${range.to}
+    )
+    SELECT prev AS "from", at AS "to" FROM ok
+    WHERE prev IS NULL OR extract(epoch FROM at - prev) > 1.5 * ${sql.lit(intervalS)}
+    ORDER BY at`.execute(db);
+  return {
+    since: new Date(since),
+    gaps: gaps.rows.map((g) => ({ from: g.from && new Date(g.from), to: new Date(g.to) })),
+    lastOk: last_ok && new Date(last_ok),
+  };
+}
+
 export interface LatencyFigures {
   /** Null for the figures over the whole range. */
   bucket: Date | null;

@@ -2,13 +2,14 @@
 // (pure, see alert-rules), transitions written to the alerts table and sent to the webhook.
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../../db/schema.js';
-import { createAlertEvaluator, type AlertEvent, type AlertSample, type AlertThresholds } from './alert-rules.js';
-import { computeKpis, windowRange, type KpiReport, type KpiWindow } from './kpi-compute.js';
+import { createAlertEvaluator, UPTIME_WINDOW_MS, type AlertEvent, type AlertSample, type AlertThresholds } from './alert-rules.js';
+import { computeKpis, fleetDownSlots, windowRange, type KpiReport, type KpiWindow } from './kpi-compute.js';
 import {
   actionDays,
   adminRequestHours,
   feedbackBuckets,
   flagFigures,
+  fleetHealth,
   insertResolvedAlert,
   latencyFigures,
   pageViewDays,
@@ -43,7 +44,8 @@ export function createKpisService(deps: KpisServiceDeps): KpisService {
       // Counts that cannot be written now stay pending; the figures are still answered.
       await deps.flushActivity().catch((err: unknown) => deps.onFlushError(err));
       const range = windowRange(window, deps.now());
-      const [samples, latency, adminRequests, refusedSignIns, feedback, testers, flags, pageViews, actions] = [
+      const [fleet, samples, latency, adminRequests, refusedSignIns, feedback, testers, flags, pageViews, actions] = [
+        await fleetHealth(deps.db, range, deps.intervalS),
         await sampleBuckets(deps.db, range, deps.intervalS),
         await latencyFigures(deps.db, range),
         await adminRequestHours(deps.db, range),
@@ -54,7 +56,20 @@ export function createKpisService(deps: KpisServiceDeps): KpisService {
         await pageViewDays(deps.db, range),
         await actionDays(deps.db, range),
       ];
-      const report = computeKpis({ range, samples, latency, adminRequests, refusedSignIns, feedback, testers, flags, pageViews, actions });
+      const report = computeKpis({
+        range,
+        intervalS: deps.intervalS,
+        fleet,
+        samples,
+        latency,
+        adminRequests,
+        refusedSignIns,
+        feedback,
+        testers,
+        flags,
+        pageViews,
+        actions,
+      });
       return { window, from: range.from.toISOString(), to: range.to.toISOString(), ...report };
     },
   };
@@ -67,6 +82,7 @@ export interface AlertingDeps {
   logger: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
   /** Receives every opening and resolution once it is recorded (or could not be). */
   notify?(notice: AlertNotice): void;
+  now?: () => Date;
 }
 
 export interface Alerting {
@@ -83,7 +99,17 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   const evaluator = createAlertEvaluator(deps.thresholds);
   /** Openings and resolutions not written yet (the database may be down), oldest first: retried at every sample. */
   const unwritten: AlertEvent[] = [];
-  let chain: Promise<void> = Promise.resolve();
+  // The uptime rule starts from the fleet's recorded downtime of the last 24 h (up to now: a crash
+  // before this start included), not from a clean slate.
+  const seedUptime = async () => {
+    const to = (deps.now ?? (() => new Date()))();
+    const range = { from: new Date(to.getTime() - UPTIME_WINDOW_MS), to, stepS: 3600 };
+    const intervalS = deps.thresholds.intervalS;
+    evaluator.seed(fleetDownSlots(range, intervalS, await fleetHealth(deps.db, range, intervalS)));
+  };
+  let chain: Promise<void> = seedUptime().catch((err: unknown) =>
+    deps.logger.warn({ err: { message: (err as Error).message } }, 'could not read the recorded uptime; counting from this start'),
+  );
 
   const row = (alert: { rule: string; value: number; threshold: number; message: string; firstSeen: Date; lastSeen: Date }) => ({
     rule: alert.rule,
@@ -159,9 +185,9 @@ export function createAlerting(deps: AlertingDeps): Alerting {
 
   return {
     onSample(sample) {
-      const events = evaluator.step(sample);
+      // Evaluated in turn, after the uptime seed (which comes first in the chain).
       chain = chain
-        .then(() => write(sample, events))
+        .then(() => write(sample, evaluator.step(sample)))
         .catch((err: unknown) => deps.logger.warn({ err: { message: (err as Error).message } }, 'alert evaluation failed'));
     },
     idle: () => chain,
