@@ -47,6 +47,57 @@ interface FlagOut {
   target_users: string[];
   permanent: boolean;
 }
+interface KpiOut {
+  key: string;
+  label: string;
+  value: number | null;
+  unit: string;
+  target: string;
+  status: 'pass' | 'warn' | 'fail' | 'no_data';
+  series: Array<{ t: string; v: number | null }>;
+}
+interface AlertOut {
+  id: string;
+  rule: string;
+  instance_id: string;
+}
+interface ShapeOut {
+  fingerprint: string;
+  query: string;
+}
+interface DbReportOut {
+  database: { kind: string };
+  top_shapes: ShapeOut[];
+  slow_queries: Array<ShapeOut & { at: string }>;
+}
+/** What the dashboard shows of one KPI card. */
+interface KpiCardShown {
+  key: string | undefined;
+  label: string;
+  value: string;
+  target: string;
+  badge: string;
+  statusClasses: string[];
+  border: string;
+  statusColour: string;
+  sparkline: boolean;
+  line: boolean;
+}
+/** The little of the DOM the page functions below use (the tests are compiled without the DOM library). */
+interface DomNode {
+  className: string;
+  textContent: string | null;
+  dataset: Record<string, string | undefined>;
+  style: Record<string, string>;
+  querySelector(selector: string): DomNode | null;
+  querySelectorAll(selector: string): ArrayLike<DomNode>;
+  append(node: DomNode): void;
+  remove(): void;
+}
+interface DomWindow {
+  document: { body: DomNode; querySelectorAll(selector: string): ArrayLike<DomNode>; createElement(tag: string): DomNode };
+  getComputedStyle(node: DomNode): { borderLeftColor: string; color: string };
+}
 interface AxeResult {
   violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }>;
 }
@@ -120,6 +171,10 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
         OIDC_ISSUER: provider.issuer,
         PUBLIC_URL: base,
         METRICS_INTERVAL_S: '1',
+        // Memory in use is always above 0 %: a memory_high alert opens after two samples, for the dashboard to list.
+        ALERT_MEMORY_PCT: '0',
+        // Low enough for some of the console's own queries to count as slow on the database page.
+        SLOW_QUERY_MS: '5',
       }),
       60_000,
       port,
@@ -343,6 +398,112 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     }
   });
 
+  it('shows every KPI beside its target with its status colour and a sparkline, and the open alert', async () => {
+    let alert: AlertOut | undefined;
+    await expect
+      .poll(
+        async () => {
+          const open = await apiGet<{ alerts: AlertOut[] }>('/api/admin/alerts?state=open');
+          alert = open.alerts.find((a) => a.rule === 'memory_high');
+          return alert !== undefined;
+        },
+        { timeout: 30_000, interval: 250 },
+      )
+      .toBe(true);
+    const listed = (await apiGet<{ kpis: KpiOut[] }>('/api/admin/kpis?window=24h')).kpis;
+    expect(listed.length).toBeGreaterThan(0);
+
+    // The figures move with every sample: each rendering is compared with the answer it was drawn from.
+    let drawnFrom: KpiOut[] | undefined;
+    const record = (response: { url(): string; ok(): boolean; json(): Promise<unknown> }) => {
+      const url = new URL(response.url());
+      if (url.pathname !== '/api/admin/kpis' || !response.ok()) return;
+      expect(url.searchParams.get('window')).toBe('24h');
+      void response.json().then((body) => (drawnFrom = (body as { kpis: KpiOut[] }).kpis));
+    };
+    page.on('response', record);
+    try {
+      await page.goto(`${base}/admin/beta/`);
+      const cards = page.locator('#kpis [data-kpi]');
+      await expect.poll(() => cards.count(), { timeout: 20_000 }).toBe(listed.length);
+      const shown = () =>
+        page.evaluate(() => {
+          const w = globalThis as unknown as DomWindow;
+          const colourOf = (status: string) => {
+            const probe = w.document.createElement('span');
+            probe.style.color = `var(--console-${status === 'no_data' ? 'none' : status})`;
+            w.document.body.append(probe);
+            const colour = w.getComputedStyle(probe).color;
+            probe.remove();
+            return colour;
+          };
+          return Array.from(w.document.querySelectorAll('#kpis [data-kpi]')).map((card): KpiCardShown => {
+            const statusClasses = card.className.split(/\s+/).filter((c) => c.startsWith('status-'));
+            return {
+              key: card.dataset.kpi,
+              label: card.querySelector('.tile-label')?.textContent ?? '',
+              value: card.querySelector('.tile-value')?.textContent ?? '',
+              target: card.querySelector('.tile-value + div')?.textContent ?? '',
+              badge: card.querySelector('.badge')?.className ?? '',
+              statusClasses,
+              border: w.getComputedStyle(card).borderLeftColor,
+              statusColour: colourOf((statusClasses[0] ?? '').slice('status-'.length)),
+              sparkline: card.querySelector('svg.sparkline, canvas') !== null,
+              line: card.querySelector('svg.sparkline polyline') !== null,
+            };
+          });
+        });
+      const expected = (kpis: KpiOut[]) =>
+        kpis.map((k) => {
+          const points = k.series.filter((p) => typeof p.v === 'number').length;
+          return {
+            key: k.key,
+            label: k.label,
+            value:
+              k.value === null
+                ? '—'
+                : expect.stringMatching(new RegExp(`^-?[\\d,.]+${k.unit ? ` ${k.unit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` : ''}$`)),
+            target: `target ${k.target}`,
+            badge: expect.stringContaining(`badge-status-${k.status}`),
+            statusClasses: [`status-${k.status}`],
+            border: expect.any(String),
+            statusColour: expect.any(String),
+            sparkline: k.series.length > 0 ? true : expect.any(Boolean),
+            line: points >= 2,
+          };
+        });
+      // Polled: the dashboard redraws every 5 s, from a fresh answer each time.
+      await expect
+        .poll(
+          async () => {
+            if (!drawnFrom) return 'no answer from /api/admin/kpis yet';
+            const now = await shown();
+            try {
+              expect(now).toEqual(expected(drawnFrom));
+              return 'as answered';
+            } catch (err) {
+              return (err as Error).message;
+            }
+          },
+          { timeout: 20_000 },
+        )
+        .toBe('as answered');
+      const cardsNow = await shown();
+      // Same KPIs, in the same order, as the API lists for the window.
+      expect(cardsNow.map((c) => [c.key, c.label])).toEqual(listed.map((k) => [k.key, k.label]));
+      // The card's left border has its status's colour.
+      for (const card of cardsNow) expect(card.border, card.key).toBe(card.statusColour);
+      expect(await page.locator('#kpis [role="alert"]').count()).toBe(0);
+
+      const item = page.locator(`#alerts li[data-alert-id="${alert!.id}"]`);
+      await expect.poll(() => item.count(), { timeout: 20_000 }).toBe(1);
+      // The message and value follow every sample; the rule and the instance stay.
+      expect(await item.textContent()).toMatch(new RegExp(`^memory_high memory at .*${alert!.instance_id}$`));
+    } finally {
+      page.off('response', record);
+    }
+  }, 90_000);
+
   it('shows comments with markup as text and runs nothing', async () => {
     const comment = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> & done';
     const res = await fetch(`${base}/api/feedback`, {
@@ -399,6 +560,69 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     expect(analytics.distribution['1']).toBe(0);
     await expect.poll(() => page.locator('#tile-total [data-value]').textContent()).toBe('1');
   });
+
+  it("shows the database report's query shapes and slow queries", async () => {
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/admin/db/report', { timeout: 30_000 });
+    await page.goto(`${base}/admin/beta/database`);
+    const response = await answered;
+    expect(response.status()).toBe(200);
+    const drawnFrom = (await response.json()) as DbReportOut;
+    expect(drawnFrom.top_shapes.length).toBeGreaterThan(0);
+    const rowsOf = (section: string) =>
+      page.evaluate((s) => {
+        const w = globalThis as unknown as DomWindow;
+        return Array.from(w.document.querySelectorAll(`#${s} tbody tr`)).map((tr) => ({
+          fingerprint: tr.dataset.fingerprint,
+          at: tr.dataset.at,
+          query: tr.querySelector('code')?.textContent,
+        }));
+      }, section);
+    const shapes = page.locator('#db-top-shapes tbody tr');
+    await expect.poll(() => shapes.count(), { timeout: 20_000 }).toBe(drawnFrom.top_shapes.length);
+    expect(await rowsOf('db-top-shapes')).toEqual(
+      drawnFrom.top_shapes.map((q) => ({ fingerprint: q.fingerprint, at: undefined, query: q.query })),
+    );
+    expect(await rowsOf('db-slow-queries')).toEqual(
+      drawnFrom.slow_queries.map((q) => ({ fingerprint: q.fingerprint, at: q.at, query: q.query })),
+    );
+    if (drawnFrom.slow_queries.length === 0) expect(await page.locator('#db-slow-queries').textContent()).toContain('Nothing to show yet.');
+    expect(await page.locator('#db-tiles').textContent()).toContain(drawnFrom.database.kind);
+    expect(await page.locator('#db-notice').textContent()).toBe('');
+
+    // The API, asked again, still ranks shapes the page shows among the slowest.
+    const again = await apiGet<DbReportOut>('/api/admin/db/report');
+    const onPage = new Set(drawnFrom.top_shapes.map((q) => q.fingerprint));
+    expect(again.top_shapes.some((q) => onPage.has(q.fingerprint))).toBe(true);
+  }, 60_000);
+
+  it('says so when the targets, the alerts or the database report cannot be loaded, and shows nothing else', async () => {
+    const p = await owner.newPage();
+    try {
+      const refuse = (route: { fulfill(o: object): Promise<void> }) =>
+        route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'Broken on purpose.' } }),
+        });
+      await p.route(/\/api\/admin\/(kpis|alerts|db\/report)(\?|$)/, refuse);
+      await p.goto(`${base}/admin/beta/`);
+      const kpiError = p.locator('#kpis [role="alert"]');
+      await kpiError.waitFor({ timeout: 20_000 });
+      expect(await kpiError.textContent()).toBe('Could not load the targets: Broken on purpose.');
+      expect(await kpiError.evaluate((n) => (n as unknown as DomNode).className)).toContain('alert-danger');
+      expect(await p.locator('#kpis [data-kpi]').count()).toBe(0);
+      await expect.poll(() => p.locator('#alerts [role="alert"]').textContent()).toBe('Could not load the open alerts: Broken on purpose.');
+
+      await p.goto(`${base}/admin/beta/database`);
+      const dbError = p.locator('#db-notice [role="alert"]');
+      await dbError.waitFor({ timeout: 20_000 });
+      expect(await dbError.textContent()).toBe('The database report could not be loaded. Broken on purpose.');
+      expect(await p.locator('#db-tiles').innerHTML()).toBe('');
+      expect(await p.locator('#db-sections').innerHTML()).toBe('');
+    } finally {
+      await p.close();
+    }
+  }, 60_000);
 
   it('every page loads without console errors or requests to another origin, passes axe, and is captured at 1440 and 375 px', async () => {
     consoleErrors.length = 0;

@@ -1,6 +1,6 @@
 // The dashboard: tiles, targets (KPIs), open alerts and charts, refreshed every 5 s while visible.
 import { drawChart, timeLabel } from './charts.js';
-import { $, api, el, fill, fmtAgo, fmtInt, fmtMs, fmtNumber, optionalApi, poll, sparkline, stars, statusBadge } from './common.js';
+import { $, api, el, fill, fmtAgo, fmtInt, fmtMs, fmtNumber, poll, sparkline, stars, statusBadge } from './common.js';
 
 const REFRESH_MS = 5000;
 
@@ -145,36 +145,36 @@ function kpiCard(k) {
   );
 }
 
-// Targets and alerts come from optional APIs: when one is absent, ask again only once a minute.
-const absentUntil = new Map();
-async function optional(key, path) {
-  if ((absentUntil.get(key) ?? 0) > Date.now()) return undefined;
-  const answer = await optionalApi(path);
-  if (answer === undefined) absentUntil.set(key, Date.now() + 60_000);
-  return answer;
-}
+/** A failed load, shown as an error where the section's content would be. */
+const loadError = (what, err) =>
+  el(
+    'div',
+    { class: 'col-12' },
+    el('div', { class: 'alert alert-danger mb-0', role: 'alert' }, `Could not load ${what}: ${err?.message ?? String(err)}`),
+  );
 
-async function kpis({ force = false } = {}) {
+async function kpis() {
   const windowValue = $('#kpi-window').value;
-  if (force) absentUntil.delete('kpis');
-  const answer = await optional('kpis', `/api/admin/kpis?window=${encodeURIComponent(windowValue)}`);
   const box = $('#kpis');
-  if (!answer) {
-    if (!box.dataset.loaded) fill(box, el('p', { class: 'text-secondary small mb-0' }, 'Targets are not available on this server.'));
-    return;
+  let answer;
+  try {
+    answer = await api(`/api/admin/kpis?window=${encodeURIComponent(windowValue)}`);
+  } catch (err) {
+    fill(box, loadError('the targets', err));
+    throw err;
   }
-  box.dataset.loaded = 'true';
   fill(box, answer.kpis.length === 0 ? el('p', { class: 'text-secondary small mb-0' }, 'No targets defined.') : answer.kpis.map(kpiCard));
 }
 
 async function alerts() {
-  const answer = await optional('alerts', '/api/admin/alerts?state=open');
   const box = $('#alerts');
-  if (!answer) {
-    if (!box.dataset.loaded) fill(box, el('p', { class: 'text-secondary small mb-0' }, 'Alerts are not available on this server.'));
-    return;
+  let answer;
+  try {
+    answer = await api('/api/admin/alerts?state=open');
+  } catch (err) {
+    fill(box, loadError('the open alerts', err));
+    throw err;
   }
-  box.dataset.loaded = 'true';
   if (answer.alerts.length === 0) {
     fill(box, el('p', { class: 'mb-0' }, statusBadge('pass', 'all clear'), ' No open alerts.'));
     return;
@@ -187,7 +187,7 @@ async function alerts() {
       answer.alerts.map((a) =>
         el(
           'li',
-          { class: 'list-group-item d-flex flex-wrap justify-content-between gap-2' },
+          { class: 'list-group-item d-flex flex-wrap justify-content-between gap-2', dataset: { alertId: a.id, rule: a.rule } },
           el('div', {}, el('strong', {}, a.rule), ' ', el('span', {}, a.message)),
           el(
             'span',
@@ -216,5 +216,5 @@ const live = poll(refresh, REFRESH_MS, (state) => {
 for (const name of ['req-range', 'lat-range']) {
   document.querySelectorAll(`input[name="${name}"]`).forEach((input) => input.addEventListener('change', () => void charts()));
 }
-$('#kpi-window').addEventListener('change', () => void kpis({ force: true }));
+$('#kpi-window').addEventListener('change', () => void kpis().catch((err) => console.warn('targets:', err?.message ?? err)));
 void live;

@@ -1,7 +1,7 @@
 // Database insights: query statistics by type and shape, slow queries with their plans, index
-// suggestions, schema health and the pool. Without the database report on this server, the pool
-// and query statistics of /health/metrics.
-import { $, api, copyText, el, fill, fmtInt, fmtMs, fmtNumber, optionalApi, showError } from './common.js';
+// suggestions, schema health and the pool, all from GET /api/admin/db/report. When the report
+// cannot be read, the page says so and shows nothing else.
+import { $, api, copyText, el, fill, fmtInt, fmtMs, fmtNumber } from './common.js';
 
 const tiles = $('#db-tiles');
 const sections = $('#db-sections');
@@ -24,11 +24,16 @@ const tile = (label, value, hint = '') =>
     ),
   );
 
-function section(title, ...content) {
-  return el('section', { class: 'card' }, el('div', { class: 'card-body' }, el('h2', { class: 'h5' }, title), ...content));
+function section(id, title, ...content) {
+  return el(
+    'section',
+    { class: 'card', id, 'aria-labelledby': `${id}-h` },
+    el('div', { class: 'card-body' }, el('h2', { class: 'h5', id: `${id}-h` }, title), ...content),
+  );
 }
 
-function dataTable(caption, columns, rows) {
+/** `dataOf(row)`, when given, becomes the row's data-* attributes. */
+function dataTable(caption, columns, rows, dataOf = () => undefined) {
   if (rows.length === 0) return el('p', { class: 'text-secondary small mb-0' }, 'Nothing to show yet.');
   return el(
     'div',
@@ -52,7 +57,7 @@ function dataTable(caption, columns, rows) {
         rows.map((r) =>
           el(
             'tr',
-            {},
+            { dataset: dataOf(r) },
             columns.map((c) => el('td', { class: c.numeric ? 'text-end text-nowrap' : '' }, c.render(r))),
           ),
         ),
@@ -107,6 +112,7 @@ function renderReport(r) {
   fill(
     sections,
     section(
+      'db-by-type',
       'By statement type',
       dataTable(
         'Query time by statement type',
@@ -115,14 +121,17 @@ function renderReport(r) {
       ),
     ),
     section(
+      'db-top-shapes',
       'Slowest query shapes',
       dataTable(
         'Query shapes by total time',
         [{ label: 'Query', render: (x) => queryText(x.query) }, { label: 'Type', render: (x) => x.type }, ...timing],
         r.top_shapes,
+        (x) => ({ fingerprint: x.fingerprint }),
       ),
     ),
     section(
+      'db-slow-queries',
       'Slow queries',
       dataTable(
         'Slow queries, newest first',
@@ -149,9 +158,11 @@ function renderReport(r) {
           },
         ],
         r.slow_queries,
+        (x) => ({ fingerprint: x.fingerprint, at: x.at }),
       ),
     ),
     section(
+      'db-suggestions',
       'Index suggestions',
       r.suggestions.length === 0
         ? el('p', { class: 'text-secondary small mb-0' }, 'No suggestions: the queries seen so far use fitting indexes.')
@@ -190,6 +201,7 @@ function renderReport(r) {
           ),
     ),
     section(
+      'db-schema-health',
       'Schema health',
       dataTable(
         'Schema health',
@@ -204,55 +216,27 @@ function renderReport(r) {
   $('#db-generated').textContent = `Report generated ${new Date(r.generated_at).toLocaleString('en-GB')}`;
 }
 
-function renderFallback(m) {
+function renderError(err) {
+  fill(tiles);
+  fill(sections);
   fill(
     notice,
     el(
       'div',
-      { class: 'alert alert-info' },
-      'The full database report (slow queries, plans, index suggestions) is not available on this server; showing the pool and query statistics.',
+      { class: 'alert alert-danger', role: 'alert' },
+      el('strong', {}, 'The database report could not be loaded.'),
+      ' ',
+      err?.message ?? String(err),
     ),
   );
-  const pool = m.database.pool;
-  fill(
-    tiles,
-    tile('Database', m.database.kind, m.database.reachable === false ? 'unreachable' : 'reachable'),
-    tile('Queries', fmtInt(m.database.total), `${fmtInt(m.database.errors)} errors`),
-    tile('Query p95', fmtMs(m.database.queryTimeMs.p95), `last ${m.windowSeconds} s`),
-    tile('Probe', fmtMs(m.database.probeLatencyMs)),
-    tile('Pool in use', `${pool.inUse} / ${pool.max}`, `${pool.idle} idle · ${pool.waiting} waiting`),
-  );
-  const perType = Object.entries(m.database.perType).map(([type, s]) => ({ type, ...s }));
-  fill(
-    sections,
-    section(
-      'Queries by statement type',
-      dataTable(
-        'Queries by statement type',
-        [
-          { label: 'Type', render: (x) => x.type },
-          { label: 'Since start', numeric: true, render: (x) => fmtInt(x.total) },
-          { label: `In the last ${m.windowSeconds} s`, numeric: true, render: (x) => fmtInt(x.count) },
-          { label: 'Mean', numeric: true, render: (x) => fmtMs(x.mean) },
-          { label: 'p50', numeric: true, render: (x) => fmtMs(x.p50) },
-          { label: 'p95', numeric: true, render: (x) => fmtMs(x.p95) },
-          { label: 'p99', numeric: true, render: (x) => fmtMs(x.p99) },
-          { label: 'Max', numeric: true, render: (x) => fmtMs(x.max) },
-        ],
-        perType,
-      ),
-    ),
-  );
-  $('#db-generated').textContent = `Read ${new Date(m.time).toLocaleString('en-GB')}`;
+  $('#db-generated').textContent = '';
 }
 
 async function load() {
   try {
-    const report = await optionalApi('/api/admin/db/report');
-    if (report) renderReport(report);
-    else renderFallback(await api('/health/metrics'));
+    renderReport(await api('/api/admin/db/report'));
   } catch (err) {
-    showError(err);
+    renderError(err);
   }
 }
 
