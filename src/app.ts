@@ -186,7 +186,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       new AppError('RATE_LIMITED', `Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s.`, Math.ceil(context.ttl / 1000)),
   });
 
-  const adminConsole = createAdminConsole();
+  const adminConsole = createAdminConsole({
+    googleSignIn: config.googleClientId !== undefined && config.googleClientSecret !== undefined,
+  });
   const routes: App['routes'] = [];
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -203,7 +205,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const isPage = request.url.startsWith('/admin');
     if (!principal) {
       if (isPage && request.method === 'GET') {
-        return reply.redirect(`/auth/login?next=${encodeURIComponent(request.url)}`, 302);
+        return reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 302);
       }
       void reply.header('www-authenticate', 'Bearer');
       throw new AppError('UNAUTHORIZED', 'Sign in or present an admin token.');
@@ -247,7 +249,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const route = request.routeOptions.url;
     if (route === undefined || !isAdminPath(route)) return;
     const status = reply.statusCode;
-    const signInRedirect = status === 302 && String(reply.getHeader('location') ?? '').startsWith('/auth/login');
+    const signInRedirect = status === 302 && String(reply.getHeader('location') ?? '').startsWith('/sign-in?');
     if (status >= 400 && status !== 401 && status !== 403) return;
     const principal = await request.principal();
     const at = now();

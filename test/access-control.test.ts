@@ -68,7 +68,7 @@ describe('access control', () => {
       const anonymous = await t.app.inject({ method, url, payload: route.method === 'GET' ? undefined : {} });
       if (route.url.startsWith('/admin') && route.method === 'GET') {
         expect(anonymous.statusCode, `${route.method} ${route.url}`).toBe(302);
-        expect(anonymous.headers.location).toMatch(/^\/auth\/login\?next=/);
+        expect(anonymous.headers.location).toMatch(/^\/sign-in\?next=/);
       } else {
         expect(anonymous.statusCode, `${route.method} ${route.url}`).toBe(401);
         expect(anonymous.json().error.code).toBe('UNAUTHORIZED');

@@ -145,6 +145,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     provider.signInAs(account);
     const p = await context.newPage();
     await p.goto(`${base}${path}`);
+    // Anonymous visitors land on the sign-in page first (nothing to click once a session exists).
+    if (new URL(p.url()).pathname === '/sign-in') await p.locator('#sign-in-google').click();
     await p.waitForURL(`${base}${path}`);
     return p;
   }
@@ -657,12 +659,18 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     try {
       const first = await anonymous.request.get(`${base}/admin/beta/flags`, { maxRedirects: 0 });
       expect(first.status()).toBe(302);
-      expect(first.headers().location).toBe('/auth/login?next=%2Fadmin%2Fbeta%2Fflags');
-      // In the browser: on to the identity provider's authorization endpoint, for this console.
+      expect(first.headers().location).toBe('/sign-in?next=%2Fadmin%2Fbeta%2Fflags');
+      // In the browser: the sign-in page, then on to the identity provider's authorization endpoint, for this console.
       const p = await anonymous.newPage();
       provider.signInAs(STRANGER);
-      const authorize = p.waitForRequest((r) => r.url().startsWith(`${provider.issuer}/auth?`));
       await p.goto(`${base}/admin/beta/flags`);
+      expect(new URL(p.url()).pathname).toBe('/sign-in');
+      expect(await p.locator('h1').textContent()).toBe('Sign in');
+      expect(await seriousViolations(p)).toEqual([]);
+      await p.screenshot({ path: new URL('sign-in.png', ARTIFACTS).pathname });
+      expect(await p.locator('#sign-in-google').getAttribute('href')).toBe('/auth/login?next=%2Fadmin%2Fbeta%2Fflags');
+      const authorize = p.waitForRequest((r) => r.url().startsWith(`${provider.issuer}/auth?`));
+      await p.locator('#sign-in-google').click();
       const url = new URL((await authorize).url());
       expect(url.searchParams.get('redirect_uri')).toBe(`${base}/auth/callback`);
       expect(url.searchParams.get('client_id')).toBe(CLIENT_ID);

@@ -130,7 +130,9 @@ export async function verifyDeployment(options: VerifyOptions): Promise<VerifyRe
             body,
           });
           const refused =
-            r.status === 401 || r.status === 403 || (r.status === 302 && /\/auth\/login/.test(r.headers.get('location') ?? ''));
+            r.status === 401 ||
+            r.status === 403 ||
+            (r.status === 302 && /^\/(sign-in|auth\/login)\?/.test(r.headers.get('location') ?? ''));
           if (!refused) open.push(`${probe.method} ${probe.route} → ${r.status}`);
         }
       }

@@ -26,7 +26,11 @@ function viewerOf(principal: Principal | undefined): Viewer {
   return { email: principal ? `token:${principal.name}` : 'unknown', role: 'TOKEN', csrfToken: '' };
 }
 
-export function createAdminConsole(): AdminConsole {
+/** A path on this site to return to after sign-in; anything else leads to the dashboard. */
+const safeNext = (next: string | undefined): string =>
+  next !== undefined && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\') ? next : `${CONSOLE_BASE}/`;
+
+export function createAdminConsole(options: { googleSignIn: boolean }): AdminConsole {
   const assets = loadAssets();
   const html200 = (reply: FastifyReply, body: string) =>
     reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
@@ -111,6 +115,34 @@ export function createAdminConsole(): AdminConsole {
           .header('etag', `"${assets.version}"`)
           .type(asset.contentType)
           .send(asset.body);
+      },
+    );
+
+    // Where anonymous visitors of console pages are sent (the admin guard redirects here).
+    app.get(
+      '/sign-in',
+      { schema: { querystring: Type.Object({ next: Text(500) }, { additionalProperties: false }) } },
+      async (request, reply) => {
+        const next = safeNext(request.query.next);
+        return html200(
+          reply,
+          standalonePage(
+            assets,
+            'Sign in',
+            [
+              'The beta console is for the owners and admins of the NOUS beta program.',
+              options.googleSignIn
+                ? 'Sign in with the Google account your owner has given access to.'
+                : 'Sign-in with Google is not configured on this server.',
+              'The owner can also sign in with a one-time link: run `npx beta-suite admin-link` on the server.',
+            ],
+            options.googleSignIn
+              ? html`<a class="btn btn-primary" id="sign-in-google" href="/auth/login?next=${encodeURIComponent(next)}"
+                  >Sign in with Google</a
+                >`
+              : html``,
+          ),
+        );
       },
     );
 

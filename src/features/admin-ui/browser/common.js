@@ -24,7 +24,7 @@ export async function api(path, { method = 'GET', body, headers = {} } = {}) {
   }
   const res = await fetch(path, init);
   if (res.status === 401 && !path.startsWith('/auth/')) {
-    location.assign(`/auth/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+    location.assign(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
     throw new ApiError(401, 'UNAUTHORIZED', 'Signed out.');
   }
   if (res.status === 204) return null;
