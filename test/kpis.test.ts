@@ -261,7 +261,7 @@ describe('success metrics and alerting', () => {
       );
       const page = await t.app.inject({ url: '/admin/beta/kpi-test-page' });
       expect(page.statusCode).toBe(302);
-      expect(page.headers.location).toMatch(/^\/auth\/login\?next=/);
+      expect(page.headers.location).toMatch(/^\/sign-in\?next=/);
       for (let i = 0; i < 2; i++) expect((await t.app.inject({ url: '/admin/beta/kpi-test-page', headers: owner })).statusCode).toBe(200);
       expect((await t.app.inject({ url: '/api/admin/audit', headers: owner })).statusCode).toBe(200);
       expect((await t.app.inject({ url: '/api/admin/leaky' })).json()).toEqual({ leaked: true });

@@ -46,7 +46,7 @@ export function createAdminConsole(options: { googleSignIn: boolean }): AdminCon
           : 'Your credentials give no access to this page.',
         'Ask an owner of the beta program for access, or sign in with another account.',
       ],
-      html`<a class="btn btn-primary" href="/auth/login?next=${encodeURIComponent(`${CONSOLE_BASE}/`)}">Sign in as someone else</a>
+      html`<a class="btn btn-primary" href="/sign-in?next=${encodeURIComponent(`${CONSOLE_BASE}/`)}">Sign in as someone else</a>
         ${signedIn ? html`<button type="button" class="btn btn-outline-secondary" id="sign-out">Sign out</button>` : ''}`,
       { csrfToken: signedIn ? principal.csrfToken : undefined },
     );
@@ -153,7 +153,7 @@ export function createAdminConsole(options: { googleSignIn: boolean }): AdminCon
           assets,
           'Signed out',
           ['You have signed out of the NOUS beta console.'],
-          html`<a class="btn btn-primary" href="/auth/login?next=${encodeURIComponent(`${CONSOLE_BASE}/`)}">Sign in again</a>`,
+          html`<a class="btn btn-primary" href="/sign-in?next=${encodeURIComponent(`${CONSOLE_BASE}/`)}">Sign in again</a>`,
         ),
       ),
     );
