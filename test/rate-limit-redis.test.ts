@@ -1,36 +1,17 @@
 // With REDIS_URL, instances share rate-limit counters: requests spread over two instances are
 // limited as one. Runs where a Redis server answers on 127.0.0.1:6379.
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisAnswers, TEST_REDIS_URL } from './helpers/redis.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(500);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-const available = await redisAnswers(REDIS_URL);
+const available = await redisAnswers();
 
 describe.skipIf(!available)('rate limits shared through Redis', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    a = await createTestApp({ REDIS_URL });
-    b = await createTestApp({ REDIS_URL });
+    a = await createTestApp({ REDIS_URL: TEST_REDIS_URL });
+    b = await createTestApp({ REDIS_URL: TEST_REDIS_URL });
   });
   afterAll(async () => {
     await a?.close();
