@@ -41,6 +41,7 @@ import {
   listOverrides,
   notifyFlagChange,
 } from './features/flags/flags.repository.js';
+import { OPERATORS } from './features/flags/conditions.js';
 import { createFlagsService } from './features/flags/flags.service.js';
 import { ofrepRoutes } from './features/flags/ofrep.routes.js';
 import { createCollector } from './features/health/collector.js';
@@ -188,6 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const adminConsole = createAdminConsole({
     googleSignIn: config.googleClientId !== undefined && config.googleClientSecret !== undefined,
+    conditionOperators: OPERATORS,
   });
   const routes: App['routes'] = [];
   app.addHook('onRoute', (route) => {

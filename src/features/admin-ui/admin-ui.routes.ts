@@ -30,7 +30,7 @@ function viewerOf(principal: Principal | undefined): Viewer {
 const safeNext = (next: string | undefined): string =>
   next !== undefined && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\') ? next : `${CONSOLE_BASE}/`;
 
-export function createAdminConsole(options: { googleSignIn: boolean }): AdminConsole {
+export function createAdminConsole(options: { googleSignIn: boolean; conditionOperators: readonly string[] }): AdminConsole {
   const assets = loadAssets();
   const html200 = (reply: FastifyReply, body: string) =>
     reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
@@ -83,7 +83,9 @@ export function createAdminConsole(options: { googleSignIn: boolean }): AdminCon
     page(`${CONSOLE_BASE}/users`, 'users', 'Beta testers', 'users.js', (v) => usersBody(v.role === 'OWNER'), {
       query: { search: Text(254), role: Text(10), active: Text(5), source: Text(10) },
     });
-    page(`${CONSOLE_BASE}/flags`, 'flags', 'Feature flags', 'flags.js', flagsBody, { query: { flag: Text(100) } });
+    page(`${CONSOLE_BASE}/flags`, 'flags', 'Feature flags', 'flags.js', () => flagsBody(options.conditionOperators), {
+      query: { flag: Text(100) },
+    });
     page(`${CONSOLE_BASE}/feedback`, 'feedback', 'Feedback', 'feedback.js', feedbackBody, {
       charts: true,
       query: { rating: Text(1), feature: Text(64), q: Text(200), from: Text(10), to: Text(10), user: Text(36) },

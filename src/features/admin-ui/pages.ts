@@ -213,7 +213,8 @@ export function usersBody(isOwner: boolean): SafeHtml {
     </dialog>`;
 }
 
-export function flagsBody(): SafeHtml {
+/** `operators`: the condition operators the flags API accepts, offered in the conditions editor. */
+export function flagsBody(operators: readonly string[]): SafeHtml {
   return html`<details class="card mb-3" id="create-card">
       <summary class="card-header">New flag</summary>
       <div class="card-body">
@@ -240,7 +241,7 @@ export function flagsBody(): SafeHtml {
       </div>
     </details>
     <p class="small text-secondary" id="flags-summary"></p>
-    <div id="flags" class="vstack gap-3"><p class="text-secondary">Loading…</p></div>
+    <div id="flags" class="vstack gap-3" data-operators="${operators.join(' ')}"><p class="text-secondary">Loading…</p></div>
     <dialog id="confirm-dialog" class="console-dialog" aria-labelledby="confirm-title">
       <form method="dialog">
         <h2 class="h5" id="confirm-title">Are you sure?</h2>

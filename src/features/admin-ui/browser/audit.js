@@ -1,11 +1,10 @@
 // The audit log: who changed what and when, filtered, newest first, with each change's before
 // and after shown as text.
-import { $, api, el, fmtDate, formFromLocation, queryOf, showError } from './common.js';
+import { $, el, fmtDate, formFromLocation, pagedTable, queryOf } from './common.js';
 
 const filters = $('#filters');
 const table = $('#audit-table tbody');
 const more = $('#more');
-let cursor = null;
 
 const json = (value) => (value === null || value === undefined ? '' : JSON.stringify(value, null, 2));
 
@@ -45,22 +44,15 @@ function row(a) {
   );
 }
 
-async function load(append = false) {
-  const params = queryOf(filters);
-  params.set('limit', '50');
-  if (append && cursor) params.set('cursor', cursor);
-  try {
-    const page = await api(`/api/admin/audit?${params}`);
-    if (!append) table.replaceChildren();
-    for (const a of page.items) table.append(row(a));
-    if (!append && page.items.length === 0)
-      table.append(el('tr', {}, el('td', { colspan: '5', class: 'text-secondary' }, 'Nothing recorded matches.')));
-    cursor = page.next_cursor;
-    more.hidden = !cursor;
-  } catch (err) {
-    showError(err);
-  }
-}
+const load = pagedTable({
+  table,
+  more,
+  url: '/api/admin/audit',
+  query: () => queryOf(filters),
+  row: row,
+  columns: 5,
+  empty: 'Nothing recorded matches.',
+});
 
 filters.addEventListener('submit', (e) => {
   e.preventDefault();
@@ -68,6 +60,5 @@ filters.addEventListener('submit', (e) => {
   history.replaceState(null, '', params.size ? `?${params}` : location.pathname);
   void load();
 });
-more.addEventListener('click', () => void load(true));
 formFromLocation(filters);
 void load();

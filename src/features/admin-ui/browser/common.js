@@ -198,6 +198,32 @@ export async function copyText(text, field) {
 }
 
 /** Form fields → query string, without empty values. */
+/**
+ * A table filled from a cursor-paginated admin API, 50 rows a page: the returned `load()` shows the
+ * first page, and the "more" button appends the next while there is one.
+ */
+export function pagedTable({ table, more, url, query, row, columns, empty }) {
+  let cursor = null;
+  async function load(append = false) {
+    const params = query();
+    params.set('limit', '50');
+    if (append && cursor) params.set('cursor', cursor);
+    try {
+      const page = await api(`${url}?${params}`);
+      if (!append) table.replaceChildren();
+      for (const item of page.items) table.append(row(item));
+      if (!append && page.items.length === 0)
+        table.append(el('tr', {}, el('td', { colspan: String(columns), class: 'text-secondary' }, empty)));
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+    } catch (err) {
+      showError(err);
+    }
+  }
+  more.addEventListener('click', () => void load(true));
+  return load;
+}
+
 export function queryOf(form) {
   const params = new URLSearchParams();
   for (const [k, v] of new FormData(form)) if (typeof v === 'string' && v.trim() !== '') params.set(k, v.trim());

@@ -1,12 +1,11 @@
 // Feedback: analytics (distribution, 30-day trend, per feature, promoters and detractors), the
 // filtered list with comments shown as plain text, and CSV export of the same filter.
 import { drawChart } from './charts.js';
-import { $, api, el, fill, fmtDate, fmtInt, fmtNumber, formFromLocation, queryOf, showError, stars, toast } from './common.js';
+import { $, api, el, fill, fmtDate, fmtInt, fmtNumber, formFromLocation, pagedTable, queryOf, showError, stars, toast } from './common.js';
 
 const filters = $('#filters');
 const table = $('#feedback-table tbody');
 const more = $('#more');
-let cursor = null;
 
 function setTile(id, value) {
   $(`#tile-${id} [data-value]`).textContent = value;
@@ -95,21 +94,18 @@ function row(f) {
   return tr;
 }
 
-async function load(append = false) {
-  const params = apiFilter();
-  params.set('limit', '50');
-  if (append && cursor) params.set('cursor', cursor);
-  try {
-    const page = await api(`/api/admin/feedback?${params}`);
-    if (!append) table.replaceChildren();
-    for (const f of page.items) table.append(row(f));
-    if (!append && page.items.length === 0)
-      table.append(el('tr', {}, el('td', { colspan: '6', class: 'text-secondary' }, 'No feedback matches.')));
-    cursor = page.next_cursor;
-    more.hidden = !cursor;
-  } catch (err) {
-    showError(err);
-  }
+const loadList = pagedTable({
+  table,
+  more,
+  url: '/api/admin/feedback',
+  query: apiFilter,
+  row: row,
+  columns: 6,
+  empty: 'No feedback matches.',
+});
+
+async function load() {
+  await loadList();
   const exportParams = apiFilter();
   $('#export-feedback').href = `/api/admin/feedback.csv${exportParams.size ? `?${exportParams}` : ''}`;
 }
@@ -120,7 +116,6 @@ filters.addEventListener('submit', (e) => {
   history.replaceState(null, '', params.size ? `?${params}` : location.pathname);
   void load();
 });
-more.addEventListener('click', () => void load(true));
 formFromLocation(filters);
 const userId = $('#f-user').value;
 if (userId) {

@@ -2,26 +2,9 @@
 // before saving), target users, conditions, the explain tool, adoption, staleness and history.
 import { $, api, el, fill, fmtAgo, fmtDate, fmtInt, fmtPercent, showError, sparkline, statusBadge, toast } from './common.js';
 
-const OPERATORS = [
-  'eq',
-  'neq',
-  'in',
-  'not_in',
-  'contains',
-  'starts_with',
-  'ends_with',
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'semver_gt',
-  'semver_lt',
-  'semver_eq',
-  'before',
-  'after',
-  'exists',
-];
 const list = $('#flags');
+/** The operators the flags API accepts, as the server rendered them. */
+const OPERATORS = list.dataset.operators.split(' ');
 const flags = new Map();
 let activeTesters = null;
 

@@ -1,11 +1,10 @@
 // Beta testers: search and filters, add (with the invite link to copy), paste-a-list import with a
 // preview, activate or deactivate, notes and flag overrides, roles (owners), CSV export.
-import { $, api, copyText, el, fill, fmtDate, formFromLocation, isOwner, queryOf, showError, toast } from './common.js';
+import { $, api, copyText, el, fill, fmtDate, formFromLocation, isOwner, pagedTable, queryOf, showError, toast } from './common.js';
 
 const table = $('#users-table tbody');
 const more = $('#more');
 const filters = $('#filters');
-let cursor = null;
 let flagNames = [];
 
 function overridesCell(user) {
@@ -83,22 +82,15 @@ function userRow(user) {
   return row;
 }
 
-async function load(append = false) {
-  const params = queryOf(filters);
-  params.set('limit', '50');
-  if (append && cursor) params.set('cursor', cursor);
-  try {
-    const page = await api(`/api/admin/users?${params}`);
-    if (!append) table.replaceChildren();
-    for (const u of page.items) table.append(userRow(u));
-    if (!append && page.items.length === 0)
-      table.append(el('tr', {}, el('td', { colspan: '8', class: 'text-secondary' }, 'No testers match.')));
-    cursor = page.next_cursor;
-    more.hidden = !cursor;
-  } catch (err) {
-    showError(err);
-  }
-}
+const load = pagedTable({
+  table,
+  more,
+  url: '/api/admin/users',
+  query: () => queryOf(filters),
+  row: userRow,
+  columns: 8,
+  empty: 'No testers match.',
+});
 
 function showInvite(user, heading = 'Invite link for') {
   $('#invite-result').hidden = false;
@@ -311,6 +303,5 @@ filters.addEventListener('submit', (e) => {
   history.replaceState(null, '', params.size ? `?${params}` : location.pathname);
   void load();
 });
-more.addEventListener('click', () => void load(true));
 formFromLocation(filters);
 void load();
