@@ -1,6 +1,6 @@
 // The audit log: who changed what and when, filtered, newest first, with each change's before
 // and after shown as text.
-import { $, el, fmtDate, formFromLocation, pagedTable, queryOf } from './common.js';
+import { $, bindFilters, el, fmtDate, pagedTable, queryOf } from './common.js';
 
 const filters = $('#filters');
 const table = $('#audit-table tbody');
@@ -54,11 +54,5 @@ const load = pagedTable({
   empty: 'Nothing recorded matches.',
 });
 
-filters.addEventListener('submit', (e) => {
-  e.preventDefault();
-  const params = queryOf(filters);
-  history.replaceState(null, '', params.size ? `?${params}` : location.pathname);
-  void load();
-});
-formFromLocation(filters);
+bindFilters(filters, load);
 void load();

@@ -224,6 +224,20 @@ export function pagedTable({ table, more, url, query, row, columns, empty }) {
   return load;
 }
 
+/**
+ * A filter form kept in the address: it starts from the URL's query, and submitting it writes its
+ * values back (shareable, kept on reload) and calls `reload`.
+ */
+export function bindFilters(form, reload) {
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const params = queryOf(form);
+    history.replaceState(null, '', params.size ? `?${params}` : location.pathname);
+    void reload();
+  });
+  formFromLocation(form);
+}
+
 export function queryOf(form) {
   const params = new URLSearchParams();
   for (const [k, v] of new FormData(form)) if (typeof v === 'string' && v.trim() !== '') params.set(k, v.trim());

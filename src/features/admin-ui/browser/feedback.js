@@ -1,7 +1,7 @@
 // Feedback: analytics (distribution, 30-day trend, per feature, promoters and detractors), the
 // filtered list with comments shown as plain text, and CSV export of the same filter.
 import { drawChart } from './charts.js';
-import { $, api, el, fill, fmtDate, fmtInt, fmtNumber, formFromLocation, pagedTable, queryOf, showError, stars, toast } from './common.js';
+import { $, bindFilters, api, el, fill, fmtDate, fmtInt, fmtNumber, pagedTable, queryOf, showError, stars, toast } from './common.js';
 
 const filters = $('#filters');
 const table = $('#feedback-table tbody');
@@ -110,13 +110,7 @@ async function load() {
   $('#export-feedback').href = `/api/admin/feedback.csv${exportParams.size ? `?${exportParams}` : ''}`;
 }
 
-filters.addEventListener('submit', (e) => {
-  e.preventDefault();
-  const params = queryOf(filters);
-  history.replaceState(null, '', params.size ? `?${params}` : location.pathname);
-  void load();
-});
-formFromLocation(filters);
+bindFilters(filters, load);
 const userId = $('#f-user').value;
 if (userId) {
   $('#user-filter').hidden = false;

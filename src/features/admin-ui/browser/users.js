@@ -1,6 +1,6 @@
 // Beta testers: search and filters, add (with the invite link to copy), paste-a-list import with a
 // preview, activate or deactivate, notes and flag overrides, roles (owners), CSV export.
-import { $, api, copyText, el, fill, fmtDate, formFromLocation, isOwner, pagedTable, queryOf, showError, toast } from './common.js';
+import { $, bindFilters, api, copyText, el, fill, fmtDate, isOwner, pagedTable, queryOf, showError, toast } from './common.js';
 
 const table = $('#users-table tbody');
 const more = $('#more');
@@ -297,11 +297,5 @@ importRun.addEventListener('click', async () => {
   }
 });
 
-filters.addEventListener('submit', (e) => {
-  e.preventDefault();
-  const params = queryOf(filters);
-  history.replaceState(null, '', params.size ? `?${params}` : location.pathname);
-  void load();
-});
-formFromLocation(filters);
+bindFilters(filters, load);
 void load();
