@@ -50,3 +50,18 @@ export function requireCapability(capability: Capability) {
     if (!can(principal, capability)) throw new AppError('FORBIDDEN', `This requires the ${capability} permission.`);
   };
 }
+
+/** Who made a change, as services record it in the audit log. */
+export interface Actor {
+  /** An email, `token:<name>`, `cli` or `anonymous`. */
+  actor: string;
+  isOwner: boolean;
+  requestId: string | null;
+}
+
+/** The actor of a request that passed an authentication guard. */
+export async function actorOf(request: FastifyRequest): Promise<Actor> {
+  const principal = await request.principal();
+  if (!principal) throw new AppError('UNAUTHORIZED', 'Authentication required.');
+  return { actor: describePrincipal(principal), isOwner: isOwner(principal), requestId: request.id };
+}

@@ -30,3 +30,6 @@ export function databaseUnavailable(): AppError {
 export function toAppError(err: unknown): unknown {
   return isDatabaseUnavailableError(err) ? databaseUnavailable() : err;
 }
+
+/** A unique-constraint violation (SQLSTATE 23505): the row already exists. */
+export const isUniqueViolation = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === '23505';

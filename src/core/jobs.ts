@@ -1,0 +1,72 @@
+// Periodic background work: each job runs on its interval (with jitter, so a fleet does not fire
+// in step), never overlaps itself, logs its failures without stopping, and is stopped at shutdown
+// after its current run finishes.
+
+export interface JobLogger {
+  warn(obj: object, msg: string): void;
+}
+
+export interface JobOptions {
+  /** Names the job in logs ("could not <name>"). */
+  name: string;
+  intervalMs: number;
+  /** Each wait is lengthened by up to this share of the interval (0 to 1). Default 0. */
+  jitter?: number;
+  /** Runs once right after start, before the first wait. Default false. */
+  runAtStart?: boolean;
+  run: () => Promise<unknown>;
+}
+
+export interface Job {
+  readonly name: string;
+  start(): void;
+  /** Stops the timer and waits for a run in progress. */
+  stop(): Promise<void>;
+  /** Runs now unless a run is in progress (then waits for it); failures are logged, not thrown. */
+  runNow(): Promise<void>;
+}
+
+export function createJob(options: JobOptions, logger: JobLogger, random: () => number = Math.random): Job {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = true;
+  const jitter = Math.min(Math.max(options.jitter ?? 0, 0), 1);
+
+  const runNow = (): Promise<void> => {
+    running ??= (async () => {
+      try {
+        await options.run();
+      } catch (err) {
+        logger.warn({ job: options.name, err: { message: (err as Error).message } }, `could not ${options.name}`);
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(
+      () => {
+        void runNow().then(schedule);
+      },
+      options.intervalMs * (1 + jitter * random()),
+    );
+    timer.unref();
+  };
+  return {
+    name: options.name,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      if (options.runAtStart) void runNow().then(schedule);
+      else schedule();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+    runNow,
+  };
+}
