@@ -72,7 +72,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Every variable the service reads, with its default and meaning (README and `.env.example` follow this list). */
 export const CONFIG_VARIABLES = [
-  { name: 'NODE_ENV', default: 'development', meaning: '`production` requires SESSION_SECRET and logs JSON' },
+  { name: 'NODE_ENV', default: 'development', meaning: '`production` requires SESSION_SECRET and ADMIN_EMAILS and logs JSON' },
   { name: 'PORT', default: '5000', meaning: 'listen port' },
   { name: 'HOST', default: '0.0.0.0', meaning: 'listen address' },
   { name: 'DATABASE_URL', default: '', meaning: 'postgres://… for PostgreSQL; unset → embedded PGlite in DATA_DIR' },
@@ -82,7 +82,11 @@ export const CONFIG_VARIABLES = [
     default: '',
     meaning: 'session signing key (≥ 32 chars); required in production, else generated once into DATA_DIR',
   },
-  { name: 'ADMIN_EMAILS', default: 'toledonick98@gmail.com', meaning: 'comma-separated owner emails (case-insensitive, exact match)' },
+  {
+    name: 'ADMIN_EMAILS',
+    default: 'toledonick98@gmail.com',
+    meaning: 'comma-separated owner emails (case-insensitive, exact match); required in production, the default applies only outside it',
+  },
   { name: 'GOOGLE_CLIENT_ID', default: '', meaning: 'OAuth client id; unset → Google sign-in off, owner links only' },
   { name: 'GOOGLE_CLIENT_SECRET', default: '', meaning: 'OAuth client secret' },
   { name: 'OIDC_ISSUER', default: 'https://accounts.google.com', meaning: 'OpenID Connect issuer' },
@@ -222,14 +226,7 @@ function origins(env: Env): string[] {
     });
 }
 
-/** Validates the environment into a frozen `Config`; throws `ConfigError` naming the first bad variable. */
-export function loadConfig(env: Env): Config {
-  const nodeEnv = read(env, 'NODE_ENV') ?? 'development';
-  const port = integer(env, 'PORT', 5000, 0, 65535);
-  const host = read(env, 'HOST') ?? '0.0.0.0';
-
-  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
-
+function sessionSecretOf(env: Env, nodeEnv: string): string | undefined {
   const sessionSecret = read(env, 'SESSION_SECRET');
   if (sessionSecret !== undefined && sessionSecret.length < 32) {
     throw new ConfigError('SESSION_SECRET', `must be at least 32 characters, got ${sessionSecret.length}`);
@@ -237,8 +234,17 @@ export function loadConfig(env: Env): Config {
   if (nodeEnv === 'production' && sessionSecret === undefined) {
     throw new ConfigError('SESSION_SECRET', 'is required when NODE_ENV=production (at least 32 characters)');
   }
+  return sessionSecret;
+}
 
-  const adminEmails = (read(env, 'ADMIN_EMAILS') ?? 'toledonick98@gmail.com')
+// The default owner suits a developer's machine; a production instance must say who owns it, or
+// whoever controls the default address would own every deployment that forgot to.
+function adminEmailsOf(env: Env, nodeEnv: string): string[] {
+  const raw = read(env, 'ADMIN_EMAILS');
+  if (raw === undefined && nodeEnv === 'production') {
+    throw new ConfigError('ADMIN_EMAILS', 'is required when NODE_ENV=production (comma-separated owner emails)');
+  }
+  const adminEmails = (raw ?? 'toledonick98@gmail.com')
     .split(',')
     .map((e) => e.trim().toLowerCase())
     .filter((e) => e !== '');
@@ -246,7 +252,10 @@ export function loadConfig(env: Env): Config {
   for (const email of adminEmails) {
     if (!EMAIL.test(email)) throw new ConfigError('ADMIN_EMAILS', `"${email}" is not an email address`);
   }
+  return adminEmails;
+}
 
+function signInOf(env: Env): Pick<Config, 'googleClientId' | 'googleClientSecret' | 'oidcIssuer'> {
   const googleClientId = read(env, 'GOOGLE_CLIENT_ID');
   const googleClientSecret = read(env, 'GOOGLE_CLIENT_SECRET');
   if ((googleClientId === undefined) !== (googleClientSecret === undefined)) {
@@ -256,18 +265,50 @@ export function loadConfig(env: Env): Config {
     );
   }
   const oidcIssuer = url(env, 'OIDC_ISSUER', ['https:', 'http:']) ?? 'https://accounts.google.com';
+  return { googleClientId, googleClientSecret, oidcIssuer };
+}
 
-  const publicUrlRaw = url(env, 'PUBLIC_URL', ['https:', 'http:']) ?? `http://localhost:${port}`;
-  const publicUrl = publicUrlRaw.replace(/\/+$/, '');
-
+function poolSizeOf(env: Env): { min: number; max: number } {
   const min = integer(env, 'DB_POOL_MIN', 2, 0, 1000);
   const max = integer(env, 'DB_POOL_MAX', 10, 1, 1000);
   if (min > max) throw new ConfigError('DB_POOL_MIN', `must not exceed DB_POOL_MAX (${max}), got ${min}`);
+  return { min, max };
+}
 
+function logLevelOf(env: Env): LogLevel {
   const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  return logLevel as LogLevel;
+}
+
+function alertsOf(env: Env): Config['alerts'] {
+  return {
+    webhookUrl: url(env, 'ALERT_WEBHOOK_URL', ['https:', 'http:']),
+    cpuPct: decimal(env, 'ALERT_CPU_PCT', 95, 0, 100),
+    memoryPct: decimal(env, 'ALERT_MEMORY_PCT', 95, 0, 100),
+    diskPct: decimal(env, 'ALERT_DISK_PCT', 90, 0, 100),
+    dbP95Ms: decimal(env, 'ALERT_DB_P95_MS', 50, 0, 600_000),
+    errorRatePct: decimal(env, 'ALERT_ERROR_RATE_PCT', 5, 0, 100),
+    uptimePct: decimal(env, 'ALERT_UPTIME_PCT', 99.9, 0, 100),
+    forSamples: integer(env, 'ALERT_FOR_SAMPLES', 2, 1, 1000),
+    cooldownS: integer(env, 'ALERT_COOLDOWN_S', 300, 0, 604_800),
+  };
+}
+
+/** Validates the environment into a frozen `Config`; throws `ConfigError` naming the first bad variable. */
+export function loadConfig(env: Env): Config {
+  const nodeEnv = read(env, 'NODE_ENV') ?? 'development';
+  const port = integer(env, 'PORT', 5000, 0, 65535);
+  const host = read(env, 'HOST') ?? '0.0.0.0';
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const sessionSecret = sessionSecretOf(env, nodeEnv);
+  const adminEmails = adminEmailsOf(env, nodeEnv);
+  const signIn = signInOf(env);
+  const publicUrl = (url(env, 'PUBLIC_URL', ['https:', 'http:']) ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const poolSize = poolSizeOf(env);
+  const logLevel = logLevelOf(env);
 
   const config: Config = {
     nodeEnv,
@@ -277,17 +318,14 @@ export function loadConfig(env: Env): Config {
     dataDir: read(env, 'DATA_DIR') ?? './data',
     sessionSecret,
     adminEmails,
-    googleClientId,
-    googleClientSecret,
-    oidcIssuer,
+    ...signIn,
     publicUrl,
     trustProxy: boolean(env, 'TRUST_PROXY', false),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     sessionIdleTimeoutMin: integer(env, 'SESSION_IDLE_TIMEOUT_MIN', 30, 1, 10_080),
     sessionAbsoluteTimeoutH: integer(env, 'SESSION_ABSOLUTE_TIMEOUT_H', 12, 1, 720),
     dbPool: {
-      min,
-      max,
+      ...poolSize,
       idleMs: integer(env, 'DB_POOL_IDLE_MS', 30_000, 1000, 86_400_000),
       recycleS: integer(env, 'DB_POOL_RECYCLE_S', 3600, 0, 604_800),
       acquireTimeoutMs: integer(env, 'DB_POOL_ACQUIRE_TIMEOUT_MS', 30_000, 100, 600_000),
@@ -304,18 +342,8 @@ export function loadConfig(env: Env): Config {
     healthProbeIntervalMs: integer(env, 'HEALTH_PROBE_INTERVAL_MS', 2000, 100, 600_000),
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
-    logLevel: logLevel as LogLevel,
-    alerts: {
-      webhookUrl: url(env, 'ALERT_WEBHOOK_URL', ['https:', 'http:']),
-      cpuPct: decimal(env, 'ALERT_CPU_PCT', 95, 0, 100),
-      memoryPct: decimal(env, 'ALERT_MEMORY_PCT', 95, 0, 100),
-      diskPct: decimal(env, 'ALERT_DISK_PCT', 90, 0, 100),
-      dbP95Ms: decimal(env, 'ALERT_DB_P95_MS', 50, 0, 600_000),
-      errorRatePct: decimal(env, 'ALERT_ERROR_RATE_PCT', 5, 0, 100),
-      uptimePct: decimal(env, 'ALERT_UPTIME_PCT', 99.9, 0, 100),
-      forSamples: integer(env, 'ALERT_FOR_SAMPLES', 2, 1, 1000),
-      cooldownS: integer(env, 'ALERT_COOLDOWN_S', 300, 0, 604_800),
-    },
+    logLevel,
+    alerts: alertsOf(env),
   };
   return deepFreeze(config);
 }
