@@ -3,13 +3,26 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
-import { Type } from 'typebox';
 import { decodeCursor, paginate } from '../../core/cursor.js';
 import { csvStream, safeCell, writeRow } from '../../core/csv.js';
-import { optionalBody } from '../../core/http.js';
 import { describePrincipal, isOwner } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { allUsers, countUsers, listUsers, type BetaUserRow } from './beta-users.repository.js';
+import {
+  NoQuery,
+  RedeemBody,
+  RedeemResponse,
+  TesterCreateBody,
+  TesterImportBody,
+  TesterImportResponse,
+  TesterInviteBody,
+  TesterListQuery,
+  TesterListResponse,
+  TesterOut,
+  TesterParams,
+  TesterPatchBody,
+  TesterSummary,
+} from './beta-users.schemas.js';
 import type { Actor, BetaUsersService } from './beta-users.service.js';
 
 export interface BetaUserRouteDeps {
@@ -20,33 +33,6 @@ export interface BetaUserRouteDeps {
   /** A tester's feedback, newest first (provided by the feedback feature). */
   feedbackFor?: (userId: string) => Promise<unknown[]>;
 }
-
-const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
-// Keys must be flag names: other keys are refused, not ignored.
-const FlagSet = Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' }), Type.Boolean(), {
-  maxProperties: 200,
-  additionalProperties: false,
-});
-const Notes = Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]);
-const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
-const Role = Type.Union([Type.Literal('TESTER'), Type.Literal('ADMIN')]);
-const Source = Type.Union([Type.Literal('admin'), Type.Literal('feedback'), Type.Literal('import')]);
-
-const UserOut = Type.Object({
-  id: Type.String(),
-  email: Type.String(),
-  invite_code: Type.String(),
-  invite_url: Type.String(),
-  flag_set: Type.Record(Type.String(), Type.Boolean()),
-  joined_at: Type.String(),
-  redeemed_at: Type.Union([Type.String(), Type.Null()]),
-  is_active: Type.Boolean(),
-  role: Type.String(),
-  notes: Type.Union([Type.String(), Type.Null()]),
-  source: Type.String(),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-});
 
 // Invite codes stay out of exports: with the email, a code is enough to join.
 export const CSV_COLUMNS = [
@@ -77,24 +63,14 @@ export async function betaUserRoutes(fastify: FastifyInstance, deps: BetaUserRou
     const principal = (await request.principal())!;
     return { actor: describePrincipal(principal), isOwner: isOwner(principal), requestId: request.id };
   };
-  const params = Type.Object({ id: Type.String({ maxLength: 100 }) });
+  const params = TesterParams;
 
   app.get(
     '/api/admin/users',
     {
       schema: {
-        querystring: Type.Object(
-          {
-            search: Type.Optional(Type.String({ maxLength: 254 })),
-            role: Type.Optional(Role),
-            active: Type.Optional(Type.Boolean()),
-            source: Type.Optional(Source),
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
-            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Type.Object({ items: Type.Array(UserOut), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+        querystring: TesterListQuery,
+        response: { 200: TesterListResponse },
       },
     },
     async (request) => {
@@ -116,11 +92,8 @@ export async function betaUserRoutes(fastify: FastifyInstance, deps: BetaUserRou
     '/api/admin/users',
     {
       schema: {
-        body: Type.Object(
-          { email: Email, role: Type.Optional(Role), notes: Type.Optional(Notes), flag_set: Type.Optional(FlagSet), _csrf: Csrf },
-          { additionalProperties: false },
-        ),
-        response: { 201: UserOut },
+        body: TesterCreateBody,
+        response: { 201: TesterOut },
       },
     },
     async (request, reply) => {
@@ -129,51 +102,39 @@ export async function betaUserRoutes(fastify: FastifyInstance, deps: BetaUserRou
     },
   );
 
-  app.get(
-    '/api/admin/users.csv',
-    { schema: { querystring: Type.Object({}, { additionalProperties: false }) } },
-    async (_request, reply) => {
-      const csv = csvStream(CSV_COLUMNS);
-      void (async () => {
-        try {
-          for await (const page of allUsers(deps.db)) {
-            for (const u of page) {
-              if (
-                !(await writeRow(
-                  csv,
-                  CSV_COLUMNS.map((c) => safeCell(u[c as keyof BetaUserRow])),
-                ))
-              )
-                return;
-            }
+  app.get('/api/admin/users.csv', { schema: { querystring: NoQuery } }, async (_request, reply) => {
+    const csv = csvStream(CSV_COLUMNS);
+    void (async () => {
+      try {
+        for await (const page of allUsers(deps.db)) {
+          for (const u of page) {
+            if (
+              !(await writeRow(
+                csv,
+                CSV_COLUMNS.map((c) => safeCell(u[c as keyof BetaUserRow])),
+              ))
+            )
+              return;
           }
-          csv.end();
-        } catch (err) {
-          csv.destroy(err as Error);
         }
-      })();
-      return reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', 'attachment; filename="beta-testers.csv"')
-        .header('cache-control', 'no-store')
-        .send(csv);
-    },
-  );
+        csv.end();
+      } catch (err) {
+        csv.destroy(err as Error);
+      }
+    })();
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="beta-testers.csv"')
+      .header('cache-control', 'no-store')
+      .send(csv);
+  });
 
   app.get(
     '/api/admin/users/summary',
     {
       schema: {
-        querystring: Type.Object({}, { additionalProperties: false }),
-        response: {
-          200: Type.Object({
-            total: Type.Integer(),
-            active: Type.Integer(),
-            admins: Type.Integer(),
-            redeemed: Type.Integer(),
-            joined_7d: Type.Integer(),
-          }),
-        },
+        querystring: NoQuery,
+        response: { 200: TesterSummary },
       },
     },
     async (_request, reply) => {
@@ -192,17 +153,8 @@ export async function betaUserRoutes(fastify: FastifyInstance, deps: BetaUserRou
     {
       schema: {
         params,
-        body: Type.Object(
-          {
-            is_active: Type.Optional(Type.Boolean()),
-            notes: Type.Optional(Notes),
-            flag_set: Type.Optional(FlagSet),
-            role: Type.Optional(Role),
-            _csrf: Csrf,
-          },
-          { additionalProperties: false, minProperties: 1 },
-        ),
-        response: { 200: UserOut },
+        body: TesterPatchBody,
+        response: { 200: TesterOut },
       },
     },
     async (request) => {
@@ -216,24 +168,16 @@ export async function betaUserRoutes(fastify: FastifyInstance, deps: BetaUserRou
     return reply.code(204).send();
   });
 
-  app.post(
-    '/api/admin/users/:id/invite',
-    { schema: { params, body: optionalBody(Type.Object({ _csrf: Csrf }, { additionalProperties: false })), response: { 200: UserOut } } },
-    async (request) => present(await deps.users.regenerateInvite(request.params.id, await actorOf(request))),
+  app.post('/api/admin/users/:id/invite', { schema: { params, body: TesterInviteBody, response: { 200: TesterOut } } }, async (request) =>
+    present(await deps.users.regenerateInvite(request.params.id, await actorOf(request))),
   );
 
   app.post(
     '/api/admin/users/import',
     {
       schema: {
-        body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 60_000 }), _csrf: Csrf }, { additionalProperties: false }),
-        response: {
-          200: Type.Object({
-            created: Type.Array(UserOut),
-            duplicates: Type.Array(Type.String()),
-            invalid: Type.Array(Type.Object({ line: Type.Integer(), value: Type.String(), reason: Type.String() })),
-          }),
-        },
+        body: TesterImportBody,
+        response: { 200: TesterImportResponse },
       },
     },
     async (request) => {
@@ -247,16 +191,8 @@ export async function betaUserRoutes(fastify: FastifyInstance, deps: BetaUserRou
     {
       config: { rateLimit: { max: deps.redeemRateLimitPerMin, timeWindow: 60_000 } },
       schema: {
-        body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 100 }), email: Email }, { additionalProperties: false }),
-        response: {
-          200: Type.Object({
-            id: Type.String(),
-            email: Type.String(),
-            role: Type.String(),
-            joined_at: Type.String(),
-            flag_set: Type.Record(Type.String(), Type.Boolean()),
-          }),
-        },
+        body: RedeemBody,
+        response: { 200: RedeemResponse },
       },
     },
     async (request) => {

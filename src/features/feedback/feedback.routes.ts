@@ -4,12 +4,23 @@ import cors, { type FastifyCorsOptionsDelegateCallback } from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
-import { Type } from 'typebox';
 import { decodeCursor, paginate, type Position } from '../../core/cursor.js';
 import { csvStream, safeCell, writeRow } from '../../core/csv.js';
 import { describePrincipal } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { listFeedback, type FeedbackFilter, type FeedbackRow } from './feedback.repository.js';
+import {
+  FeedbackAnalyticsResponse,
+  FeedbackBody,
+  FeedbackCreated,
+  FeedbackDeleted,
+  FeedbackFilterQuery,
+  FeedbackListQuery,
+  FeedbackListResponse,
+  FeedbackParams,
+  FeedbackStats,
+  FeedbackSubmitHeaders,
+} from './feedback.schemas.js';
 import type { FeedbackService } from './feedback.service.js';
 
 export interface FeedbackRouteDeps {
@@ -18,50 +29,6 @@ export interface FeedbackRouteDeps {
   corsOrigins: readonly string[];
   rateLimitPerMin: number;
 }
-
-const Feature = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' });
-
-const FeedbackBody = Type.Object(
-  {
-    rating: Type.Integer({ minimum: 1, maximum: 5 }),
-    email: Type.Optional(Type.String({ format: 'email', minLength: 3, maxLength: 254 })),
-    feature: Type.Optional(Feature),
-    comment: Type.Optional(Type.String({ maxLength: 5000 })),
-    metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 100, propertyNames: { maxLength: 100 } })),
-  },
-  { additionalProperties: false },
-);
-const Created = Type.Object({
-  id: Type.String(),
-  rating: Type.Integer(),
-  feature: Type.Union([Type.String(), Type.Null()]),
-  created_at: Type.String(),
-});
-const Stats = Type.Object({
-  total: Type.Integer(),
-  average_rating: Type.Union([Type.Number(), Type.Null()]),
-  distribution: Type.Object({ '1': Type.Integer(), '2': Type.Integer(), '3': Type.Integer(), '4': Type.Integer(), '5': Type.Integer() }),
-  by_feature: Type.Array(Type.Object({ feature: Type.String(), count: Type.Integer(), average_rating: Type.Number() })),
-  daily: Type.Array(Type.Object({ date: Type.String(), count: Type.Integer(), average_rating: Type.Union([Type.Number(), Type.Null()]) })),
-});
-const FeedbackOut = Type.Object({
-  id: Type.String(),
-  user_id: Type.Union([Type.String(), Type.Null()]),
-  email: Type.Union([Type.String(), Type.Null()]),
-  rating: Type.Integer(),
-  feature: Type.Union([Type.String(), Type.Null()]),
-  comment: Type.Union([Type.String(), Type.Null()]),
-  metadata: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-  created_at: Type.String(),
-});
-const Filters = {
-  rating: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
-  feature: Type.Optional(Feature),
-  from: Type.Optional(Type.String({ format: 'date-time' })),
-  to: Type.Optional(Type.String({ format: 'date-time' })),
-  user: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' })),
-  q: Type.Optional(Type.String({ maxLength: 200 })),
-};
 
 interface FilterQuery {
   rating?: number;
@@ -106,11 +73,9 @@ export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRou
       {
         config: { rateLimit: { max: deps.rateLimitPerMin, timeWindow: 60_000 } },
         schema: {
-          headers: Type.Object({
-            'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' })),
-          }),
+          headers: FeedbackSubmitHeaders,
           body: FeedbackBody,
-          response: { 201: Created },
+          response: { 201: FeedbackCreated },
         },
       },
       async (request, reply) => {
@@ -120,7 +85,7 @@ export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRou
       },
     );
 
-    app.get('/api/feedback/stats', { schema: { response: { 200: Stats } } }, async (_request, reply) => {
+    app.get('/api/feedback/stats', { schema: { response: { 200: FeedbackStats } } }, async (_request, reply) => {
       const { split: _split, ...stats } = await deps.feedback.stats();
       return reply.header('cache-control', 'public, max-age=5').send(stats);
     });
@@ -132,15 +97,8 @@ export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRou
     '/api/admin/feedback',
     {
       schema: {
-        querystring: Type.Object(
-          {
-            ...Filters,
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
-            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Type.Object({ items: Type.Array(FeedbackOut), next_cursor: Type.Union([Type.String(), Type.Null()]) }) },
+        querystring: FeedbackListQuery,
+        response: { 200: FeedbackListResponse },
       },
     },
     async (request) => {
@@ -155,8 +113,8 @@ export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRou
     '/api/admin/feedback/:id',
     {
       schema: {
-        params: Type.Object({ id: Type.String({ maxLength: 100 }) }, { additionalProperties: false }),
-        response: { 204: Type.Null() },
+        params: FeedbackParams,
+        response: { 204: FeedbackDeleted },
       },
     },
     async (request, reply) => {
@@ -166,61 +124,45 @@ export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRou
     },
   );
 
-  app.get(
-    '/api/admin/feedback.csv',
-    { schema: { querystring: Type.Object(Filters, { additionalProperties: false }) } },
-    async (request, reply) => {
-      const q = request.query;
-      const csv = csvStream(FEEDBACK_CSV_COLUMNS);
-      // Streamed in pages: the table is never held in memory.
-      void (async () => {
-        try {
-          let before: Position | undefined;
-          for (;;) {
-            const page = await listFeedback(deps.db, { ...filterOf(q), before, limit: 1000 });
-            for (const f of page) {
-              if (
-                !(await writeRow(
-                  csv,
-                  FEEDBACK_CSV_COLUMNS.map((c) => safeCell(f[c])),
-                ))
-              )
-                return;
-            }
-            const last = page[page.length - 1];
-            if (!last || page.length < 1000) break;
-            before = { at: last.created_at, id: last.id };
+  app.get('/api/admin/feedback.csv', { schema: { querystring: FeedbackFilterQuery } }, async (request, reply) => {
+    const q = request.query;
+    const csv = csvStream(FEEDBACK_CSV_COLUMNS);
+    // Streamed in pages: the table is never held in memory.
+    void (async () => {
+      try {
+        let before: Position | undefined;
+        for (;;) {
+          const page = await listFeedback(deps.db, { ...filterOf(q), before, limit: 1000 });
+          for (const f of page) {
+            if (
+              !(await writeRow(
+                csv,
+                FEEDBACK_CSV_COLUMNS.map((c) => safeCell(f[c])),
+              ))
+            )
+              return;
           }
-          csv.end();
-        } catch (err) {
-          csv.destroy(err as Error);
+          const last = page[page.length - 1];
+          if (!last || page.length < 1000) break;
+          before = { at: last.created_at, id: last.id };
         }
-      })();
-      return reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header('content-disposition', 'attachment; filename="beta-feedback.csv"')
-        .header('cache-control', 'no-store')
-        .send(csv);
-    },
-  );
+        csv.end();
+      } catch (err) {
+        csv.destroy(err as Error);
+      }
+    })();
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="beta-feedback.csv"')
+      .header('cache-control', 'no-store')
+      .send(csv);
+  });
 
   app.get(
     '/api/admin/feedback/analytics',
     {
       schema: {
-        response: {
-          200: Type.Intersect([
-            Stats,
-            Type.Object({
-              split: Type.Object({
-                promoters: Type.Integer(),
-                passives: Type.Integer(),
-                detractors: Type.Integer(),
-                score: Type.Union([Type.Number(), Type.Null()]),
-              }),
-            }),
-          ]),
-        },
+        response: { 200: FeedbackAnalyticsResponse },
       },
     },
     async () => deps.feedback.stats(),

@@ -3,13 +3,22 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
-import { Type } from 'typebox';
 import { AppError } from '../../core/errors.js';
-import { optionalBody } from '../../core/http.js';
 import { describePrincipal } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import type { EvaluationContext } from './conditions.js';
 import type { FlagStore } from './flag-store.js';
+import {
+  FlagCreateBody,
+  FlagDetailResponse,
+  FlagExplainBody,
+  FlagListResponse,
+  FlagOut,
+  FlagParams,
+  FlagPatchBody,
+  FlagToggleBody,
+  IfMatchHeaders,
+} from './flags.schemas.js';
 import { adoptionOf } from './adoption.js';
 import { adoptionSince, evaluationSeries, type FlagRow, type SeriesPoint } from './flags.repository.js';
 import type { Actor, FlagsService } from './flags.service.js';
@@ -22,47 +31,7 @@ export interface FlagRouteDeps {
   now: () => Date;
 }
 
-const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' });
-const Csrf = Type.Optional(Type.String({ maxLength: 200 }));
-const editable = {
-  description: Type.Optional(Type.String({ maxLength: 2000 })),
-  is_enabled: Type.Optional(Type.Boolean()),
-  rollout_percentage: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
-  target_users: Type.Optional(Type.Array(Type.String({ maxLength: 254 }), { maxItems: 1000 })),
-  conditions: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 50 })),
-  permanent: Type.Optional(Type.Boolean()),
-  _csrf: Csrf,
-};
-const CreateBody = Type.Object({ name: Name, ...editable }, { additionalProperties: false });
-const PatchBody = Type.Object(editable, { additionalProperties: false });
-const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 50 })) });
-
-const FlagOut = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  description: Type.String(),
-  is_enabled: Type.Boolean(),
-  rollout_percentage: Type.Integer(),
-  target_users: Type.Array(Type.String()),
-  conditions: Type.Array(Type.Unknown()),
-  permanent: Type.Boolean(),
-  version: Type.Integer(),
-  created_by: Type.Union([Type.String(), Type.Null()]),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-  full_rollout_since: Type.Union([Type.String(), Type.Null()]),
-});
-const Point = Type.Object({ at: Type.String(), evaluations: Type.Integer(), true_count: Type.Integer() });
 const presentSeries = (points: SeriesPoint[]) => points.map((p) => ({ ...p, at: p.at.toISOString() }));
-const Adoption = Type.Object({
-  evaluations_24h: Type.Integer(),
-  true_share_24h: Type.Union([Type.Number(), Type.Null()]),
-  evaluations_7d: Type.Integer(),
-  true_share_7d: Type.Union([Type.Number(), Type.Null()]),
-  last_evaluated_hour: Type.Union([Type.String(), Type.Null()]),
-  stale: Type.Boolean(),
-  stale_reason: Type.Union([Type.String(), Type.Null()]),
-});
 
 export const presentFlag = (f: FlagRow) => ({
   ...f,
@@ -86,21 +55,17 @@ const actorOf = async (request: FastifyRequest): Promise<Actor> => ({
 
 export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const params = Type.Object({ name: Name });
+  const params = FlagParams;
 
-  app.get(
-    '/api/admin/flags',
-    { schema: { response: { 200: Type.Object({ items: Type.Array(Type.Intersect([FlagOut, Type.Object({ adoption: Adoption })])) }) } } },
-    async () => {
-      const now = deps.now();
-      const adoption = new Map((await adoptionSince(deps.db, now)).map((r) => [r.flag_name, r]));
-      return {
-        items: deps.store.all().map((f) => ({ ...presentFlag(f), adoption: adoptionOf(f, adoption.get(f.name), now, deps.staleDays) })),
-      };
-    },
-  );
+  app.get('/api/admin/flags', { schema: { response: { 200: FlagListResponse } } }, async () => {
+    const now = deps.now();
+    const adoption = new Map((await adoptionSince(deps.db, now)).map((r) => [r.flag_name, r]));
+    return {
+      items: deps.store.all().map((f) => ({ ...presentFlag(f), adoption: adoptionOf(f, adoption.get(f.name), now, deps.staleDays) })),
+    };
+  });
 
-  app.post('/api/admin/flags', { schema: { body: CreateBody, response: { 201: FlagOut } } }, async (request, reply) => {
+  app.post('/api/admin/flags', { schema: { body: FlagCreateBody, response: { 201: FlagOut } } }, async (request, reply) => {
     const { _csrf: _ignored, ...input } = request.body;
     const row = await deps.flags.create(input, await actorOf(request));
     return reply.code(201).header('etag', `"${row.version}"`).send(presentFlag(row));
@@ -111,12 +76,7 @@ export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps):
     {
       schema: {
         params,
-        response: {
-          200: Type.Intersect([
-            FlagOut,
-            Type.Object({ adoption: Adoption, evaluations: Type.Object({ hourly_24h: Type.Array(Point), daily_30d: Type.Array(Point) }) }),
-          ]),
-        },
+        response: { 200: FlagDetailResponse },
       },
     },
     async (request, reply) => {
@@ -138,7 +98,7 @@ export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps):
 
   app.patch(
     '/api/admin/flags/:name',
-    { schema: { params, headers: IfMatch, body: PatchBody, response: { 200: FlagOut } } },
+    { schema: { params, headers: IfMatchHeaders, body: FlagPatchBody, response: { 200: FlagOut } } },
     async (request, reply) => {
       const { _csrf: _ignored, ...patch } = request.body;
       const row = await deps.flags.update(request.params.name, patch, parseIfMatch(request.headers['if-match']), await actorOf(request));
@@ -151,8 +111,8 @@ export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps):
     {
       schema: {
         params,
-        headers: IfMatch,
-        body: optionalBody(Type.Object({ _csrf: Csrf }, { additionalProperties: false })),
+        headers: IfMatchHeaders,
+        body: FlagToggleBody,
         response: { 200: FlagOut },
       },
     },
@@ -162,7 +122,7 @@ export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps):
     },
   );
 
-  app.delete('/api/admin/flags/:name', { schema: { params, headers: IfMatch } }, async (request, reply) => {
+  app.delete('/api/admin/flags/:name', { schema: { params, headers: IfMatchHeaders } }, async (request, reply) => {
     await deps.flags.remove(request.params.name, parseIfMatch(request.headers['if-match']), await actorOf(request));
     return reply.code(204).send();
   });
@@ -172,13 +132,7 @@ export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps):
     {
       schema: {
         params,
-        body: Type.Object(
-          {
-            context: Type.Object({ targetingKey: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: true }),
-            _csrf: Csrf,
-          },
-          { additionalProperties: false },
-        ),
+        body: FlagExplainBody,
       },
     },
     async (request) => deps.flags.explain(request.params.name, request.body.context as EvaluationContext),

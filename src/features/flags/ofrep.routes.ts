@@ -4,13 +4,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Counter, type Registry } from 'prom-client';
-import { Type } from 'typebox';
-import { optionalBody, toHttpError } from '../../core/http.js';
+import { toHttpError } from '../../core/http.js';
 import { requireCapability } from '../../core/principal.js';
 import type { EvaluationContext } from './conditions.js';
 import { evaluateFlag, type EvaluationResult } from './evaluate.js';
 import type { EvaluationCounter } from './evaluation-counter.js';
 import type { FlagStore, StoreEvent } from './flag-store.js';
+import { FlagStreamHeaders, OfrepBody, OfrepParams } from './flags.schemas.js';
 
 export interface OfrepRouteDeps {
   store: FlagStore;
@@ -25,9 +25,6 @@ export interface OfrepRouteDeps {
 
 type Success = { key: string; value: boolean; reason: string; variant: string; metadata: Record<string, never> };
 type Failure = { key: string; errorCode: string; errorDetails: string };
-
-const OfrepContext = Type.Object({ targetingKey: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: true });
-const OfrepBody = Type.Object({ context: Type.Optional(OfrepContext) }, { additionalProperties: true });
 
 function ofrepError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const key = (request.params as { key?: string } | undefined)?.key;
@@ -88,18 +85,14 @@ export async function ofrepRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps
     const api = scope.withTypeProvider<TypeBoxTypeProvider>();
     api.addHook('preHandler', requireCapability('evaluate'));
 
-    api.post(
-      '/ofrep/v1/evaluate/flags/:key',
-      { schema: { params: Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) }), body: optionalBody(OfrepBody) } },
-      async (request, reply) => {
-        const context = (request.body?.context ?? {}) as EvaluationContext;
-        const body = present(request.params.key, evaluate(request.params.key, context));
-        const status = 'errorCode' in body ? (body.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400) : 200;
-        return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
-      },
-    );
+    api.post('/ofrep/v1/evaluate/flags/:key', { schema: { params: OfrepParams, body: OfrepBody } }, async (request, reply) => {
+      const context = (request.body?.context ?? {}) as EvaluationContext;
+      const body = present(request.params.key, evaluate(request.params.key, context));
+      const status = 'errorCode' in body ? (body.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400) : 200;
+      return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
+    });
 
-    api.post('/ofrep/v1/evaluate/flags', { schema: { body: optionalBody(OfrepBody) } }, async (request, reply) => {
+    api.post('/ofrep/v1/evaluate/flags', { schema: { body: OfrepBody } }, async (request, reply) => {
       const context = (request.body?.context ?? {}) as EvaluationContext;
       const flags = deps.store.all().map((flag) => present(flag.name, evaluate(flag.name, context)));
       const payload = JSON.stringify({ flags });
@@ -122,7 +115,7 @@ export async function ofrepRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps
     '/api/flags/stream',
     {
       preHandler: requireCapability('evaluate'),
-      schema: { headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 100 })) }) },
+      schema: { headers: FlagStreamHeaders },
     },
     async (request, reply) => {
       reply.hijack();
