@@ -22,36 +22,70 @@ export class ControlError extends Error {
   }
 }
 
-/** Serves `POST /<command>` with a JSON body; answers `{result}` or `{error}`. */
+interface Reply {
+  status: number;
+  text: string;
+}
+
+const reply = (status: number, payload: unknown): Reply => ({ status, text: JSON.stringify(payload) });
+
+function parseBody(chunks: Buffer[]): Record<string, unknown> | undefined {
+  if (chunks.length === 0) return {};
+  try {
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// A failure the handler meant for the caller (a 4xx status) is told as is; anything else is logged
+// and answered without its message, which may carry paths, hosts or SQL.
+function failureReply(err: unknown, onError: (err: unknown) => void): Reply {
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) return reply(status, { error: (err as Error).message });
+  onError(err);
+  return reply(typeof status === 'number' && status >= 500 && status < 600 ? status : 500, { error: 'command failed' });
+}
+
+/** Runs one command and never rejects, whatever the handler does (throws, rejects, returns what JSON cannot encode). */
+async function runCommand(
+  handlers: ReadonlyMap<string, ControlHandler>,
+  command: string,
+  chunks: Buffer[],
+  onError: (err: unknown) => void,
+): Promise<Reply> {
+  // A Map, not the handlers object: `constructor`, `__proto__` or `toString` must not reach Object.prototype.
+  const handler = handlers.get(command);
+  if (!handler) return reply(404, { error: `unknown command "${command.slice(0, 100)}"` });
+  const body = parseBody(chunks);
+  if (!body) return reply(400, { error: 'malformed request' });
+  try {
+    return reply(200, { result: await handler(body) });
+  } catch (err) {
+    return failureReply(err, onError);
+  }
+}
+
+/** Serves `POST /<command>` with a JSON object body; answers `{result}` or `{error}`. */
 export async function startControlServer(
   path: string,
   handlers: Record<string, ControlHandler>,
   onError: (err: unknown) => void,
 ): Promise<{ close(): Promise<void> }> {
   rmSync(path, { force: true });
+  const known: ReadonlyMap<string, ControlHandler> = new Map(Object.entries(handlers));
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const send = (status: number, payload: unknown) => {
+      const send = ({ status, text }: Reply) => {
         res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(payload));
+        res.end(text);
       };
-      const handler = req.method === 'POST' ? handlers[(req.url ?? '').replace(/^\//, '')] : undefined;
-      if (!handler) return send(404, { error: 'unknown command' });
-      let body: Record<string, unknown>;
-      try {
-        body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
-      } catch {
-        return send(400, { error: 'malformed request' });
-      }
-      handler(body).then(
-        (result) => send(200, { result }),
-        (err: unknown) => {
-          const status = (err as { status?: number }).status;
-          if (typeof status !== 'number' || status >= 500) onError(err);
-          send(typeof status === 'number' ? status : 500, { error: status && status < 500 ? (err as Error).message : 'command failed' });
-        },
+      if (req.method !== 'POST') return send(reply(404, { error: 'unknown command' }));
+      runCommand(known, (req.url ?? '').replace(/^\//, ''), chunks, onError).then(send, () =>
+        send(reply(500, { error: 'command failed' })),
       );
     });
   });

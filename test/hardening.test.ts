@@ -3,8 +3,25 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/server-process.js';
+import { callControl, controlSocketPath, startControlServer } from '../src/control.js';
+import { runCli, serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
+import { cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
+
+/** One raw request to a control socket: any method, any body text. */
+function rawControl(socketPath: string, command: string, body = '{}', method = 'POST'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: `/${command}`, method, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to ${command}`)));
+    req.end(body);
+  });
+}
 
 describe('production start-up without ADMIN_EMAILS', () => {
   let dataDir: string;
@@ -23,5 +40,79 @@ describe('production start-up without ADMIN_EMAILS', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^beta-suite: configuration error: ADMIN_EMAILS: is required when NODE_ENV=production[^\n]*\n$/);
+  });
+});
+
+describe('control socket', () => {
+  const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+
+  it('answers prototype names and failing handlers with an error and keeps serving', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'beta-suite-control-'));
+    const logged: unknown[] = [];
+    const control = await startControlServer(
+      join(dir, 'control.sock'),
+      {
+        ping: () => Promise.resolve('pong'),
+        throws: () => {
+          throw new TypeError('secret internals at /srv/app.js:12');
+        },
+        rejects: () => Promise.reject(new Error('connection to 10.0.0.5 refused')),
+        unserialisable: () => Promise.resolve({ big: 1n }),
+      },
+      (err) => logged.push(err),
+    );
+    try {
+      const socket = join(dir, 'control.sock');
+      for (const name of PROTOTYPE_NAMES) {
+        const answer = await rawControl(socket, name);
+        expect(answer.status, name).toBe(404);
+        expect(JSON.parse(answer.body), name).toEqual({ error: `unknown command "${name}"` });
+      }
+      for (const name of ['throws', 'rejects', 'unserialisable']) {
+        const answer = await rawControl(socket, name);
+        expect(answer.status, name).toBe(500);
+        expect(JSON.parse(answer.body), name).toEqual({ error: 'command failed' });
+      }
+      expect(logged).toHaveLength(3);
+      for (const body of ['null', '[]', '"text"', '{']) {
+        expect((await rawControl(socket, 'ping', body)).status, body).toBe(400);
+      }
+      expect(await callControl(socket, 'ping', {})).toBe('pong');
+    } finally {
+      await control.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  describe('of a running server', () => {
+    let db: TestDatabaseLocation;
+    let server: ServerProcess | undefined;
+    beforeAll(async () => {
+      db = await cloneTemplate();
+      server = await startServer(serverEnv(db));
+    }, 90_000);
+    afterAll(async () => {
+      await server?.stop('SIGKILL');
+      await db?.drop();
+    });
+
+    it('survives hostile command names and bodies', async () => {
+      const socket = controlSocketPath(db.dataDir);
+      for (const name of PROTOTYPE_NAMES) {
+        const answer = await rawControl(socket, name);
+        expect(answer.status, name).toBe(404);
+        expect(answer.body, name).toContain('unknown command');
+      }
+      // Bodies a handler cannot read: refused before the handler runs.
+      expect((await rawControl(socket, 'token.create', 'null')).status).toBe(400);
+      // A handler that fails answers an error without its internals.
+      const bad = await rawControl(socket, 'token.revoke', JSON.stringify({ id: 'not-a-token-id' }));
+      expect(bad.status).toBeGreaterThanOrEqual(400);
+      expect(JSON.parse(bad.body)).toEqual({ error: expect.any(String) as string });
+
+      expect(server!.child.exitCode).toBeNull();
+      expect((await fetch(`${server!.baseUrl}/healthz`)).status).toBe(200);
+      expect(Array.isArray(await callControl(socket, 'token.list', {}))).toBe(true);
+    });
   });
 });
