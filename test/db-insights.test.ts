@@ -5,7 +5,7 @@
 // starts only after the triggering response is complete.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DbReport } from '../src/features/db-insights/db-insights.service.js';
+import type { DbReport } from '../src/features/db-insights/index.js';
 import { runCli, serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { TEST_DATABASE_KIND, cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';

@@ -5,9 +5,11 @@ import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely';
 import { DIAGNOSTIC_QUERY_MARKER } from '../../db/database.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import type { ExplainRoot } from './plan-analysis.js';
-import type { IndexInfo } from './schema-health.js';
+import type { IndexInfo } from './duplicate-indexes.js';
 
 export const INSIGHTS_MARKER = DIAGNOSTIC_QUERY_MARKER;
+/** Diagnostic statements give up on a lock this quickly rather than queue behind the application. */
+export const LOCK_TIMEOUT_MS = 100;
 
 type Db = Kysely<DatabaseSchema>;
 type Connection = Pick<Db, 'executeQuery'>;
@@ -143,20 +145,8 @@ export async function resolveSchema(db: Db, table: string): Promise<string | und
   return rows[0]?.schema;
 }
 
-interface IndexRow {
-  schema: string;
-  table: string;
-  name: string;
-  method: string;
-  columns: Array<string | null>;
-  expressions: string | null;
-  predicate: string | null;
-  unique: boolean;
-  primary: boolean;
-  valid: boolean;
-  scans: string | number;
-  size_bytes: string | number;
-}
+/** An index row as the driver returns it: the counters may come back as strings (bigint). */
+type IndexRow = Omit<IndexInfo, 'scans' | 'sizeBytes'> & { scans: string | number; size_bytes: string | number };
 
 export async function listIndexes(db: Db): Promise<IndexInfo[]> {
   const { rows } = await marked(sql<IndexRow>`

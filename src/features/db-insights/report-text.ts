@@ -1,19 +1,10 @@
 // The database report as text for a terminal: the findings first, then the numbers.
-import type { DbReport } from './db-insights.service.js';
+import { formatTextTable } from '../../core/text-table.js';
+import type { DbReport } from './db-report.js';
 
 const ms = (v: number) => (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(v >= 10 ? 1 : 2)} ms`);
 const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)} %`);
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
-}
 
 export function formatDbReport(r: DbReport): string {
   const out: string[] = [];
@@ -47,7 +38,7 @@ export function formatDbReport(r: DbReport): string {
   if (r.by_type.length > 0) {
     out.push('', 'By statement type');
     out.push(
-      ...table(
+      ...formatTextTable(
         ['type', 'calls', 'total', 'mean', 'p95', 'p99', 'max', 'rows'],
         r.by_type.map((t) => [
           t.type,
@@ -65,7 +56,7 @@ export function formatDbReport(r: DbReport): string {
   if (r.top_shapes.length > 0) {
     out.push('', 'Top shapes by total time');
     out.push(
-      ...table(
+      ...formatTextTable(
         ['total', 'calls', 'mean', 'p95', 'query'],
         r.top_shapes.slice(0, 10).map((s) => [ms(s.total_ms), String(s.calls), ms(s.mean_ms), ms(s.p95_ms), clip(s.query, 100)]),
       ).map((l) => `  ${l}`),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findDuplicateIndexes, type IndexInfo } from './schema-health.js';
+import { findDuplicateIndexes, type IndexInfo } from './duplicate-indexes.js';
 
 const ix = (name: string, columns: Array<string | null>, extra: Partial<IndexInfo> = {}): IndexInfo => ({
   schema: 'public',
