@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callControl, controlSocketPath, startControlServer } from '../src/control.js';
 import { runCli, serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
 
 /** One raw request to a control socket: any method, any body text. */
@@ -114,5 +115,34 @@ describe('control socket', () => {
       expect((await fetch(`${server!.baseUrl}/healthz`)).status).toBe(200);
       expect(Array.isArray(await callControl(socket, 'token.list', {}))).toBe(true);
     });
+  });
+});
+
+describe('crafted list cursors', () => {
+  const LISTS = ['/api/admin/users', '/api/admin/feedback', '/api/admin/audit'];
+  const ID = '0b6f1c0e-8f0a-4c39-9a53-2f6a3f1d7e21';
+  const craft = (t: string, id = ID) => Buffer.from(JSON.stringify({ t, id }), 'utf8').toString('base64url');
+  let t: TestApp;
+  let headers: Record<string, string>;
+  beforeAll(async () => {
+    t = await createTestApp();
+    headers = { authorization: `Bearer ${await t.token('admin')}` };
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it.each(LISTS)('%s answers 400 to dates the database cannot compare, never a 5xx', async (list) => {
+    const before = t.metrics.snapshot().requests;
+    for (const at of ['-100000-01-01', '+275760-09-13T00:00:00.000Z', '0001-01-01T00:00:00.000Z', '2026-02-30T00:00:00.000Z']) {
+      const res = await t.app.inject({ url: `${list}?cursor=${craft(at)}`, headers });
+      expect(res.statusCode, `${list} ${at}: ${res.body}`).toBe(400);
+      expect(res.json<{ error: { code: string } }>().error.code).toBe('VALIDATION_ERROR');
+    }
+    const after = t.metrics.snapshot().requests;
+    expect(after.total - before.total).toBe(4);
+    expect(after.errors5xx).toBe(before.errors5xx);
+    // A cursor the server handed out still pages.
+    expect((await t.app.inject({ url: `${list}?cursor=${craft('2026-03-01T12:00:00.000Z')}`, headers })).statusCode).toBe(200);
   });
 });
