@@ -1,5 +1,6 @@
 // CSV for spreadsheets: RFC 4180 quoting, UTF-8 with a byte-order mark, and the OWASP
 // formula-injection guard (cells starting with = + - @ tab or CR get a leading ').
+import { Readable, pipeline } from 'node:stream';
 import { stringify, type Stringifier } from 'csv-stringify';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -35,4 +36,19 @@ export async function writeRow(csv: Stringifier, row: string[]): Promise<boolean
     });
   }
   return !csv.destroyed;
+}
+
+/**
+ * A CSV download of `rows`, read lazily through one `stream.pipeline`: a slow reader pauses the
+ * reads, an aborted download (the returned stream destroyed) stops them, and a failing read ends
+ * the download in error rather than truncating it silently. Every cell goes through `safeCell`.
+ */
+export function csvExport<T>(columns: readonly string[], rows: AsyncIterable<T>, cellsOf: (row: T) => readonly unknown[]): Stringifier {
+  async function* records(): AsyncGenerator<string[]> {
+    for await (const row of rows) yield cellsOf(row).map(safeCell);
+  }
+  const csv = csvStream(columns);
+  // The outcome reaches the reader through `csv` itself (ended or destroyed): nothing to do here.
+  pipeline(Readable.from(records()), csv, () => undefined);
+  return csv;
 }

@@ -1,19 +1,16 @@
 // SQL for beta testers: invite codes, roles, per-flag overrides, search with a stable cursor.
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Position } from '../../core/cursor.js';
+import { sql, type Kysely } from 'kysely';
 import { containsPattern } from '../../db/like.js';
-import type { BetaUsersTable, DatabaseSchema } from '../../db/schema.js';
-
-export type BetaUserRow = Selectable<BetaUsersTable>;
-export type Source = 'admin' | 'feedback' | 'import';
+import type { DatabaseSchema } from '../../db/schema.js';
+import type { BetaUserRow, Source, TesterRole, UserCounts, UserFilter, UserPatch } from './beta-users.types.js';
 
 /** 192 random bits, URL-safe, 32 characters (the report's column width). */
 export const newInviteCode = (): string => randomBytes(24).toString('base64url');
 
 export async function insertUser(
   db: Kysely<DatabaseSchema>,
-  user: { email: string; role: 'TESTER' | 'ADMIN'; notes: string | null; flagSet: Record<string, boolean>; source: Source },
+  user: { email: string; role: TesterRole; notes: string | null; flagSet: Record<string, boolean>; source: Source },
 ): Promise<BetaUserRow | undefined> {
   return db
     .insertInto('beta_users')
@@ -43,15 +40,6 @@ export async function findUserByEmail(db: Kysely<DatabaseSchema>, email: string)
     .executeTakeFirst();
 }
 
-export interface UserFilter {
-  search?: string;
-  role?: 'TESTER' | 'ADMIN';
-  active?: boolean;
-  source?: Source;
-  after?: Position;
-  limit: number;
-}
-
 export async function listUsers(db: Kysely<DatabaseSchema>, filter: UserFilter): Promise<BetaUserRow[]> {
   let query = db.selectFrom('beta_users').selectAll();
   if (filter.search) {
@@ -68,14 +56,7 @@ export async function listUsers(db: Kysely<DatabaseSchema>, filter: UserFilter):
 export async function updateUser(
   db: Kysely<DatabaseSchema>,
   id: string,
-  patch: {
-    is_active?: boolean;
-    notes?: string | null;
-    flag_set?: Record<string, boolean>;
-    role?: 'TESTER' | 'ADMIN';
-    invite_code?: string;
-    redeemed_at?: null;
-  },
+  patch: UserPatch & { invite_code?: string; redeemed_at?: null },
 ): Promise<BetaUserRow> {
   const { flag_set, ...rest } = patch;
   return db
@@ -103,13 +84,13 @@ export async function redeemInvite(db: Kysely<DatabaseSchema>, code: string, ema
     .executeTakeFirst();
 }
 
-/** Streams every tester in pages, oldest first, never holding the whole table. */
-export async function* allUsers(db: Kysely<DatabaseSchema>, pageSize = 1000): AsyncGenerator<BetaUserRow[]> {
+/** Every tester, oldest first, read in pages: the table is never held in memory. */
+export async function* allUsers(db: Kysely<DatabaseSchema>, pageSize = 1000): AsyncGenerator<BetaUserRow> {
   let after: UserFilter['after'];
   for (;;) {
     const page = await listUsers(db, { after, limit: pageSize });
     if (page.length === 0) return;
-    yield page;
+    yield* page;
     const last = page[page.length - 1]!;
     after = { at: last.created_at, id: last.id };
   }
@@ -122,14 +103,6 @@ export async function ensureTester(db: Kysely<DatabaseSchema>, email: string): P
   const existing = await findUserByEmail(db, email);
   if (!existing) throw new Error('tester vanished while being created');
   return existing.id;
-}
-
-export interface UserCounts {
-  total: number;
-  active: number;
-  admins: number;
-  redeemed: number;
-  joined_7d: number;
 }
 
 /** Head counts for the console: everyone, active, admins, invites redeemed, joined since `since`. */

@@ -1,19 +1,11 @@
 // SQL for feedback: rows, exact daily aggregates kept in the same transaction, idempotency keys.
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Position } from '../../core/cursor.js';
 import { containsPattern } from '../../db/like.js';
-import type { BetaFeedbackTable, DatabaseSchema } from '../../db/schema.js';
+import type { DatabaseSchema } from '../../db/schema.js';
+import type { AggregateRow, FeedbackFilter, FeedbackRow, NewFeedback } from './feedback.types.js';
 
-export type FeedbackRow = Selectable<BetaFeedbackTable>;
-
-export interface NewFeedback {
-  user_id: string | null;
-  email: string | null;
-  rating: number;
-  feature: string | null;
-  comment: string | null;
-  metadata: Record<string, unknown> | null;
-}
+export type { AggregateRow } from './feedback.types.js';
 
 /**
  * Stores one feedback row and adds it to its UTC day's aggregate ('' for no feature) in a single
@@ -73,13 +65,6 @@ export async function deleteCountedFeedback(db: Kysely<DatabaseSchema>, id: stri
   return row;
 }
 
-export interface AggregateRow {
-  day: string;
-  feature: string;
-  rating: number;
-  count: number;
-}
-
 export async function readAggregates(db: Kysely<DatabaseSchema>): Promise<AggregateRow[]> {
   const rows = await db
     .selectFrom('feedback_stats_daily')
@@ -135,17 +120,6 @@ export async function pruneIdempotencyKeys(db: Kysely<DatabaseSchema>, before: D
   await db.deleteFrom('idempotency_keys').where('created_at', '<', before).execute();
 }
 
-export interface FeedbackFilter {
-  rating?: number;
-  feature?: string;
-  from?: Date;
-  to?: Date;
-  userId?: string;
-  q?: string;
-  before?: Position;
-  limit: number;
-}
-
 export async function listFeedback(db: Kysely<DatabaseSchema>, f: FeedbackFilter): Promise<FeedbackRow[]> {
   let query = db.selectFrom('beta_feedback').selectAll();
   if (f.rating !== undefined) query = query.where('rating', '=', f.rating);
@@ -159,4 +133,20 @@ export async function listFeedback(db: Kysely<DatabaseSchema>, f: FeedbackFilter
   }
   if (f.before) query = query.where(sql<boolean>`(created_at, id) < (${f.before.at}, ${f.before.id}::uuid)`);
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
+}
+
+/** Every row `filter` matches, newest first, read in pages: the table is never held in memory. */
+export async function* allFeedback(
+  db: Kysely<DatabaseSchema>,
+  filter: Omit<FeedbackFilter, 'before' | 'limit'>,
+  pageSize = 1000,
+): AsyncGenerator<FeedbackRow> {
+  let before: Position | undefined;
+  for (;;) {
+    const page = await listFeedback(db, { ...filter, before, limit: pageSize });
+    yield* page;
+    const last = page[page.length - 1];
+    if (!last || page.length < pageSize) return;
+    before = { at: last.created_at, id: last.id };
+  }
 }

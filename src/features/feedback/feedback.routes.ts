@@ -3,12 +3,9 @@
 import cors, { type FastifyCorsOptionsDelegateCallback } from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Kysely } from 'kysely';
-import { decodeCursor, paginate, type Position } from '../../core/cursor.js';
-import { csvStream, safeCell, writeRow } from '../../core/csv.js';
-import { describePrincipal } from '../../core/principal.js';
-import type { DatabaseSchema } from '../../db/schema.js';
-import { listFeedback, type FeedbackFilter, type FeedbackRow } from './feedback.repository.js';
+import { decodeCursor, paginate } from '../../core/cursor.js';
+import { csvExport } from '../../core/csv.js';
+import { actorOf } from '../../core/principal.js';
 import {
   FeedbackAnalyticsResponse,
   FeedbackBody,
@@ -21,14 +18,18 @@ import {
   FeedbackStats,
   FeedbackSubmitHeaders,
 } from './feedback.schemas.js';
-import type { FeedbackService } from './feedback.service.js';
+import { presentFeedback, type FeedbackFilter, type FeedbackService } from './feedback.service.js';
 
 export interface FeedbackRouteDeps {
-  db: Kysely<DatabaseSchema>;
   feedback: FeedbackService;
   corsOrigins: readonly string[];
   rateLimitPerMin: number;
+  /** @deprecated Ignored (the former composition root passes it): remove once app.ts uses feedbackPlugin. */
+  db?: unknown;
 }
+
+/** @deprecated For the former composition root: remove once app.ts uses feedbackPlugin. */
+export { presentFeedback } from './feedback.service.js';
 
 interface FilterQuery {
   rating?: number;
@@ -49,61 +50,52 @@ const filterOf = (q: FilterQuery): Omit<FeedbackFilter, 'limit' | 'before'> => (
 });
 
 export const FEEDBACK_CSV_COLUMNS = ['id', 'created_at', 'rating', 'feature', 'email', 'user_id', 'comment', 'metadata'] as const;
-export const presentFeedback = (f: FeedbackRow) => ({ ...f, created_at: f.created_at.toISOString() });
 
-export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRouteDeps): Promise<void> {
-  // Public routes, in their own scope so CORS applies to them alone.
-  await fastify.register(async (publicScope) => {
-    // The plugin's preflight route answers for every path: allow origins only on the public feedback routes.
-    const delegator: FastifyCorsOptionsDelegateCallback = (request, callback) => {
-      const open = deps.corsOrigins.length > 0 && /^\/api\/feedback(\/stats)?(\?|$)/.test(request.url);
-      callback(null, {
-        origin: open ? [...deps.corsOrigins] : false,
-        methods: ['GET', 'POST'],
-        allowedHeaders: ['content-type', 'idempotency-key'],
-        exposedHeaders: ['retry-after', 'idempotent-replayed', 'x-request-id'],
-        maxAge: 600,
-      });
-    };
-    await publicScope.register(cors, () => delegator);
-    const app = publicScope.withTypeProvider<TypeBoxTypeProvider>();
-
-    app.post(
-      '/api/feedback',
-      {
-        config: { rateLimit: { max: deps.rateLimitPerMin, timeWindow: 60_000 } },
-        schema: {
-          headers: FeedbackSubmitHeaders,
-          body: FeedbackBody,
-          response: { 201: FeedbackCreated },
-        },
-      },
-      async (request, reply) => {
-        const result = await deps.feedback.submit(request.body, request.headers['idempotency-key']);
-        if (result.replayed) void reply.header('idempotent-replayed', 'true');
-        return reply.code(201).send(result.body);
-      },
-    );
-
-    app.get('/api/feedback/stats', { schema: { response: { 200: FeedbackStats } } }, async (_request, reply) => {
-      const { split: _split, ...stats } = await deps.feedback.stats();
-      return reply.header('cache-control', 'public, max-age=5').send(stats);
+/** POST /api/feedback and GET /api/feedback/stats, in their own scope so CORS applies to them alone. */
+async function publicFeedbackRoutes(publicScope: FastifyInstance, deps: FeedbackRouteDeps): Promise<void> {
+  // The plugin's preflight route answers for every path: allow origins only on the public feedback routes.
+  const delegator: FastifyCorsOptionsDelegateCallback = (request, callback) => {
+    const open = deps.corsOrigins.length > 0 && /^\/api\/feedback(\/stats)?(\?|$)/.test(request.url);
+    callback(null, {
+      origin: open ? [...deps.corsOrigins] : false,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['content-type', 'idempotency-key'],
+      exposedHeaders: ['retry-after', 'idempotent-replayed', 'x-request-id'],
+      maxAge: 600,
     });
-  });
+  };
+  await publicScope.register(cors, () => delegator);
+  const app = publicScope.withTypeProvider<TypeBoxTypeProvider>();
 
+  app.post(
+    '/api/feedback',
+    {
+      config: { rateLimit: { max: deps.rateLimitPerMin, timeWindow: 60_000 } },
+      schema: { headers: FeedbackSubmitHeaders, body: FeedbackBody, response: { 201: FeedbackCreated } },
+    },
+    async (request, reply) => {
+      const result = await deps.feedback.submit(request.body, request.headers['idempotency-key']);
+      if (result.replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(result.body);
+    },
+  );
+
+  app.get('/api/feedback/stats', { schema: { response: { 200: FeedbackStats } } }, async (_request, reply) => {
+    const { split: _split, ...stats } = await deps.feedback.stats();
+    return reply.header('cache-control', 'public, max-age=5').send(stats);
+  });
+}
+
+/** The console's list, removal, CSV export and analytics. */
+async function adminFeedbackRoutes(fastify: FastifyInstance, deps: FeedbackRouteDeps): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(
     '/api/admin/feedback',
-    {
-      schema: {
-        querystring: FeedbackListQuery,
-        response: { 200: FeedbackListResponse },
-      },
-    },
+    { schema: { querystring: FeedbackListQuery, response: { 200: FeedbackListResponse } } },
     async (request) => {
       const q = request.query;
-      const rows = await listFeedback(deps.db, { ...filterOf(q), before: decodeCursor(q.cursor), limit: q.limit + 1 });
+      const rows = await deps.feedback.list({ ...filterOf(q), before: decodeCursor(q.cursor), limit: q.limit + 1 });
       const page = paginate(rows, q.limit, (f) => ({ at: f.created_at, id: f.id }));
       return { ...page, items: page.items.map(presentFeedback) };
     },
@@ -111,60 +103,27 @@ export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRou
 
   app.delete(
     '/api/admin/feedback/:id',
-    {
-      schema: {
-        params: FeedbackParams,
-        response: { 204: FeedbackDeleted },
-      },
-    },
+    { schema: { params: FeedbackParams, response: { 204: FeedbackDeleted } } },
     async (request, reply) => {
-      const principal = (await request.principal())!;
-      await deps.feedback.remove(request.params.id, { actor: describePrincipal(principal), requestId: request.id });
+      await deps.feedback.remove(request.params.id, await actorOf(request));
       return reply.code(204).send(null);
     },
   );
 
-  app.get('/api/admin/feedback.csv', { schema: { querystring: FeedbackFilterQuery } }, async (request, reply) => {
-    const q = request.query;
-    const csv = csvStream(FEEDBACK_CSV_COLUMNS);
-    // Streamed in pages: the table is never held in memory.
-    void (async () => {
-      try {
-        let before: Position | undefined;
-        for (;;) {
-          const page = await listFeedback(deps.db, { ...filterOf(q), before, limit: 1000 });
-          for (const f of page) {
-            if (
-              !(await writeRow(
-                csv,
-                FEEDBACK_CSV_COLUMNS.map((c) => safeCell(f[c])),
-              ))
-            )
-              return;
-          }
-          const last = page[page.length - 1];
-          if (!last || page.length < 1000) break;
-          before = { at: last.created_at, id: last.id };
-        }
-        csv.end();
-      } catch (err) {
-        csv.destroy(err as Error);
-      }
-    })();
-    return reply
+  app.get('/api/admin/feedback.csv', { schema: { querystring: FeedbackFilterQuery } }, async (request, reply) =>
+    reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', 'attachment; filename="beta-feedback.csv"')
       .header('cache-control', 'no-store')
-      .send(csv);
-  });
-
-  app.get(
-    '/api/admin/feedback/analytics',
-    {
-      schema: {
-        response: { 200: FeedbackAnalyticsResponse },
-      },
-    },
-    async () => deps.feedback.stats(),
+      .send(
+        csvExport(FEEDBACK_CSV_COLUMNS, deps.feedback.exportAll(filterOf(request.query)), (f) => FEEDBACK_CSV_COLUMNS.map((c) => f[c])),
+      ),
   );
+
+  app.get('/api/admin/feedback/analytics', { schema: { response: { 200: FeedbackAnalyticsResponse } } }, async () => deps.feedback.stats());
+}
+
+export async function feedbackRoutes(fastify: FastifyInstance, deps: FeedbackRouteDeps): Promise<void> {
+  await fastify.register(async (publicScope) => publicFeedbackRoutes(publicScope, deps));
+  await adminFeedbackRoutes(fastify, deps);
 }

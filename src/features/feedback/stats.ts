@@ -1,5 +1,5 @@
 // Public statistics and console analytics from the daily aggregates. Pure: `today` is passed in.
-import type { AggregateRow } from './feedback.repository.js';
+import type { AggregateRow } from './feedback.types.js';
 
 export interface FeedbackStats {
   total: number;

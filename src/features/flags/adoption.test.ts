@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { adoptionOf, staleness } from './adoption.js';
-import type { AdoptionRow, FlagRow } from './flags.repository.js';
+import type { AdoptionRow, FlagRow } from './flags.types.js';
 
 const now = new Date('2026-06-01T00:00:00Z');
 const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);

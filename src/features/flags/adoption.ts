@@ -1,5 +1,5 @@
 // Adoption figures and staleness of a flag: pure, with the time passed in.
-import type { AdoptionRow, FlagRow } from './flags.repository.js';
+import type { AdoptionRow, FlagRow } from './flags.types.js';
 
 /** Stale: not evaluated for `days` (or never, when older than that), or on for everyone that long. */
 export function staleness(flag: FlagRow, adoption: AdoptionRow | undefined, now: Date, days: number): string | null {
@@ -24,3 +24,6 @@ export function adoptionOf(flag: FlagRow, row: AdoptionRow | undefined, now: Dat
     stale_reason: reason,
   };
 }
+
+/** A flag's adoption figures as the API reports them. */
+export type Adoption = ReturnType<typeof adoptionOf>;

@@ -96,6 +96,7 @@ const off = (reason: Reason, bucket?: number): EvaluationResult =>
 const error = (errorCode: EvaluationErrorCode): EvaluationResult => ({ value: false, reason: 'ERROR', variant: 'off', errorCode });
 
 // One walk for both entry points, so the explanation can never disagree with the evaluation.
+// Each step records itself in `steps` when explaining; a step that decides returns the result.
 function walk(
   flag: Flag | undefined,
   rawContext: EvaluationContext,
@@ -120,6 +121,24 @@ function walk(
   // 2. individual targeting, then beta-program overrides
   const targetingKey = nonEmptyString(context.targetingKey);
   const email = nonEmptyString(context.email)?.toLowerCase();
+  const targeted = targetingStep(flag, options.betaUser, targetingKey, email, steps);
+  if (targeted !== undefined) return targeted;
+
+  // 3. conditions: all must match
+  if (!conditionsStep(flag, context, steps)) return off('DEFAULT');
+
+  // 4. rollout
+  return rolloutStep(flag, targetingKey, steps);
+}
+
+/** Target users, then the beta user's override: the result when either decides. */
+function targetingStep(
+  flag: Flag,
+  betaUser: BetaUser | undefined,
+  targetingKey: string | undefined,
+  email: string | undefined,
+  steps: ExplainStep[] | undefined,
+): EvaluationResult | undefined {
   const matchedBy = matchTargetUsers(flag.target_users, targetingKey, email);
   steps?.push(
     matchedBy === undefined
@@ -128,8 +147,8 @@ function walk(
   );
   if (matchedBy !== undefined) return on('TARGETING_MATCH');
 
-  const beta = betaOverride(flag.name, options.betaUser, targetingKey, email);
-  if (steps !== undefined && options.betaUser !== undefined) {
+  const beta = betaOverride(flag.name, betaUser, targetingKey, email);
+  if (steps !== undefined && betaUser !== undefined) {
     steps.push(
       beta.value === undefined
         ? { step: 'beta_user', matched: false, detail: beta.detail }
@@ -137,8 +156,11 @@ function walk(
     );
   }
   if (beta.value !== undefined) return beta.value ? on('TARGETING_MATCH') : off('TARGETING_MATCH');
+  return undefined;
+}
 
-  // 3. conditions: all must match
+/** Whether every condition matches. Evaluation stops at the first that fails; an explanation records them all. */
+function conditionsStep(flag: Flag, context: EvaluationContext, steps: ExplainStep[] | undefined): boolean {
   const conditions: readonly Condition[] = Array.isArray(flag.conditions) ? flag.conditions : [];
   let allMatch = Array.isArray(flag.conditions);
   for (let index = 0; index < conditions.length; index++) {
@@ -162,9 +184,10 @@ function walk(
       if (steps === undefined) break;
     }
   }
-  if (!allMatch) return off('DEFAULT');
+  return allMatch;
+}
 
-  // 4. rollout
+function rolloutStep(flag: Flag, targetingKey: string | undefined, steps: ExplainStep[] | undefined): EvaluationResult {
   // A non-number (say a string from a numeric column) counts as 0: off for everyone rather than on.
   const percentage = typeof flag.rollout_percentage === 'number' && !Number.isNaN(flag.rollout_percentage) ? flag.rollout_percentage : 0;
   if (percentage >= 100) {

@@ -1,6 +1,6 @@
 // Counts evaluations per flag and value in memory and flushes them periodically into the hourly
 // table: one write per flag, hour and value per interval, never one per evaluation.
-import type { EvaluationCount } from './flags.repository.js';
+import type { EvaluationCount } from './flags.types.js';
 
 export interface EvaluationCounter {
   count(flag: string, value: boolean, at: number): void;

@@ -1,24 +1,12 @@
 // The in-memory snapshot every evaluation reads: all flags and the per-user overrides, kept in
 // step with the database through NOTIFY (every instance, within moments of a commit) and
 // reloaded whole after the notification connection comes back.
+import { createChangeLog, type ChangeLog, type StoreEvent } from './change-log.js';
 import type { Condition } from './conditions.js';
 import type { BetaUser, Flag } from './evaluate.js';
-import type { FlagRow, OverrideRow } from './flags.repository.js';
+import type { FlagChange, FlagRow, OverrideRow } from './flags.types.js';
 
-export interface FlagChange {
-  op: 'upsert' | 'delete' | 'overrides';
-  name?: string;
-  version?: number;
-}
-
-export interface StoreEvent {
-  /** Position in this instance's change stream (for SSE `Last-Event-ID`). */
-  seq: number;
-  op: 'upsert' | 'delete';
-  name: string;
-  version: number;
-  flag: FlagRow | null;
-}
+export type { StoreEvent } from './change-log.js';
 
 export interface FlagStoreSource {
   loadAll(): Promise<FlagRow[]>;
@@ -46,8 +34,6 @@ export interface FlagStore {
   apply(change: FlagChange): Promise<void>;
 }
 
-const HISTORY = 500;
-
 export function toEvaluable(row: FlagRow): Flag {
   return {
     name: row.name,
@@ -58,135 +44,125 @@ export function toEvaluable(row: FlagRow): Flag {
   };
 }
 
-export function createFlagStore(source: FlagStoreSource): FlagStore {
+/** Beta users with overrides, found by id (the targeting key) or by email (case-insensitive). */
+function indexOverrides(rows: OverrideRow[]) {
+  const byId = new Map<string, BetaUser>();
+  const byEmail = new Map<string, BetaUser>();
+  for (const r of rows) {
+    const user: BetaUser = { id: r.id, email: r.email, isActive: r.is_active, flagSet: r.flag_set };
+    byId.set(r.id, user);
+    byEmail.set(r.email.toLowerCase(), user);
+  }
+  return { byId, byEmail };
+}
+
+/** The flags themselves: every write goes through here, and every effective change is logged. */
+function createFlagSnapshot(source: FlagStoreSource, log: ChangeLog) {
   let flags = new Map<string, FlagRow>();
   let evaluables = new Map<string, Flag>();
-  let byId = new Map<string, BetaUser>();
-  let byEmail = new Map<string, BetaUser>();
-  const history: StoreEvent[] = [];
-  const listeners = new Set<(event: StoreEvent) => void>();
-  let seq = 0;
+
+  function remove(name: string, version: number) {
+    flags.delete(name);
+    evaluables.delete(name);
+    log.emit('delete', name, version, null);
+  }
+
+  return {
+    flags: () => flags,
+    evaluable: (name: string) => evaluables.get(name),
+    /** Swaps in a full load; returns what tells subscribers what changed while we were not listening. */
+    replace(rows: FlagRow[]): () => void {
+      const previous = flags;
+      const next = new Map(rows.map((r) => [r.name, r]));
+      flags = next;
+      evaluables = new Map(rows.map((r) => [r.name, toEvaluable(r)]));
+      return () => {
+        for (const [name, row] of next) {
+          if (previous.get(name)?.version !== row.version) log.emit('upsert', name, row.version, row);
+        }
+        for (const [name, row] of previous) {
+          if (!next.has(name)) log.emit('delete', name, row.version + 1, null);
+        }
+      };
+    },
+    async apply(change: FlagChange & { name: string }) {
+      const current = flags.get(change.name);
+      if (change.op === 'delete') {
+        if (current) remove(change.name, change.version ?? current.version + 1);
+        return;
+      }
+      if (current && change.version !== undefined && current.version >= change.version) return;
+      const row = await source.loadOne(change.name);
+      if (!row) {
+        if (current) remove(change.name, current.version + 1);
+        return;
+      }
+      if (current && current.version >= row.version) return;
+      flags.set(row.name, row);
+      evaluables.set(row.name, toEvaluable(row));
+      log.emit('upsert', row.name, row.version, row);
+    },
+  };
+}
+
+export function createFlagStore(source: FlagStoreSource): FlagStore {
+  const log = createChangeLog();
+  const snapshot = createFlagSnapshot(source, log);
+  let overrides = indexOverrides([]);
   let unlisten: (() => Promise<void>) | undefined;
   // Changes are applied one at a time, in arrival order.
   let queue: Promise<void> = Promise.resolve();
 
-  function emit(op: StoreEvent['op'], name: string, version: number, flag: FlagRow | null) {
-    const event: StoreEvent = { seq: ++seq, op, name, version, flag };
-    history.push(event);
-    if (history.length > HISTORY) history.shift();
-    for (const listener of listeners) listener(event);
-  }
-
-  function setFlag(row: FlagRow) {
-    flags.set(row.name, row);
-    evaluables.set(row.name, toEvaluable(row));
-  }
-
-  async function loadOverrides() {
-    const rows = await source.loadOverrides();
-    const ids = new Map<string, BetaUser>();
-    const emails = new Map<string, BetaUser>();
-    for (const r of rows) {
-      const user: BetaUser = { id: r.id, email: r.email, isActive: r.is_active, flagSet: r.flag_set };
-      ids.set(r.id, user);
-      emails.set(r.email.toLowerCase(), user);
-    }
-    byId = ids;
-    byEmail = emails;
-  }
-
+  const loadOverrides = async () => {
+    overrides = indexOverrides(await source.loadOverrides());
+  };
   async function reload() {
-    const rows = await source.loadAll();
-    const previous = flags;
-    const next = new Map(rows.map((r) => [r.name, r]));
-    flags = next;
-    evaluables = new Map(rows.map((r) => [r.name, toEvaluable(r)]));
+    const announce = snapshot.replace(await source.loadAll());
     await loadOverrides();
-    // Tell subscribers what changed while we were not listening.
-    for (const [name, row] of next) {
-      if (previous.get(name)?.version !== row.version) emit('upsert', name, row.version, row);
-    }
-    for (const [name, row] of previous) {
-      if (!next.has(name)) emit('delete', name, row.version + 1, null);
-    }
+    announce();
   }
-
   async function applyNow(change: FlagChange) {
     if (change.op === 'overrides') return loadOverrides();
-    if (!change.name) return;
-    if (change.op === 'delete') {
-      const existing = flags.get(change.name);
-      if (existing) {
-        flags.delete(change.name);
-        evaluables.delete(change.name);
-        emit('delete', change.name, change.version ?? existing.version + 1, null);
-      }
-      return;
-    }
-    const current = flags.get(change.name);
-    if (current && change.version !== undefined && current.version >= change.version) return;
-    const row = await source.loadOne(change.name);
-    if (!row) {
-      if (current) {
-        flags.delete(change.name);
-        evaluables.delete(change.name);
-        emit('delete', change.name, current.version + 1, null);
-      }
-      return;
-    }
-    if (current && current.version >= row.version) return;
-    setFlag(row);
-    emit('upsert', row.name, row.version, row);
+    if (change.name) await snapshot.apply({ ...change, name: change.name });
   }
-
   function apply(change: FlagChange): Promise<void> {
     queue = queue.then(() => applyNow(change)).catch((err: unknown) => source.onError(err));
     return queue;
   }
+  function onMessage(payload: string) {
+    let change: FlagChange;
+    try {
+      change = JSON.parse(payload) as FlagChange;
+    } catch {
+      return;
+    }
+    void apply(change);
+  }
 
   return {
     async start() {
-      unlisten = await source.listen(
-        (payload) => {
-          let change: FlagChange;
-          try {
-            change = JSON.parse(payload) as FlagChange;
-          } catch {
-            return;
-          }
-          void apply(change);
-        },
-        () => {
-          queue = queue.then(reload).catch((err: unknown) => source.onError(err));
-        },
-      );
+      unlisten = await source.listen(onMessage, () => {
+        queue = queue.then(reload).catch((err: unknown) => source.onError(err));
+      });
       await reload();
     },
     async stop() {
       await unlisten?.();
       await queue;
-      listeners.clear();
+      log.unsubscribeAll();
     },
-    get: (name) => flags.get(name),
-    all: () => [...flags.values()].sort((a, b) => a.name.localeCompare(b.name)),
-    evaluable: (name) => evaluables.get(name),
+    get: (name) => snapshot.flags().get(name),
+    all: () => [...snapshot.flags().values()].sort((a, b) => a.name.localeCompare(b.name)),
+    evaluable: (name) => snapshot.evaluable(name),
     overrideFor(targetingKey, email) {
       return (
-        (targetingKey !== undefined ? byId.get(targetingKey) : undefined) ??
-        (email !== undefined ? byEmail.get(email.toLowerCase()) : undefined)
+        (targetingKey !== undefined ? overrides.byId.get(targetingKey) : undefined) ??
+        (email !== undefined ? overrides.byEmail.get(email.toLowerCase()) : undefined)
       );
     },
-    eventsSince(since) {
-      if (since === seq) return [];
-      const first = history[0];
-      if (since > seq || !first || since < first.seq - 1) return undefined;
-      return history.filter((e) => e.seq > since);
-    },
-    lastSeq: () => seq,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    eventsSince: (since) => log.eventsSince(since),
+    lastSeq: () => log.lastSeq(),
+    subscribe: (listener) => log.subscribe(listener),
     reload: () => {
       queue = queue.then(reload);
       return queue;

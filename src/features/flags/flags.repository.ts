@@ -1,22 +1,10 @@
 // SQL for feature flags, their hourly evaluation counts, and the per-user overrides kept on beta users.
-import { sql, type Kysely, type Selectable } from 'kysely';
-import type { DatabaseSchema, FeatureFlagsTable } from '../../db/schema.js';
-
-export type FlagRow = Selectable<FeatureFlagsTable>;
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseSchema } from '../../db/schema.js';
+import type { AdoptionRow, EvaluationCount, FlagChange, FlagRow, FlagWrite, OverrideRow, SeriesPoint } from './flags.types.js';
 
 /** The channel every instance listens on for flag and override changes. */
 export const FLAG_CHANNEL = 'beta_suite_flags';
-
-export interface FlagWrite {
-  name: string;
-  description: string;
-  is_enabled: boolean;
-  rollout_percentage: number;
-  target_users: string[];
-  conditions: unknown[];
-  permanent: boolean;
-  full_rollout_since: Date | null;
-}
 
 export async function insertFlag(db: Kysely<DatabaseSchema>, flag: FlagWrite, createdBy: string): Promise<FlagRow> {
   return db
@@ -65,15 +53,8 @@ export async function deleteFlag(db: Kysely<DatabaseSchema>, name: string): Prom
 }
 
 /** Queued in the transaction; every listening instance receives it when the transaction commits. */
-export async function notifyFlagChange(db: Kysely<DatabaseSchema>, change: object): Promise<void> {
+export async function notifyFlagChange(db: Kysely<DatabaseSchema>, change: FlagChange): Promise<void> {
   await sql`select pg_notify(${FLAG_CHANNEL}, ${JSON.stringify(change)})`.execute(db);
-}
-
-export interface OverrideRow {
-  id: string;
-  email: string;
-  is_active: boolean;
-  flag_set: Record<string, boolean>;
 }
 
 /** Beta users that carry per-flag overrides (usually few). */
@@ -83,13 +64,6 @@ export async function listOverrides(db: Kysely<DatabaseSchema>): Promise<Overrid
     .select(['id', 'email', 'is_active', 'flag_set'])
     .where(sql<boolean>`flag_set <> '{}'::jsonb`)
     .execute();
-}
-
-export interface EvaluationCount {
-  flag_name: string;
-  hour: Date;
-  value: boolean;
-  count: number;
 }
 
 /** Adds counts into the hourly table: one statement per flush, whatever the traffic. */
@@ -102,15 +76,6 @@ export async function addEvaluationCounts(db: Kysely<DatabaseSchema>, rows: Eval
       oc.columns(['flag_name', 'hour', 'value']).doUpdateSet({ count: sql`flag_evaluations_hourly.count + excluded.count` }),
     )
     .execute();
-}
-
-export interface AdoptionRow {
-  flag_name: string;
-  evaluations_24h: number;
-  true_24h: number;
-  evaluations_7d: number;
-  true_7d: number;
-  last_evaluated_hour: Date | null;
 }
 
 export async function adoptionSince(db: Kysely<DatabaseSchema>, now: Date): Promise<AdoptionRow[]> {
@@ -136,12 +101,6 @@ export async function adoptionSince(db: Kysely<DatabaseSchema>, now: Date): Prom
     true_7d: Number(r.true_7d),
     last_evaluated_hour: r.last_evaluated_hour,
   }));
-}
-
-export interface SeriesPoint {
-  at: Date;
-  evaluations: number;
-  true_count: number;
 }
 
 /** Evaluations per hour (or per day) of one flag since `since`, oldest first; hours without traffic are absent. */

@@ -1,13 +1,11 @@
 // Flag administration API (admin scope): create, read with adoption figures, edit with optional
 // optimistic concurrency (If-Match: <version>), toggle, delete, and "why does this user get this?".
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
-import { describePrincipal } from '../../core/principal.js';
-import type { DatabaseSchema } from '../../db/schema.js';
+import { actorOf } from '../../core/principal.js';
 import type { EvaluationContext } from './conditions.js';
-import type { FlagStore } from './flag-store.js';
 import {
   FlagCreateBody,
   FlagDetailResponse,
@@ -19,16 +17,13 @@ import {
   FlagToggleBody,
   IfMatchHeaders,
 } from './flags.schemas.js';
-import { adoptionOf } from './adoption.js';
-import { adoptionSince, evaluationSeries, type FlagRow, type SeriesPoint } from './flags.repository.js';
-import type { Actor, FlagsService } from './flags.service.js';
+import type { FlagsService } from './flags.service.js';
+import type { FlagRow, SeriesPoint } from './flags.types.js';
 
 export interface FlagRouteDeps {
-  db: Kysely<DatabaseSchema>;
   flags: FlagsService;
-  store: FlagStore;
   staleDays: number;
-  now: () => Date;
+  clock: Clock;
 }
 
 const presentSeries = (points: SeriesPoint[]) => points.map((p) => ({ ...p, at: p.at.toISOString() }));
@@ -48,22 +43,34 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
-const actorOf = async (request: FastifyRequest): Promise<Actor> => ({
-  actor: describePrincipal((await request.principal())!),
-  requestId: request.id,
-});
+/** The list with adoption figures, one flag with its evaluation series, and explanations. */
+async function flagReadRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const window = () => ({ now: deps.clock(), staleDays: deps.staleDays });
 
-export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Promise<void> {
+  app.get('/api/admin/flags', { schema: { response: { 200: FlagListResponse } } }, async () => ({
+    items: (await deps.flags.list(window())).map(({ flag, adoption }) => ({ ...presentFlag(flag), adoption })),
+  }));
+
+  app.get('/api/admin/flags/:name', { schema: { params: FlagParams, response: { 200: FlagDetailResponse } } }, async (request, reply) => {
+    const { flag, adoption, hourly, daily } = await deps.flags.detail(request.params.name, window());
+    return reply.header('etag', `"${flag.version}"`).send({
+      ...presentFlag(flag),
+      adoption,
+      evaluations: { hourly_24h: presentSeries(hourly), daily_30d: presentSeries(daily) },
+    });
+  });
+
+  app.post('/api/admin/flags/:name/explain', { schema: { params: FlagParams, body: FlagExplainBody } }, async (request) =>
+    deps.flags.explain(request.params.name, request.body.context as EvaluationContext),
+  );
+}
+
+/** Create, edit, toggle and delete; each answers with the new version as its ETag. */
+async function flagChangeRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const params = FlagParams;
-
-  app.get('/api/admin/flags', { schema: { response: { 200: FlagListResponse } } }, async () => {
-    const now = deps.now();
-    const adoption = new Map((await adoptionSince(deps.db, now)).map((r) => [r.flag_name, r]));
-    return {
-      items: deps.store.all().map((f) => ({ ...presentFlag(f), adoption: adoptionOf(f, adoption.get(f.name), now, deps.staleDays) })),
-    };
-  });
+  const headers = IfMatchHeaders;
 
   app.post('/api/admin/flags', { schema: { body: FlagCreateBody, response: { 201: FlagOut } } }, async (request, reply) => {
     const { _csrf: _ignored, ...input } = request.body;
@@ -71,34 +78,9 @@ export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps):
     return reply.code(201).header('etag', `"${row.version}"`).send(presentFlag(row));
   });
 
-  app.get(
-    '/api/admin/flags/:name',
-    {
-      schema: {
-        params,
-        response: { 200: FlagDetailResponse },
-      },
-    },
-    async (request, reply) => {
-      const flag = deps.store.get(request.params.name);
-      if (!flag) throw new AppError('NOT_FOUND', `No flag named "${request.params.name}".`);
-      const now = deps.now();
-      const [adoption, hourly, daily] = await Promise.all([
-        adoptionSince(deps.db, now).then((rows) => rows.find((r) => r.flag_name === flag.name)),
-        evaluationSeries(deps.db, flag.name, new Date(now.getTime() - 24 * 3_600_000), 'hour'),
-        evaluationSeries(deps.db, flag.name, new Date(now.getTime() - 30 * 86_400_000), 'day'),
-      ]);
-      return reply.header('etag', `"${flag.version}"`).send({
-        ...presentFlag(flag),
-        adoption: adoptionOf(flag, adoption, now, deps.staleDays),
-        evaluations: { hourly_24h: presentSeries(hourly), daily_30d: presentSeries(daily) },
-      });
-    },
-  );
-
   app.patch(
     '/api/admin/flags/:name',
-    { schema: { params, headers: IfMatchHeaders, body: FlagPatchBody, response: { 200: FlagOut } } },
+    { schema: { params, headers, body: FlagPatchBody, response: { 200: FlagOut } } },
     async (request, reply) => {
       const { _csrf: _ignored, ...patch } = request.body;
       const row = await deps.flags.update(request.params.name, patch, parseIfMatch(request.headers['if-match']), await actorOf(request));
@@ -108,33 +90,30 @@ export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps):
 
   app.post(
     '/api/admin/flags/:name/toggle',
-    {
-      schema: {
-        params,
-        headers: IfMatchHeaders,
-        body: FlagToggleBody,
-        response: { 200: FlagOut },
-      },
-    },
+    { schema: { params, headers, body: FlagToggleBody, response: { 200: FlagOut } } },
     async (request, reply) => {
       const row = await deps.flags.toggle(request.params.name, parseIfMatch(request.headers['if-match']), await actorOf(request));
       return reply.header('etag', `"${row.version}"`).send(presentFlag(row));
     },
   );
 
-  app.delete('/api/admin/flags/:name', { schema: { params, headers: IfMatchHeaders } }, async (request, reply) => {
+  app.delete('/api/admin/flags/:name', { schema: { params, headers } }, async (request, reply) => {
     await deps.flags.remove(request.params.name, parseIfMatch(request.headers['if-match']), await actorOf(request));
     return reply.code(204).send();
   });
+}
 
-  app.post(
-    '/api/admin/flags/:name/explain',
-    {
-      schema: {
-        params,
-        body: FlagExplainBody,
-      },
-    },
-    async (request) => deps.flags.explain(request.params.name, request.body.context as EvaluationContext),
-  );
+/** @deprecated The former composition root's deps: remove once app.ts uses flagsPlugin. */
+export interface LegacyFlagRouteDeps {
+  db: unknown;
+  flags: FlagsService;
+  store: unknown;
+  staleDays: number;
+  now: Clock;
+}
+
+export async function flagRoutes(fastify: FastifyInstance, given: FlagRouteDeps | LegacyFlagRouteDeps): Promise<void> {
+  const deps: FlagRouteDeps = 'clock' in given ? given : { flags: given.flags, staleDays: given.staleDays, clock: given.now };
+  await flagReadRoutes(fastify, deps);
+  await flagChangeRoutes(fastify, deps);
 }

@@ -1,195 +1,111 @@
-// Flag administration: validated, audited changes committed together with a NOTIFY so every
-// instance applies them; optimistic concurrency through the version.
+// What the flag routes call: audited changes, the console's reads (flags with adoption figures,
+// evaluation series), evaluation and explanation over the snapshot, and its change feed.
 import type { Kysely } from 'kysely';
-import type { AuditEntry } from '../../core/audit.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { DatabaseSchema } from '../../db/schema.js';
-import { validateConditions, type EvaluationContext } from './conditions.js';
-import { explainFlag, type Explanation } from './evaluate.js';
-import type { FlagStore } from './flag-store.js';
-import { deleteFlag, findFlag, insertFlag, notifyFlagChange, updateFlag, type FlagRow, type FlagWrite } from './flags.repository.js';
+import { adoptionOf, type Adoption } from './adoption.js';
+import type { EvaluationContext } from './conditions.js';
+import { evaluateFlag, explainFlag, type EvaluationResult, type Explanation } from './evaluate.js';
+import { createEvaluationCounter, type EvaluationCounter } from './evaluation-counter.js';
+import { createFlagChanges, type FlagChanges, type FlagChangesDeps } from './flag-changes.js';
+import type { FlagStore, StoreEvent } from './flag-store.js';
+import { adoptionSince, evaluationSeries } from './flags.repository.js';
+import type { FlagRow, SeriesPoint } from './flags.types.js';
 
-export type RecordAudit = (db: Kysely<DatabaseSchema>, entry: AuditEntry) => Promise<void>;
+export type { FlagInput } from './flag-input.js';
+export type { Adoption } from './adoption.js';
+export type { StoreEvent } from './flag-store.js';
 
-export const FLAG_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
-export const MAX_TARGET_USERS = 1000;
-
-export interface FlagInput {
-  name?: string;
-  description?: string;
-  is_enabled?: boolean;
-  rollout_percentage?: number;
-  target_users?: string[];
-  conditions?: unknown[];
-  permanent?: boolean;
+/** The moment adoption is measured at, and how long unused (or fully rolled out) makes a flag stale. */
+export interface AdoptionWindow {
+  now: Date;
+  staleDays: number;
 }
 
-export interface Actor {
-  actor: string;
-  requestId: string | null;
+export interface FlagDetail {
+  flag: FlagRow;
+  adoption: Adoption;
+  /** Evaluations per hour over the last 24 hours and per day over the last 30, oldest first. */
+  hourly: SeriesPoint[];
+  daily: SeriesPoint[];
 }
 
-export interface FlagsService {
-  create(input: FlagInput & { name: string }, by: Actor): Promise<FlagRow>;
-  update(name: string, patch: FlagInput, expectedVersion: number | undefined, by: Actor): Promise<FlagRow>;
-  toggle(name: string, expectedVersion: number | undefined, by: Actor): Promise<FlagRow>;
-  remove(name: string, expectedVersion: number | undefined, by: Actor): Promise<void>;
+export interface FlagReads {
+  list(window: AdoptionWindow): Promise<Array<{ flag: FlagRow; adoption: Adoption }>>;
+  /** NOT_FOUND when no flag has this name. */
+  detail(name: string, window: AdoptionWindow): Promise<FlagDetail>;
+}
+
+export interface FlagEvaluation {
+  /** Evaluates one flag for a context; successful evaluations are counted for the hourly figures. */
+  evaluate(name: string, context: EvaluationContext): EvaluationResult;
   explain(name: string, context: EvaluationContext): Explanation;
+  /** Every flag, by name. */
+  snapshot(): FlagRow[];
+  /** Changes after `seq`, or undefined when they are no longer held (then send the snapshot). */
+  changesSince(seq: number): StoreEvent[] | undefined;
+  lastChange(): number;
+  subscribe(listener: (event: StoreEvent) => void): () => void;
 }
 
-function normalizeTargets(targets: string[]): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const [i, raw] of targets.entries()) {
-    const value = raw.trim();
-    if (value === '' || value.length > 254) throw new AppError('VALIDATION_ERROR', `body/target_users/${i} must be 1 to 254 characters.`);
-    const key = value.includes('@') ? value.toLowerCase() : value;
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(value);
-    }
-  }
-  if (out.length > MAX_TARGET_USERS)
-    throw new AppError('VALIDATION_ERROR', `body/target_users must hold at most ${MAX_TARGET_USERS} entries.`);
-  return out;
+export interface FlagsService extends FlagChanges, FlagReads, FlagEvaluation {}
+
+export interface FlagsServiceDeps extends FlagChangesDeps {
+  counter: EvaluationCounter;
 }
 
-function merge(base: FlagWrite, patch: FlagInput, now: Date, previous?: FlagRow): FlagWrite {
-  let conditions = base.conditions;
-  if (patch.conditions !== undefined) {
-    const checked = validateConditions(patch.conditions, 'body/conditions');
-    if (!checked.ok) throw new AppError('VALIDATION_ERROR', `${checked.field} ${checked.message}.`);
-    conditions = checked.conditions;
-  }
-  const next: FlagWrite = {
-    name: base.name,
-    description: patch.description ?? base.description,
-    is_enabled: patch.is_enabled ?? base.is_enabled,
-    rollout_percentage: patch.rollout_percentage ?? base.rollout_percentage,
-    target_users: patch.target_users === undefined ? base.target_users : normalizeTargets(patch.target_users),
-    conditions,
-    permanent: patch.permanent ?? base.permanent,
-    full_rollout_since: null,
-  };
-  const full = next.is_enabled && next.rollout_percentage === 100;
-  next.full_rollout_since = full ? (previous?.full_rollout_since ?? now) : null;
-  return next;
-}
-
-const writable = (row: FlagRow): FlagWrite => ({
-  name: row.name,
-  description: row.description,
-  is_enabled: row.is_enabled,
-  rollout_percentage: row.rollout_percentage,
-  target_users: row.target_users,
-  conditions: row.conditions,
-  permanent: row.permanent,
-  full_rollout_since: row.full_rollout_since,
-});
-
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
-
-export function createFlagsService(deps: {
-  db: Kysely<DatabaseSchema>;
-  store: FlagStore;
-  recordAudit: RecordAudit;
-  now?: () => Date;
-}): FlagsService {
-  const now = deps.now ?? (() => new Date());
-
-  async function change(
-    name: string,
-    expectedVersion: number | undefined,
-    by: Actor,
-    action: string,
-    compute: (before: FlagRow) => FlagWrite | null,
-  ): Promise<FlagRow | null> {
-    const result = await deps.db.transaction().execute(async (trx) => {
-      const before = await findFlag(trx, name, true);
-      if (!before) throw new AppError('NOT_FOUND', `No flag named "${name}".`);
-      if (expectedVersion !== undefined && before.version !== expectedVersion) {
-        throw new AppError(
-          'CONFLICT',
-          `The flag changed meanwhile: version is ${before.version}, not ${expectedVersion}. Reload and retry.`,
-        );
-      }
-      const next = compute(before);
-      const after = next === null ? null : await updateFlag(trx, name, next);
-      if (next === null) await deleteFlag(trx, name);
-      await deps.recordAudit(trx, { actor: by.actor, action, entityType: 'flag', entityId: name, before, after, requestId: by.requestId });
-      await notifyFlagChange(
-        trx,
-        after ? { op: 'upsert', name, version: after.version } : { op: 'delete', name, version: before.version + 1 },
-      );
-      return { after, version: after?.version ?? before.version + 1 };
-    });
-    // Read-your-writes on this instance; the notification brings the others along.
-    await deps.store.apply(
-      result.after ? { op: 'upsert', name, version: result.version } : { op: 'delete', name, version: result.version },
-    );
-    return result.after;
-  }
-
+function createFlagReads(db: Kysely<DatabaseSchema>, store: FlagStore): FlagReads {
   return {
-    async create(input, by) {
-      if (!FLAG_NAME.test(input.name)) {
-        throw new AppError('VALIDATION_ERROR', 'body/name must be a lowercase slug: a-z, 0-9, then up to 99 of a-z 0-9 . _ -.');
-      }
-      const base: FlagWrite = {
-        name: input.name,
-        description: '',
-        is_enabled: false,
-        rollout_percentage: 0,
-        target_users: [],
-        conditions: [],
-        permanent: false,
-        full_rollout_since: null,
-      };
-      const flag = merge(base, input, now());
-      let row: FlagRow;
-      try {
-        row = await deps.db.transaction().execute(async (trx) => {
-          const inserted = await insertFlag(trx, flag, by.actor);
-          await deps.recordAudit(trx, {
-            actor: by.actor,
-            action: 'flag.create',
-            entityType: 'flag',
-            entityId: inserted.name,
-            after: inserted,
-            requestId: by.requestId,
-          });
-          await notifyFlagChange(trx, { op: 'upsert', name: inserted.name, version: inserted.version });
-          return inserted;
-        });
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new AppError('CONFLICT', `A flag named "${input.name}" already exists.`);
-        throw err;
-      }
-      await deps.store.apply({ op: 'upsert', name: row.name, version: row.version });
-      return row;
+    async list({ now, staleDays }) {
+      const adoption = new Map((await adoptionSince(db, now)).map((r) => [r.flag_name, r]));
+      return store.all().map((flag) => ({ flag, adoption: adoptionOf(flag, adoption.get(flag.name), now, staleDays) }));
     },
+    async detail(name, { now, staleDays }) {
+      const flag = store.get(name);
+      if (!flag) throw new AppError('NOT_FOUND', `No flag named "${name}".`);
+      const [adoption, hourly, daily] = await Promise.all([
+        adoptionSince(db, now).then((rows) => rows.find((r) => r.flag_name === flag.name)),
+        evaluationSeries(db, flag.name, new Date(now.getTime() - 24 * 3_600_000), 'hour'),
+        evaluationSeries(db, flag.name, new Date(now.getTime() - 30 * 86_400_000), 'day'),
+      ]);
+      return { flag, adoption: adoptionOf(flag, adoption, now, staleDays), hourly, daily };
+    },
+  };
+}
 
-    async update(name, patch, expectedVersion, by) {
-      return (await change(name, expectedVersion, by, 'flag.update', (before) => merge(writable(before), patch, now(), before)))!;
+export function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): FlagEvaluation {
+  const betaUserFor = (context: EvaluationContext) =>
+    store.overrideFor(
+      typeof context.targetingKey === 'string' && context.targetingKey !== '' ? context.targetingKey : undefined,
+      typeof context.email === 'string' ? context.email : undefined,
+    );
+  return {
+    evaluate(name, context) {
+      const result = evaluateFlag(store.evaluable(name), context, { betaUser: betaUserFor(context) });
+      // Stamped with the wall clock: the hourly table records when traffic really happened.
+      if (!result.errorCode) counter.count(name, result.value, Date.now());
+      return result;
     },
+    explain: (name, context) => explainFlag(store.evaluable(name), context, { betaUser: betaUserFor(context) }),
+    snapshot: () => store.all(),
+    changesSince: (seq) => store.eventsSince(seq),
+    lastChange: () => store.lastSeq(),
+    subscribe: (listener) => store.subscribe(listener),
+  };
+}
 
-    async toggle(name, expectedVersion, by) {
-      return (await change(name, expectedVersion, by, 'flag.toggle', (before) =>
-        merge(writable(before), { is_enabled: !before.is_enabled }, now(), before),
-      ))!;
-    },
+/** @deprecated The former composition root's deps (`now`, no counter): remove once app.ts uses createFlagsFeature. */
+export interface LegacyFlagsServiceDeps extends Omit<FlagChangesDeps, 'clock'> {
+  now?: Clock;
+}
 
-    async remove(name, expectedVersion, by) {
-      await change(name, expectedVersion, by, 'flag.delete', () => null);
-    },
-
-    explain(name, context) {
-      return explainFlag(deps.store.evaluable(name), context, {
-        betaUser: deps.store.overrideFor(
-          typeof context.targetingKey === 'string' ? context.targetingKey : undefined,
-          typeof context.email === 'string' ? context.email : undefined,
-        ),
-      });
-    },
+export function createFlagsService(given: FlagsServiceDeps | LegacyFlagsServiceDeps): FlagsService {
+  const deps: FlagsServiceDeps =
+    'counter' in given ? given : { ...given, clock: given.now ?? systemClock, counter: createEvaluationCounter() };
+  return {
+    ...createFlagChanges(deps),
+    ...createFlagReads(deps.db, deps.store),
+    ...createFlagEvaluation(deps.store, deps.counter),
   };
 }

@@ -7,24 +7,25 @@ import { Counter, type Registry } from 'prom-client';
 import { toHttpError } from '../../core/http.js';
 import { requireCapability } from '../../core/principal.js';
 import type { EvaluationContext } from './conditions.js';
-import { evaluateFlag, type EvaluationResult } from './evaluate.js';
-import type { EvaluationCounter } from './evaluation-counter.js';
-import type { FlagStore, StoreEvent } from './flag-store.js';
+import type { EvaluationResult } from './evaluate.js';
 import { FlagStreamHeaders, OfrepBody, OfrepParams } from './flags.schemas.js';
+import type { EvaluationCounter } from './evaluation-counter.js';
+import type { FlagStore } from './flag-store.js';
+import { createFlagEvaluation, type FlagEvaluation, type StoreEvent } from './flags.service.js';
 
 export interface OfrepRouteDeps {
-  store: FlagStore;
-  counter: EvaluationCounter;
+  flags: FlagEvaluation;
   registry: Registry;
   /** Registers a callback run when shutdown begins (open streams are closed then). */
   onShutdown(callback: () => void): void;
-  heartbeatMs?: number;
   /** Told of every successful evaluation and whom it was for (success metrics: testers reached). */
-  onEvaluated?(flag: string, targetingKey: string | undefined, email: string | undefined): void;
+  onEvaluated(flag: string, targetingKey: string | undefined, email: string | undefined): void;
 }
 
 type Success = { key: string; value: boolean; reason: string; variant: string; metadata: Record<string, never> };
 type Failure = { key: string; errorCode: string; errorDetails: string };
+
+const HEARTBEAT_MS = 15_000;
 
 function ofrepError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const key = (request.params as { key?: string } | undefined)?.key;
@@ -59,28 +60,25 @@ function present(key: string, result: EvaluationResult): Success | Failure {
   return { key, value: result.value, reason: result.reason, variant: result.variant, metadata: {} };
 }
 
-export async function ofrepRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+/** POST /ofrep/v1/evaluate/flags[/:key], in their own scope for the protocol's error shape. */
+async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps): Promise<void> {
   const evaluations = new Counter({
     name: 'flag_evaluations_total',
     help: 'Flag evaluations by flag and resulting value',
     labelNames: ['flag', 'value'] as const,
     registers: [deps.registry],
   });
-
   function evaluate(key: string, context: EvaluationContext): EvaluationResult {
-    const targetingKey = typeof context.targetingKey === 'string' && context.targetingKey !== '' ? context.targetingKey : undefined;
-    const email = typeof context.email === 'string' ? context.email : undefined;
-    const result = evaluateFlag(deps.store.evaluable(key), context, { betaUser: deps.store.overrideFor(targetingKey, email) });
+    const result = deps.flags.evaluate(key, context);
     if (!result.errorCode) {
-      deps.counter.count(key, result.value, Date.now());
-      deps.onEvaluated?.(key, targetingKey, email);
+      const targetingKey = typeof context.targetingKey === 'string' && context.targetingKey !== '' ? context.targetingKey : undefined;
+      deps.onEvaluated(key, targetingKey, typeof context.email === 'string' ? context.email : undefined);
       evaluations.inc({ flag: key, value: String(result.value) });
     }
     return result;
   }
 
-  await app.register(async (scope) => {
+  await fastify.register(async (scope) => {
     scope.setErrorHandler(ofrepError);
     const api = scope.withTypeProvider<TypeBoxTypeProvider>();
     api.addHook('preHandler', requireCapability('evaluate'));
@@ -94,7 +92,7 @@ export async function ofrepRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps
 
     api.post('/ofrep/v1/evaluate/flags', { schema: { body: OfrepBody } }, async (request, reply) => {
       const context = (request.body?.context ?? {}) as EvaluationContext;
-      const flags = deps.store.all().map((flag) => present(flag.name, evaluate(flag.name, context)));
+      const flags = deps.flags.snapshot().map((flag) => present(flag.name, evaluate(flag.name, context)));
       const payload = JSON.stringify({ flags });
       // The ETag covers the evaluated answer, so it changes when the context changes the outcome too.
       const etag = `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
@@ -103,20 +101,22 @@ export async function ofrepRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps
       return reply.code(200).type('application/json; charset=utf-8').send(payload);
     });
   });
+}
 
-  // Server-sent events: one event per change, ids resumable with Last-Event-ID.
+/** GET /api/flags/stream: server-sent events, one per change, ids resumable with Last-Event-ID. */
+async function streamRoute(fastify: FastifyInstance, deps: OfrepRouteDeps): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const boot = randomBytes(4).toString('hex');
   const streams = new Set<() => void>();
   deps.onShutdown(() => {
     for (const end of [...streams]) end();
   });
+  const frame = (event: string, id: string, data: unknown) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  const change = (e: StoreEvent) => frame('flag', `${boot}.${e.seq}`, { op: e.op, name: e.name, version: e.version, flag: e.flag });
 
   app.get(
     '/api/flags/stream',
-    {
-      preHandler: requireCapability('evaluate'),
-      schema: { headers: FlagStreamHeaders },
-    },
+    { preHandler: requireCapability('evaluate'), schema: { headers: FlagStreamHeaders } },
     async (request, reply) => {
       reply.hijack();
       const res = reply.raw;
@@ -127,20 +127,15 @@ export async function ofrepRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps
         'x-accel-buffering': 'no',
         'x-request-id': request.id,
       });
-      const frame = (event: string, id: string, data: unknown) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-      const describe = (e: StoreEvent) => ({ op: e.op, name: e.name, version: e.version, flag: e.flag });
-      let out = 'retry: 3000\n\n';
       const lastId = /^([0-9a-f]{8})\.(\d{1,15})$/.exec(request.headers['last-event-id'] ?? '');
-      const missed = lastId && lastId[1] === boot ? deps.store.eventsSince(Number(lastId[2])) : undefined;
-      if (missed) {
-        for (const e of missed) out += frame('flag', `${boot}.${e.seq}`, describe(e));
-      } else {
-        out += frame('snapshot', `${boot}.${deps.store.lastSeq()}`, { flags: deps.store.all() });
-      }
-      res.write(out);
+      const missed = lastId && lastId[1] === boot ? deps.flags.changesSince(Number(lastId[2])) : undefined;
+      const opening = missed
+        ? missed.map(change).join('')
+        : frame('snapshot', `${boot}.${deps.flags.lastChange()}`, { flags: deps.flags.snapshot() });
+      res.write(`retry: 3000\n\n${opening}`);
 
-      const unsubscribe = deps.store.subscribe((e) => res.write(frame('flag', `${boot}.${e.seq}`, describe(e))));
-      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), deps.heartbeatMs ?? 15_000);
+      const unsubscribe = deps.flags.subscribe((e) => res.write(change(e)));
+      const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
       const end = () => {
         clearInterval(heartbeat);
         unsubscribe();
@@ -151,4 +146,20 @@ export async function ofrepRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps
       res.on('close', end);
     },
   );
+}
+
+/** @deprecated The former composition root's deps (its own store and counter): remove once app.ts uses flagsPlugin. */
+export interface LegacyOfrepRouteDeps extends Omit<OfrepRouteDeps, 'flags' | 'onEvaluated'> {
+  store: FlagStore;
+  counter: EvaluationCounter;
+  onEvaluated?: OfrepRouteDeps['onEvaluated'];
+}
+
+export async function ofrepRoutes(fastify: FastifyInstance, given: OfrepRouteDeps | LegacyOfrepRouteDeps): Promise<void> {
+  const deps: OfrepRouteDeps =
+    'flags' in given
+      ? given
+      : { ...given, flags: createFlagEvaluation(given.store, given.counter), onEvaluated: given.onEvaluated ?? (() => undefined) };
+  await evaluationRoutes(fastify, deps);
+  await streamRoute(fastify, deps);
 }

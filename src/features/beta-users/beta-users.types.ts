@@ -1,0 +1,46 @@
+// The shapes testers are stored and read in, shared by the repository, the service and the routes.
+import type { Selectable } from 'kysely';
+import type { Position } from '../../core/cursor.js';
+import type { BetaUsersTable } from '../../db/schema.js';
+
+export type BetaUserRow = Selectable<BetaUsersTable>;
+export type Source = 'admin' | 'feedback' | 'import';
+export type TesterRole = 'TESTER' | 'ADMIN';
+
+export interface UserFilter {
+  search?: string;
+  role?: TesterRole;
+  active?: boolean;
+  source?: Source;
+  after?: Position;
+  limit: number;
+}
+
+/** What an admin may change on a tester. */
+export interface UserPatch {
+  is_active?: boolean;
+  notes?: string | null;
+  flag_set?: Record<string, boolean>;
+  role?: TesterRole;
+}
+
+export interface NewTesterInput {
+  email: string;
+  role?: TesterRole;
+  notes?: string | null;
+  flag_set?: Record<string, boolean>;
+}
+
+export interface ImportResult {
+  created: BetaUserRow[];
+  duplicates: string[];
+  invalid: Array<{ line: number; value: string; reason: string }>;
+}
+
+export interface UserCounts {
+  total: number;
+  active: number;
+  admins: number;
+  redeemed: number;
+  joined_7d: number;
+}

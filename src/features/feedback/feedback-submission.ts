@@ -1,0 +1,101 @@
+// Feedback submission: strict input, safe retries with Idempotency-Key, unknown emails become
+// testers, and the aggregates behind the public statistics updated in the same statement.
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { AppError } from '../../core/errors.js';
+import type { DatabaseSchema } from '../../db/schema.js';
+import { claimIdempotencyKey, insertCountedFeedback, storeIdempotentResponse } from './feedback.repository.js';
+
+/** Returns the id of the tester with this email, creating one (source `feedback`) if needed. */
+export type EnsureTester = (db: Kysely<DatabaseSchema>, email: string) => Promise<string>;
+
+export interface FeedbackInput {
+  rating: number;
+  email?: string;
+  feature?: string;
+  comment?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface SubmitResult {
+  status: number;
+  body: PublicFeedback;
+  replayed: boolean;
+}
+
+export interface PublicFeedback {
+  id: string;
+  rating: number;
+  feature: string | null;
+  created_at: string;
+}
+
+export const METADATA_MAX_BYTES = 4096;
+const SCOPE = 'feedback';
+
+/** A stable digest of a JSON value (object keys sorted), so re-ordered retries still match. */
+export function canonicalHash(value: unknown): string {
+  const canonical = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canonical);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(value)))
+    .digest('hex');
+}
+
+async function store(
+  db: Kysely<DatabaseSchema>,
+  input: FeedbackInput,
+  email: string | undefined,
+  userId: string | null,
+): Promise<PublicFeedback> {
+  const row = await insertCountedFeedback(db, {
+    user_id: userId,
+    email: email ?? null,
+    rating: input.rating,
+    feature: input.feature ?? null,
+    comment: input.comment ?? null,
+    metadata: input.metadata ?? null,
+  });
+  return { id: row.id, rating: row.rating, feature: row.feature, created_at: row.created_at.toISOString() };
+}
+
+/** Stores one submission; a retry with the same key and body gets the first answer again. */
+export async function submitFeedback(
+  deps: { db: Kysely<DatabaseSchema>; ensureTester: EnsureTester },
+  input: FeedbackInput,
+  idempotencyKey: string | undefined,
+): Promise<SubmitResult> {
+  if (input.metadata !== undefined && Buffer.byteLength(JSON.stringify(input.metadata)) > METADATA_MAX_BYTES) {
+    throw new AppError('VALIDATION_ERROR', `body/metadata must be at most ${METADATA_MAX_BYTES} bytes as JSON.`);
+  }
+  const requestHash = canonicalHash(input);
+  const email = input.email?.trim() || undefined;
+  // Anonymous feedback without a retry key is one statement; anything else is one transaction.
+  if (idempotencyKey === undefined && email === undefined) {
+    return { status: 201, body: await store(deps.db, input, email, null), replayed: false };
+  }
+  return deps.db.transaction().execute(async (trx): Promise<SubmitResult> => {
+    if (idempotencyKey !== undefined) {
+      const existing = await claimIdempotencyKey(trx, SCOPE, idempotencyKey, requestHash);
+      if (existing) {
+        if (existing.request_hash !== requestHash) {
+          throw new AppError('UNPROCESSABLE', 'This Idempotency-Key was used with a different request body.');
+        }
+        if (existing.status === null) throw new AppError('CONFLICT', 'A request with this Idempotency-Key is still in progress.');
+        return { status: existing.status, body: existing.response as PublicFeedback, replayed: true };
+      }
+    }
+    const body = await store(trx, input, email, email ? await deps.ensureTester(trx, email) : null);
+    if (idempotencyKey !== undefined) await storeIdempotentResponse(trx, SCOPE, idempotencyKey, 201, body);
+    return { status: 201, body, replayed: false };
+  });
+}

@@ -1,0 +1,91 @@
+// What an edit makes of a flag: validated input merged over the current state. Pure: the time
+// is passed in.
+import { AppError } from '../../core/errors.js';
+import { validateConditions } from './conditions.js';
+import type { FlagRow, FlagWrite } from './flags.types.js';
+
+export const FLAG_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+export const MAX_TARGET_USERS = 1000;
+
+export interface FlagInput {
+  name?: string;
+  description?: string;
+  is_enabled?: boolean;
+  rollout_percentage?: number;
+  target_users?: string[];
+  conditions?: unknown[];
+  permanent?: boolean;
+}
+
+function normalizeTargets(targets: string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const [i, raw] of targets.entries()) {
+    const value = raw.trim();
+    if (value === '' || value.length > 254) throw new AppError('VALIDATION_ERROR', `body/target_users/${i} must be 1 to 254 characters.`);
+    const key = value.includes('@') ? value.toLowerCase() : value;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(value);
+    }
+  }
+  if (out.length > MAX_TARGET_USERS)
+    throw new AppError('VALIDATION_ERROR', `body/target_users must hold at most ${MAX_TARGET_USERS} entries.`);
+  return out;
+}
+
+/** `patch` over `base`; `previous` keeps the date a full rollout began. */
+export function mergeFlag(base: FlagWrite, patch: FlagInput, now: Date, previous?: FlagRow): FlagWrite {
+  let conditions = base.conditions;
+  if (patch.conditions !== undefined) {
+    const checked = validateConditions(patch.conditions, 'body/conditions');
+    if (!checked.ok) throw new AppError('VALIDATION_ERROR', `${checked.field} ${checked.message}.`);
+    conditions = checked.conditions;
+  }
+  const next: FlagWrite = {
+    name: base.name,
+    description: patch.description ?? base.description,
+    is_enabled: patch.is_enabled ?? base.is_enabled,
+    rollout_percentage: patch.rollout_percentage ?? base.rollout_percentage,
+    target_users: patch.target_users === undefined ? base.target_users : normalizeTargets(patch.target_users),
+    conditions,
+    permanent: patch.permanent ?? base.permanent,
+    full_rollout_since: null,
+  };
+  const full = next.is_enabled && next.rollout_percentage === 100;
+  next.full_rollout_since = full ? (previous?.full_rollout_since ?? now) : null;
+  return next;
+}
+
+/** A new flag: off, for no one, unless the input says otherwise. */
+export function newFlag(input: FlagInput & { name: string }, now: Date): FlagWrite {
+  if (!FLAG_NAME.test(input.name)) {
+    throw new AppError('VALIDATION_ERROR', 'body/name must be a lowercase slug: a-z, 0-9, then up to 99 of a-z 0-9 . _ -.');
+  }
+  const base: FlagWrite = {
+    name: input.name,
+    description: '',
+    is_enabled: false,
+    rollout_percentage: 0,
+    target_users: [],
+    conditions: [],
+    permanent: false,
+    full_rollout_since: null,
+  };
+  return mergeFlag(base, input, now);
+}
+
+/** `patch` over the stored flag `row`. */
+export function editFlag(row: FlagRow, patch: FlagInput, now: Date): FlagWrite {
+  const current: FlagWrite = {
+    name: row.name,
+    description: row.description,
+    is_enabled: row.is_enabled,
+    rollout_percentage: row.rollout_percentage,
+    target_users: row.target_users,
+    conditions: row.conditions,
+    permanent: row.permanent,
+    full_rollout_since: row.full_rollout_since,
+  };
+  return mergeFlag(current, patch, now, row);
+}

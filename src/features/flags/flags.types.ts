@@ -1,0 +1,54 @@
+// The shapes flags are stored and read in, shared by the repository, the service and the routes.
+import type { Selectable } from 'kysely';
+import type { FeatureFlagsTable } from '../../db/schema.js';
+
+export type FlagRow = Selectable<FeatureFlagsTable>;
+
+/** Everything a change may set (the version and timestamps are the database's). */
+export interface FlagWrite {
+  name: string;
+  description: string;
+  is_enabled: boolean;
+  rollout_percentage: number;
+  target_users: string[];
+  conditions: unknown[];
+  permanent: boolean;
+  full_rollout_since: Date | null;
+}
+
+/** A beta user's per-flag overrides, as the snapshot holds them. */
+export interface OverrideRow {
+  id: string;
+  email: string;
+  is_active: boolean;
+  flag_set: Record<string, boolean>;
+}
+
+export interface EvaluationCount {
+  flag_name: string;
+  hour: Date;
+  value: boolean;
+  count: number;
+}
+
+export interface AdoptionRow {
+  flag_name: string;
+  evaluations_24h: number;
+  true_24h: number;
+  evaluations_7d: number;
+  true_7d: number;
+  last_evaluated_hour: Date | null;
+}
+
+export interface SeriesPoint {
+  at: Date;
+  evaluations: number;
+  true_count: number;
+}
+
+/** A change notification: one flag written or deleted, or the overrides changed. */
+export interface FlagChange {
+  op: 'upsert' | 'delete' | 'overrides';
+  name?: string;
+  version?: number;
+}

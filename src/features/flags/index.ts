@@ -1,0 +1,102 @@
+// Feature flags' public surface: the feature (service, snapshot, evaluation counts, the override
+// notification other features commit with) and the plugin serving the admin API, OFREP and the
+// change stream, which keeps the snapshot listening and the counts flowing while it runs.
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../../core/clock.js';
+import { createJob } from '../../core/jobs.js';
+import type { RecordAudit } from '../../db/audit.js';
+import type { Database } from '../../db/database.js';
+import type { DatabaseSchema } from '../../db/schema.js';
+import { createEvaluationCounter } from './evaluation-counter.js';
+import { createFlagStore, type FlagStore } from './flag-store.js';
+import { addEvaluationCounts, FLAG_CHANNEL, findFlag, listFlags, listOverrides, notifyFlagChange } from './flags.repository.js';
+import { flagRoutes } from './flags.routes.js';
+import { createFlagsService, type FlagsService } from './flags.service.js';
+import { ofrepRoutes } from './ofrep.routes.js';
+
+export { OPERATORS } from './conditions.js';
+export type { FlagStore } from './flag-store.js';
+export type { FlagsService } from './flags.service.js';
+
+export interface FlagsFeatureDeps {
+  db: Kysely<DatabaseSchema>;
+  listen: Database['listen'];
+  recordAudit: RecordAudit;
+  clock: Clock;
+  logger: { warn(obj: object, msg: string): void };
+}
+
+export interface FlagsFeature {
+  service: FlagsService;
+  /** The in-memory snapshot evaluations read (tests reload it). */
+  store: FlagStore;
+  /** Writes the evaluation counts gathered so far; resolves to the number of rows written. */
+  flushCounts(): Promise<number>;
+  /** Tells every instance that per-user overrides changed; committed with `trx`. */
+  overridesChanged(trx: Kysely<DatabaseSchema>): Promise<void>;
+}
+
+/** Wires the feature; nothing starts here (the plugin starts the snapshot). */
+export function createFlagsFeature(deps: FlagsFeatureDeps): FlagsFeature {
+  const { db } = deps;
+  const store = createFlagStore({
+    loadAll: () => listFlags(db),
+    loadOne: (name) => findFlag(db, name),
+    loadOverrides: () => listOverrides(db),
+    listen: (onMessage, onReconnect) => deps.listen(FLAG_CHANNEL, onMessage, onReconnect),
+    onError: (err) => deps.logger.warn({ err: { message: (err as Error).message } }, 'flag snapshot update failed'),
+  });
+  const counter = createEvaluationCounter();
+  return {
+    service: createFlagsService({ db, store, counter, recordAudit: deps.recordAudit, clock: deps.clock }),
+    store,
+    flushCounts: () => counter.flush((rows) => addEvaluationCounts(db, rows)),
+    overridesChanged: (trx) => notifyFlagChange(trx, { op: 'overrides' }),
+  };
+}
+
+export interface FlagsPluginOptions {
+  flags: FlagsFeature;
+  /** Days without evaluations (or fully rolled out) after which a flag is reported stale. */
+  staleDays: number;
+  /** Seconds between writes of the evaluation counts. */
+  countsFlushS: number;
+  /** Start the periodic count writes (off in most tests, which flush by hand). */
+  background: boolean;
+  /** Where `flag_evaluations_total` is registered. */
+  registry: Registry;
+  /** Registers a callback run when shutdown begins (open change streams are closed then). */
+  onShutdown(callback: () => void): void;
+  /** Told of every successful evaluation and whom it was for. */
+  onEvaluated(flag: string, targetingKey: string | undefined, email: string | undefined): void;
+  clock: Clock;
+}
+
+/**
+ * /api/admin/flags…, /ofrep/v1/…, /api/flags/stream. Loads the snapshot and listens for changes
+ * before the routes exist; at close, writes the last counts and stops listening.
+ */
+export async function flagsPlugin(fastify: FastifyInstance, opts: FlagsPluginOptions): Promise<void> {
+  const { flags } = opts;
+  await flags.store.start();
+  const flush = createJob(
+    { name: 'write flag evaluation counts', intervalMs: opts.countsFlushS * 1000, run: () => flags.flushCounts() },
+    fastify.log,
+  );
+  if (opts.background) fastify.addHook('onReady', async () => flush.start());
+  fastify.addHook('onClose', async () => {
+    await flush.stop();
+    await flush.runNow();
+    await flags.store.stop();
+  });
+
+  await fastify.register(flagRoutes, { flags: flags.service, staleDays: opts.staleDays, clock: opts.clock });
+  await fastify.register(ofrepRoutes, {
+    flags: flags.service,
+    registry: opts.registry,
+    onShutdown: (callback) => opts.onShutdown(callback),
+    onEvaluated: (flag, targetingKey, email) => opts.onEvaluated(flag, targetingKey, email),
+  });
+}
