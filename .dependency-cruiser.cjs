@@ -7,8 +7,23 @@ module.exports = {
       name: 'feature-to-feature',
       comment: 'Features cooperate through interfaces passed in by app.ts, never by importing each other.',
       severity: 'error',
-      from: { path: '^src/features/([^/]+)/' },
+      from: { path: '^src/features/([^/]+)/', pathNot: '^src/features/admin-ui/browser/' },
       to: { path: '^src/features/([^/]+)/', pathNot: '^src/features/$1/' },
+    },
+    {
+      name: 'console-browser-reads-response-types-only',
+      comment:
+        "The console's browser modules may import other features' route schemas for their response types (type-only, erased from the browser build), nothing else.",
+      severity: 'error',
+      from: { path: '^src/features/admin-ui/browser/' },
+      to: { path: '^src/features/(?!admin-ui/)[^/]+/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'console-browser-types-from-schemas-only',
+      comment: "Of another feature, the console's browser modules see only its *.schemas.ts and *.routes.ts.",
+      severity: 'error',
+      from: { path: '^src/features/admin-ui/browser/' },
+      to: { path: '^src/features/(?!admin-ui/)[^/]+/', pathNot: '\\.(schemas|routes)\\.ts$' },
     },
     {
       name: 'core-is-the-bottom',

@@ -41,27 +41,6 @@ export default tseslint.config(
     },
   },
   {
-    // The console's browser modules (served as written, no build step).
-    files: ['src/features/admin-ui/browser/**/*.js'],
-    languageOptions: {
-      globals: {
-        window: 'readonly',
-        document: 'readonly',
-        location: 'readonly',
-        history: 'readonly',
-        navigator: 'readonly',
-        fetch: 'readonly',
-        confirm: 'readonly',
-        getComputedStyle: 'readonly',
-        setInterval: 'readonly',
-        clearInterval: 'readonly',
-        FormData: 'readonly',
-        URLSearchParams: 'readonly',
-        Node: 'readonly',
-      },
-    },
-  },
-  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },

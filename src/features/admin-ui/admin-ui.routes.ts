@@ -8,7 +8,8 @@ import { AppError } from '../../core/errors.js';
 import type { Principal } from '../../core/principal.js';
 import { ASSET_PREFIX, loadAssets, type AssetName, type AssetTable } from './assets.js';
 import { html, type SafeHtml } from './html.js';
-import { CONSOLE_BASE, consolePage, standalonePage, type PageId, type Viewer } from './layout.js';
+import { CONSOLE_BASE, FRAME } from './browser/ids.js';
+import { consolePage, standalonePage, type PageId, type Viewer } from './layout.js';
 import { auditBody, dashboardBody, databaseBody, feedbackBody, flagsBody, healthBody, tokensBody, usersBody } from './pages.js';
 
 export interface AdminConsole {
@@ -47,7 +48,7 @@ export function createAdminConsole(options: { googleSignIn: boolean; conditionOp
         'Ask an owner of the beta program for access, or sign in with another account.',
       ],
       html`<a class="btn btn-primary" href="/sign-in?next=${encodeURIComponent(`${CONSOLE_BASE}/`)}">Sign in as someone else</a>
-        ${signedIn ? html`<button type="button" class="btn btn-outline-secondary" id="sign-out">Sign out</button>` : ''}`,
+        ${signedIn ? html`<button type="button" class="btn btn-outline-secondary" id="${FRAME.signOut}">Sign out</button>` : ''}`,
       { csrfToken: signedIn ? principal.csrfToken : undefined },
     );
   };
@@ -139,7 +140,7 @@ export function createAdminConsole(options: { googleSignIn: boolean; conditionOp
               'The owner can also sign in with a one-time link: run `npx beta-suite admin-link` on the server.',
             ],
             options.googleSignIn
-              ? html`<a class="btn btn-primary" id="sign-in-google" href="/auth/login?next=${encodeURIComponent(next)}"
+              ? html`<a class="btn btn-primary" id="${FRAME.signInGoogle}" href="/auth/login?next=${encodeURIComponent(next)}"
                   >Sign in with Google</a
                 >`
               : html``,

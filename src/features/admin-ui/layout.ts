@@ -1,6 +1,7 @@
 // The console's page frame: Bootstrap, a navigation bar with the signed-in email and sign-out,
 // and the page's own module. No inline script: data for the modules travels in meta tags.
 import type { AssetName, AssetTable } from './assets.js';
+import { CONSOLE_BASE, FRAME, META } from './browser/ids.js';
 import { html, type SafeHtml } from './html.js';
 
 export type PageId = 'dashboard' | 'users' | 'flags' | 'feedback' | 'database' | 'audit' | 'health' | 'tokens';
@@ -12,8 +13,6 @@ export interface Viewer {
   /** Empty for API tokens, which need none. */
   csrfToken: string;
 }
-
-export const CONSOLE_BASE = '/admin/beta';
 
 const NAV: Array<{ id: PageId; href: string; label: string; ownerOnly?: boolean }> = [
   { id: 'dashboard', href: `${CONSOLE_BASE}/`, label: 'Dashboard' },
@@ -68,14 +67,14 @@ export function consolePage(o: PageOptions): string {
         ${head(
           o.title,
           assets,
-          html`<meta name="csrf-token" content="${viewer.csrfToken}" />
-            <meta name="viewer-role" content="${viewer.role}" />
-            <meta name="viewer-email" content="${viewer.email}" />`,
+          html`<meta name="${META.csrfToken}" content="${viewer.csrfToken}" />
+            <meta name="${META.viewerRole}" content="${viewer.role}" />
+            <meta name="${META.viewerEmail}" content="${viewer.email}" />`,
         )}
         ${scripts}
       </head>
       <body data-page="${o.page}">
-        <a class="visually-hidden-focusable btn btn-light m-2 position-absolute" href="#main">Skip to content</a>
+        <a class="visually-hidden-focusable btn btn-light m-2 position-absolute" href="#${FRAME.main}">Skip to content</a>
         <nav class="navbar navbar-expand-lg navbar-dark bg-dark sticky-top" aria-label="Console">
           <div class="container-fluid">
             <a class="navbar-brand fw-semibold" href="${CONSOLE_BASE}/">NOUS <span class="brand-accent">beta</span></a>
@@ -83,27 +82,31 @@ export function consolePage(o: PageOptions): string {
               class="navbar-toggler"
               type="button"
               data-bs-toggle="collapse"
-              data-bs-target="#console-nav"
-              aria-controls="console-nav"
+              data-bs-target="#${FRAME.nav}"
+              aria-controls="${FRAME.nav}"
               aria-expanded="false"
               aria-label="Show navigation"
             >
               <span class="navbar-toggler-icon"></span>
             </button>
-            <div class="collapse navbar-collapse" id="console-nav">
+            <div class="collapse navbar-collapse" id="${FRAME.nav}">
               <ul class="navbar-nav me-auto mb-2 mb-lg-0">
                 ${links}
               </ul>
               <div class="d-flex align-items-center gap-2 pb-2 pb-lg-0">
-                <span class="navbar-text text-light small text-truncate" id="viewer" title="${viewer.role}">${viewer.email}</span>
+                <span class="navbar-text text-light small text-truncate" id="${FRAME.viewer}" title="${viewer.role}">${viewer.email}</span>
                 <span class="badge text-bg-light">${viewer.role.toLowerCase()}</span>
-                ${viewer.csrfToken ? html`<button type="button" class="btn btn-outline-light btn-sm" id="sign-out">Sign out</button>` : ''}
+                ${
+                  viewer.csrfToken
+                    ? html`<button type="button" class="btn btn-outline-light btn-sm" id="${FRAME.signOut}">Sign out</button>`
+                    : ''
+                }
               </div>
             </div>
           </div>
         </nav>
-        <div class="toast-container position-fixed bottom-0 end-0 p-3" id="toasts" aria-live="polite" aria-atomic="false"></div>
-        <main id="main" class="container-xxl py-4" tabindex="-1">
+        <div class="toast-container position-fixed bottom-0 end-0 p-3" id="${FRAME.toasts}" aria-live="polite" aria-atomic="false"></div>
+        <main id="${FRAME.main}" class="container-xxl py-4" tabindex="-1">
           <h1 class="h3 mb-3">${o.title}</h1>
           ${o.body}
         </main>
@@ -123,11 +126,11 @@ export function standalonePage(
   return `<!doctype html>\n${
     html`<html lang="en">
       <head>
-        ${head(title, assets, meta.csrfToken ? html`<meta name="csrf-token" content="${meta.csrfToken}" />` : '')}
+        ${head(title, assets, meta.csrfToken ? html`<meta name="${META.csrfToken}" content="${meta.csrfToken}" />` : '')}
         <script type="module" src="${assets.url('notice.js')}"></script>
       </head>
       <body class="bg-body-tertiary">
-        <main class="container py-5" id="main">
+        <main class="container py-5" id="${FRAME.main}">
           <div class="card shadow-sm mx-auto notice-card">
             <div class="card-body p-4">
               <p class="text-uppercase small fw-semibold text-secondary mb-1">NOUS beta console</p>

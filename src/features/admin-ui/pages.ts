@@ -1,12 +1,25 @@
 // The markup of each console page: structure, forms and empty containers. The page's module
 // fills them from the admin JSON API.
+import {
+  AUDIT,
+  CONSOLE_BASE,
+  DASHBOARD,
+  DATABASE,
+  FEEDBACK,
+  FLAGS,
+  HEALTH,
+  LIST,
+  TOKENS,
+  USERS,
+  tileId,
+  type TileName,
+} from './browser/ids.js';
 import { html, type SafeHtml } from './html.js';
-import { CONSOLE_BASE } from './layout.js';
 
 /** A dashboard tile; with `href`, the whole tile opens that page. */
-const tile = (id: string, label: string, hint = '', href = '') =>
+const tile = (name: TileName, label: string, hint = '', href = '') =>
   html`<div class="col-6 col-md-4 col-xl-3">
-    <div class="card tile h-100" id="tile-${id}">
+    <div class="card tile h-100" id="${tileId(name)}">
       <div class="card-body">
         <div class="tile-label">
           ${href ? html`<a class="stretched-link text-reset text-decoration-none" href="${href}">${label}</a>` : label}
@@ -44,8 +57,8 @@ const rangeToggle = (name: string) =>
 
 export function dashboardBody(): SafeHtml {
   return html`<div class="d-flex flex-wrap align-items-center gap-2 mb-3 small text-secondary">
-      <span id="live-state" class="badge text-bg-success">Live</span>
-      <span>Refreshed every 5 s while this tab is visible. Last update: <time id="last-update">—</time></span>
+      <span id="${DASHBOARD.liveState}" class="badge text-bg-success">Live</span>
+      <span>Refreshed every 5 s while this tab is visible. Last update: <time id="${DASHBOARD.lastUpdate}">—</time></span>
     </div>
     <section aria-labelledby="tiles-h" class="mb-4">
       <h2 id="tiles-h" class="visually-hidden">At a glance</h2>
@@ -60,15 +73,17 @@ export function dashboardBody(): SafeHtml {
     </section>
     <section aria-labelledby="alerts-h" class="mb-4">
       <h2 id="alerts-h" class="h5">Open alerts</h2>
-      <div id="alerts"><p class="text-secondary small mb-0">Loading…</p></div>
+      <div id="${DASHBOARD.alerts}"><p class="text-secondary small mb-0">Loading…</p></div>
     </section>
     <section aria-labelledby="charts-h" class="mb-4">
       <h2 id="charts-h" class="visually-hidden">Charts</h2>
       <div class="row g-3">
-        <div class="col-12 col-lg-6">${chartCard('chart-requests', 'Requests per second', rangeToggle('req-range'))}</div>
-        <div class="col-12 col-lg-6">${chartCard('chart-latency', 'Latency p95 (ms)', rangeToggle('lat-range'))}</div>
-        <div class="col-12 col-lg-6">${chartCard('chart-rating', 'Feedback and rating, last 30 days')}</div>
-        <div class="col-12 col-lg-6">${chartCard('chart-adoption', 'Flag adoption, last 24 h (share true)')}</div>
+        <div class="col-12 col-lg-6">
+          ${chartCard(DASHBOARD.chartRequests, 'Requests per second', rangeToggle(DASHBOARD.requestsRange))}
+        </div>
+        <div class="col-12 col-lg-6">${chartCard(DASHBOARD.chartLatency, 'Latency p95 (ms)', rangeToggle(DASHBOARD.latencyRange))}</div>
+        <div class="col-12 col-lg-6">${chartCard(DASHBOARD.chartRating, 'Feedback and rating, last 30 days')}</div>
+        <div class="col-12 col-lg-6">${chartCard(DASHBOARD.chartAdoption, 'Flag adoption, last 24 h (share true)')}</div>
       </div>
     </section>
 
@@ -76,19 +91,19 @@ export function dashboardBody(): SafeHtml {
       <div class="d-flex flex-wrap justify-content-between align-items-center mb-2 gap-2">
         <h2 id="kpi-h" class="h5 mb-0">Targets</h2>
         <div>
-          <label for="kpi-window" class="form-label small me-1 mb-0">Window</label>
-          <select id="kpi-window" class="form-select form-select-sm d-inline-block w-auto">
+          <label for="${DASHBOARD.kpiWindow}" class="form-label small me-1 mb-0">Window</label>
+          <select id="${DASHBOARD.kpiWindow}" class="form-select form-select-sm d-inline-block w-auto">
             <option value="24h">24 hours</option>
             <option value="7d">7 days</option>
             <option value="30d">30 days</option>
           </select>
         </div>
       </div>
-      <div id="kpis" class="row g-3"><p class="text-secondary small mb-0">Loading…</p></div>
+      <div id="${DASHBOARD.kpis}" class="row g-3"><p class="text-secondary small mb-0">Loading…</p></div>
     </section>
     <section aria-labelledby="recent-h" class="mt-4">
       <h2 id="recent-h" class="h5">Latest feedback</h2>
-      <ul id="recent-feedback" class="list-group">
+      <ul id="${DASHBOARD.recentFeedback}" class="list-group">
         <li class="list-group-item text-secondary small">Loading…</li>
       </ul>
     </section>`;
@@ -100,22 +115,22 @@ export function usersBody(isOwner: boolean): SafeHtml {
         <div class="card h-100">
           <div class="card-body">
             <h2 class="h5">Add a tester</h2>
-            <form id="add-form" class="row g-2" novalidate>
+            <form id="${USERS.addForm}" class="row g-2" novalidate>
               <div class="col-12">
-                <label class="form-label" for="add-email">Email</label>
-                <input class="form-control" id="add-email" name="email" type="email" required maxlength="254" autocomplete="off" />
+                <label class="form-label" for="${USERS.addEmail}">Email</label>
+                <input class="form-control" id="${USERS.addEmail}" name="email" type="email" required maxlength="254" autocomplete="off" />
               </div>
               <div class="col-12">
-                <label class="form-label" for="add-notes">Notes (optional)</label>
-                <input class="form-control" id="add-notes" name="notes" maxlength="2000" />
+                <label class="form-label" for="${USERS.addNotes}">Notes (optional)</label>
+                <input class="form-control" id="${USERS.addNotes}" name="notes" maxlength="2000" />
               </div>
               <div class="col-12"><button class="btn btn-primary" type="submit">Add and create invite</button></div>
             </form>
-            <div id="invite-result" class="mt-3" hidden>
-              <label class="form-label small" for="invite-link">Invite link for <span id="invite-email"></span></label>
+            <div id="${USERS.inviteResult}" class="mt-3" hidden>
+              <label class="form-label small" for="${USERS.inviteLink}">Invite link for <span id="${USERS.inviteEmail}"></span></label>
               <div class="input-group">
-                <input class="form-control font-monospace" id="invite-link" readonly />
-                <button class="btn btn-outline-secondary" type="button" id="copy-invite">Copy</button>
+                <input class="form-control font-monospace" id="${USERS.inviteLink}" readonly />
+                <button class="btn btn-outline-secondary" type="button" id="${USERS.copyInvite}">Copy</button>
               </div>
             </div>
           </div>
@@ -125,20 +140,20 @@ export function usersBody(isOwner: boolean): SafeHtml {
         <div class="card h-100">
           <div class="card-body">
             <h2 class="h5">Import a list</h2>
-            <label class="form-label" for="import-text"
+            <label class="form-label" for="${USERS.importText}"
               >One email per line, optionally followed by a comma and notes (a CSV export works too)</label
             >
-            <textarea class="form-control font-monospace" id="import-text" rows="4" maxlength="60000"></textarea>
+            <textarea class="form-control font-monospace" id="${USERS.importText}" rows="4" maxlength="60000"></textarea>
             <div class="d-flex gap-2 mt-2">
-              <button class="btn btn-outline-primary" type="button" id="import-preview">Preview</button>
-              <button class="btn btn-primary" type="button" id="import-run" disabled>Import</button>
+              <button class="btn btn-outline-primary" type="button" id="${USERS.importPreview}">Preview</button>
+              <button class="btn btn-primary" type="button" id="${USERS.importRun}" disabled>Import</button>
             </div>
-            <div id="import-output" class="mt-3 small" aria-live="polite"></div>
+            <div id="${USERS.importOutput}" class="mt-3 small" aria-live="polite"></div>
           </div>
         </div>
       </div>
     </div>
-    <form id="filters" class="row g-2 align-items-end mb-3" role="search">
+    <form id="${LIST.filters}" class="row g-2 align-items-end mb-3" role="search">
       <div class="col-12 col-md-4">
         <label class="form-label" for="f-search">Search email or notes</label>
         <input class="form-control" id="f-search" name="search" type="search" maxlength="254" />
@@ -170,11 +185,11 @@ export function usersBody(isOwner: boolean): SafeHtml {
       </div>
       <div class="col-12 col-md-2 d-flex gap-2">
         <button class="btn btn-secondary" type="submit">Filter</button>
-        <a class="btn btn-outline-secondary" id="export-users" href="/api/admin/users.csv" download>Export CSV</a>
+        <a class="btn btn-outline-secondary" id="${USERS.exportCsv}" href="/api/admin/users.csv" download>Export CSV</a>
       </div>
     </form>
     <div class="table-responsive" tabindex="0" role="region" aria-label="Beta testers (scrolls sideways)">
-      <table class="table table-hover align-middle" id="users-table" data-owner="${isOwner ? 'true' : 'false'}">
+      <table class="table table-hover align-middle" id="${USERS.table}" data-owner="${isOwner ? 'true' : 'false'}">
         <caption class="visually-hidden">
           Beta testers
         </caption>
@@ -193,17 +208,17 @@ export function usersBody(isOwner: boolean): SafeHtml {
         <tbody></tbody>
       </table>
     </div>
-    <button class="btn btn-outline-secondary" type="button" id="more" hidden>Load more</button>
-    <dialog id="edit-dialog" class="console-dialog" aria-labelledby="edit-title">
+    <button class="btn btn-outline-secondary" type="button" id="${LIST.more}" hidden>Load more</button>
+    <dialog id="${USERS.editDialog}" class="console-dialog" aria-labelledby="edit-title">
       <form method="dialog" id="edit-form">
         <h2 class="h5" id="edit-title">Edit tester</h2>
-        <p class="small text-secondary mb-2" id="edit-email"></p>
-        <label class="form-label" for="edit-notes">Notes</label>
-        <textarea class="form-control mb-3" id="edit-notes" rows="3" maxlength="2000"></textarea>
+        <p class="small text-secondary mb-2" id="${USERS.editEmail}"></p>
+        <label class="form-label" for="${USERS.editNotes}">Notes</label>
+        <textarea class="form-control mb-3" id="${USERS.editNotes}" rows="3" maxlength="2000"></textarea>
         <fieldset>
           <legend class="h6">Flag overrides</legend>
           <p class="small text-secondary">“Default” leaves the flag's own rules in charge.</p>
-          <div id="edit-overrides" class="vstack gap-2"></div>
+          <div id="${USERS.editOverrides}" class="vstack gap-2"></div>
         </fieldset>
         <div class="d-flex justify-content-end gap-2 mt-3">
           <button class="btn btn-outline-secondary" value="cancel" type="submit" formnovalidate>Cancel</button>
@@ -215,15 +230,15 @@ export function usersBody(isOwner: boolean): SafeHtml {
 
 /** `operators`: the condition operators the flags API accepts, offered in the conditions editor. */
 export function flagsBody(operators: readonly string[]): SafeHtml {
-  return html`<details class="card mb-3" id="create-card">
+  return html`<details class="card mb-3" id="${FLAGS.createCard}">
       <summary class="card-header">New flag</summary>
       <div class="card-body">
-        <form id="create-form" class="row g-2 align-items-end" novalidate>
+        <form id="${FLAGS.createForm}" class="row g-2 align-items-end" novalidate>
           <div class="col-12 col-md-4">
-            <label class="form-label" for="new-name">Name</label>
+            <label class="form-label" for="${FLAGS.newName}">Name</label>
             <input
               class="form-control"
-              id="new-name"
+              id="${FLAGS.newName}"
               required
               pattern="[a-z0-9][a-z0-9._\\-]{0,99}"
               maxlength="100"
@@ -233,19 +248,19 @@ export function flagsBody(operators: readonly string[]): SafeHtml {
             <div class="form-text" id="new-name-help">Lowercase letters, digits, dot, dash, underscore.</div>
           </div>
           <div class="col-12 col-md-6">
-            <label class="form-label" for="new-description">Description</label>
-            <input class="form-control" id="new-description" maxlength="2000" />
+            <label class="form-label" for="${FLAGS.newDescription}">Description</label>
+            <input class="form-control" id="${FLAGS.newDescription}" maxlength="2000" />
           </div>
           <div class="col-12 col-md-2"><button class="btn btn-primary w-100" type="submit">Create</button></div>
         </form>
       </div>
     </details>
-    <p class="small text-secondary" id="flags-summary"></p>
-    <div id="flags" class="vstack gap-3" data-operators="${operators.join(' ')}"><p class="text-secondary">Loading…</p></div>
-    <dialog id="confirm-dialog" class="console-dialog" aria-labelledby="confirm-title">
+    <p class="small text-secondary" id="${FLAGS.summary}"></p>
+    <div id="${FLAGS.list}" class="vstack gap-3" data-operators="${operators.join(' ')}"><p class="text-secondary">Loading…</p></div>
+    <dialog id="${FLAGS.confirmDialog}" class="console-dialog" aria-labelledby="confirm-title">
       <form method="dialog">
         <h2 class="h5" id="confirm-title">Are you sure?</h2>
-        <p id="confirm-text"></p>
+        <p id="${FLAGS.confirmText}"></p>
         <div class="d-flex justify-content-end gap-2">
           <button class="btn btn-outline-secondary" value="cancel">Cancel</button>
           <button class="btn btn-danger" value="ok" id="confirm-ok">Turn off</button>
@@ -257,7 +272,7 @@ export function flagsBody(operators: readonly string[]): SafeHtml {
 export function feedbackBody(): SafeHtml {
   return html`<div class="row g-3 mb-4">
       <div class="col-6 col-md-3">
-        <div class="card tile h-100" id="tile-total">
+        <div class="card tile h-100" id="${tileId('total')}">
           <div class="card-body">
             <div class="tile-label">Feedback</div>
             <div class="tile-value" data-value>—</div>
@@ -265,7 +280,7 @@ export function feedbackBody(): SafeHtml {
         </div>
       </div>
       <div class="col-6 col-md-3">
-        <div class="card tile h-100" id="tile-average">
+        <div class="card tile h-100" id="${tileId('average')}">
           <div class="card-body">
             <div class="tile-label">Average rating</div>
             <div class="tile-value" data-value>—</div>
@@ -273,7 +288,7 @@ export function feedbackBody(): SafeHtml {
         </div>
       </div>
       <div class="col-12 col-md-6">
-        <div class="card tile h-100" id="tile-split">
+        <div class="card tile h-100" id="${tileId('split')}">
           <div class="card-body">
             <div class="tile-label">Promoters · passives · detractors</div>
             <div class="tile-value" data-value>—</div>
@@ -287,7 +302,7 @@ export function feedbackBody(): SafeHtml {
         <div class="card h-100">
           <div class="card-body">
             <h2 class="h6">Rating distribution</h2>
-            <div class="chart-box"><canvas id="chart-distribution" role="img" aria-label="Rating distribution"></canvas></div>
+            <div class="chart-box"><canvas id="${FEEDBACK.chartDistribution}" role="img" aria-label="Rating distribution"></canvas></div>
           </div>
         </div>
       </div>
@@ -296,7 +311,7 @@ export function feedbackBody(): SafeHtml {
           <div class="card-body">
             <h2 class="h6">Trend, last 30 days</h2>
             <div class="chart-box">
-              <canvas id="chart-trend" role="img" aria-label="Feedback per day and average rating, last 30 days"></canvas>
+              <canvas id="${FEEDBACK.chartTrend}" role="img" aria-label="Feedback per day and average rating, last 30 days"></canvas>
             </div>
           </div>
         </div>
@@ -306,7 +321,7 @@ export function feedbackBody(): SafeHtml {
           <div class="card-body">
             <h2 class="h6">By feature</h2>
             <div class="table-responsive" tabindex="0" role="region" aria-label="Feedback by feature (scrolls sideways)">
-              <table class="table table-sm mb-0" id="by-feature">
+              <table class="table table-sm mb-0" id="${FEEDBACK.byFeature}">
                 <thead>
                   <tr>
                     <th scope="col">Feature</th>
@@ -321,12 +336,12 @@ export function feedbackBody(): SafeHtml {
         </div>
       </div>
     </div>
-    <div id="user-filter" class="alert alert-info d-flex flex-wrap gap-2 align-items-center py-2" hidden>
-      <span>Showing feedback from one tester: <strong id="user-filter-email"></strong></span>
+    <div id="${FEEDBACK.userFilter}" class="alert alert-info d-flex flex-wrap gap-2 align-items-center py-2" hidden>
+      <span>Showing feedback from one tester: <strong id="${FEEDBACK.userFilterEmail}"></strong></span>
       <a class="btn btn-sm btn-outline-secondary" href="${CONSOLE_BASE}/feedback">Show everyone's</a>
     </div>
-    <form id="filters" class="row g-2 align-items-end mb-3" role="search">
-      <input type="hidden" name="user" id="f-user" />
+    <form id="${LIST.filters}" class="row g-2 align-items-end mb-3" role="search">
+      <input type="hidden" name="user" id="${FEEDBACK.userField}" />
       <div class="col-6 col-md-2">
         <label class="form-label" for="f-rating">Rating</label>
         <select class="form-select" id="f-rating" name="rating">
@@ -355,10 +370,10 @@ export function feedbackBody(): SafeHtml {
       <div class="col-12 col-md-1 d-flex gap-2"><button class="btn btn-secondary" type="submit">Filter</button></div>
     </form>
     <div class="d-flex justify-content-end mb-2">
-      <a class="btn btn-outline-secondary btn-sm" id="export-feedback" href="/api/admin/feedback.csv" download>Export CSV</a>
+      <a class="btn btn-outline-secondary btn-sm" id="${FEEDBACK.exportCsv}" href="/api/admin/feedback.csv" download>Export CSV</a>
     </div>
     <div class="table-responsive" tabindex="0" role="region" aria-label="Feedback (scrolls sideways)">
-      <table class="table align-middle" id="feedback-table">
+      <table class="table align-middle" id="${FEEDBACK.table}">
         <caption class="visually-hidden">
           Feedback, newest first
         </caption>
@@ -375,17 +390,17 @@ export function feedbackBody(): SafeHtml {
         <tbody></tbody>
       </table>
     </div>
-    <button class="btn btn-outline-secondary" type="button" id="more" hidden>Load more</button>`;
+    <button class="btn btn-outline-secondary" type="button" id="${LIST.more}" hidden>Load more</button>`;
 }
 
 export function databaseBody(): SafeHtml {
-  return html`<div id="db-notice" aria-live="polite"></div>
-    <div class="row g-3 mb-4" id="db-tiles"></div>
-    <div id="db-sections" class="vstack gap-4"></div>`;
+  return html`<div id="${DATABASE.notice}" aria-live="polite"></div>
+    <div class="row g-3 mb-4" id="${DATABASE.tiles}"></div>
+    <div id="${DATABASE.sections}" class="vstack gap-4"></div>`;
 }
 
 export function auditBody(): SafeHtml {
-  return html`<form id="filters" class="row g-2 align-items-end mb-3" role="search">
+  return html`<form id="${LIST.filters}" class="row g-2 align-items-end mb-3" role="search">
       <div class="col-12 col-md-3">
         <label class="form-label" for="f-actor">Actor</label><input class="form-control" id="f-actor" name="actor" maxlength="254" />
       </div>
@@ -412,7 +427,7 @@ export function auditBody(): SafeHtml {
       <div class="col-4 col-md-1"><button class="btn btn-secondary w-100" type="submit">Filter</button></div>
     </form>
     <div class="table-responsive" tabindex="0" role="region" aria-label="Audit log (scrolls sideways)">
-      <table class="table table-sm align-middle" id="audit-table">
+      <table class="table table-sm align-middle" id="${AUDIT.table}">
         <caption class="visually-hidden">
           Audit log, newest first
         </caption>
@@ -428,17 +443,17 @@ export function auditBody(): SafeHtml {
         <tbody></tbody>
       </table>
     </div>
-    <button class="btn btn-outline-secondary" type="button" id="more" hidden>Load more</button>`;
+    <button class="btn btn-outline-secondary" type="button" id="${LIST.more}" hidden>Load more</button>`;
 }
 
 export function healthBody(): SafeHtml {
   return html`<div class="d-flex flex-wrap align-items-center gap-3 mb-3">
-      <div id="overall" class="status-pill status-unknown" aria-live="polite">Checking…</div>
-      <span class="small text-secondary">Refreshed every 5 s while this tab is visible. <time id="last-update"></time></span>
+      <div id="${HEALTH.overall}" class="status-pill status-unknown" aria-live="polite">Checking…</div>
+      <span class="small text-secondary">Refreshed every 5 s while this tab is visible. <time id="${HEALTH.lastUpdate}"></time></span>
     </div>
-    <div class="row g-3 mb-4" id="checks"></div>
+    <div class="row g-3 mb-4" id="${HEALTH.checks}"></div>
     <h2 class="h5">Traffic and resources</h2>
-    <div class="row g-3 mb-4" id="metrics"></div>
+    <div class="row g-3 mb-4" id="${HEALTH.metrics}"></div>
     <h2 class="h5">Endpoints for monitoring</h2>
     <ul class="small">
       <li><a href="/healthz">/healthz</a>: load-balancer probe</li>
@@ -452,13 +467,14 @@ export function tokensBody(): SafeHtml {
   return html`<div class="card mb-4">
       <div class="card-body">
         <h2 class="h5">Create a token</h2>
-        <form id="token-form" class="row g-2 align-items-end" novalidate>
+        <form id="${TOKENS.form}" class="row g-2 align-items-end" novalidate>
           <div class="col-12 col-md-5">
-            <label class="form-label" for="token-name">Name</label><input class="form-control" id="token-name" required maxlength="100" />
+            <label class="form-label" for="${TOKENS.name}">Name</label
+            ><input class="form-control" id="${TOKENS.name}" required maxlength="100" />
           </div>
           <div class="col-6 col-md-3">
-            <label class="form-label" for="token-scope">Scope</label>
-            <select class="form-select" id="token-scope">
+            <label class="form-label" for="${TOKENS.scope}">Scope</label>
+            <select class="form-select" id="${TOKENS.scope}">
               <option value="evaluate">evaluate (flags)</option>
               <option value="monitor">monitor (metrics)</option>
               <option value="admin">admin (everything)</option>
@@ -466,14 +482,14 @@ export function tokensBody(): SafeHtml {
           </div>
           <div class="col-6 col-md-2"><button class="btn btn-primary w-100" type="submit">Create</button></div>
         </form>
-        <div id="token-created" class="alert alert-success mt-3" hidden>
+        <div id="${TOKENS.created}" class="alert alert-success mt-3" hidden>
           <p class="mb-2">Copy this token now: it is shown only once.</p>
           <div class="input-group">
-            <label class="visually-hidden" for="token-value">New token</label
-            ><input class="form-control font-monospace" id="token-value" readonly /><button
+            <label class="visually-hidden" for="${TOKENS.value}">New token</label
+            ><input class="form-control font-monospace" id="${TOKENS.value}" readonly /><button
               class="btn btn-outline-secondary"
               type="button"
-              id="copy-token"
+              id="${TOKENS.copy}"
             >
               Copy
             </button>
@@ -482,7 +498,7 @@ export function tokensBody(): SafeHtml {
       </div>
     </div>
     <div class="table-responsive" tabindex="0" role="region" aria-label="API tokens (scrolls sideways)">
-      <table class="table align-middle" id="tokens-table">
+      <table class="table align-middle" id="${TOKENS.table}">
         <caption class="visually-hidden">
           API tokens
         </caption>
@@ -504,7 +520,7 @@ export function tokensBody(): SafeHtml {
       <div class="card-body">
         <h2 class="h5">Sessions</h2>
         <p class="mb-2">End every console session, yours included. Everyone signs in again.</p>
-        <button class="btn btn-outline-danger" type="button" id="revoke-all">Sign everyone out</button>
+        <button class="btn btn-outline-danger" type="button" id="${TOKENS.revokeAll}">Sign everyone out</button>
       </div>
     </div>`;
 }

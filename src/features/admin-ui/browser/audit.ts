@@ -1,14 +1,18 @@
 // The audit log: who changed what and when, filtered, newest first, with each change's before
 // and after shown as text.
-import { $, bindFilters, el, fmtDate, pagedTable, queryOf } from './common.js';
+import type { AuditEntry } from './api-types.js';
+import { bindFilters, pagedTable, queryOf } from './common.js';
+import { byId, el, get } from './dom.js';
+import { fmtDate } from './format.js';
+import { AUDIT, LIST } from './ids.js';
 
-const filters = $('#filters');
-const table = $('#audit-table tbody');
-const more = $('#more');
+const filters = byId(LIST.filters, HTMLFormElement);
+const table = get(`#${AUDIT.table} tbody`, HTMLTableSectionElement);
+const more = byId(LIST.more, HTMLButtonElement);
 
-const json = (value) => (value === null || value === undefined ? '' : JSON.stringify(value, null, 2));
+const json = (value: unknown): string => (value === null || value === undefined ? '' : JSON.stringify(value, null, 2));
 
-function row(a) {
+function row(a: AuditEntry): HTMLTableRowElement {
   const change =
     a.before === null && a.after === null
       ? el('span', { class: 'text-secondary small' }, '—')
@@ -49,7 +53,7 @@ const load = pagedTable({
   more,
   url: '/api/admin/audit',
   query: () => queryOf(filters),
-  row: row,
+  row,
   columns: 5,
   empty: 'Nothing recorded matches.',
 });

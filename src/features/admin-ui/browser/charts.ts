@@ -1,7 +1,13 @@
 // Chart.js (loaded as a classic script before the modules) with the console's defaults; charts
 // are updated in place on every refresh, without animation.
+import type { Chart as ChartJs, ChartDataset, ChartOptions } from 'chart.js';
 
-const Chart = globalThis.Chart;
+type Kind = 'bar' | 'line';
+type Values = Array<number | null>;
+type ConsoleChart = ChartJs<Kind, Values, string>;
+
+/** The page loads Chart.js only where it draws charts. */
+const Chart = (globalThis as { Chart?: typeof ChartJs }).Chart;
 const COLORS = ['#0d6efd', '#d63384', '#198754', '#fd7e14', '#6f42c1', '#20c997'];
 
 if (Chart) {
@@ -12,12 +18,13 @@ if (Chart) {
   Chart.defaults.plugins.legend.labels.boxWidth = 12;
 }
 
-const charts = new Map();
+const charts = new Map<HTMLCanvasElement, ConsoleChart>();
 
 /** A "no data yet" note over a chart with nothing to draw. */
-function showEmpty(canvas, empty) {
+function showEmpty(canvas: HTMLCanvasElement, empty: boolean): void {
   const box = canvas.parentElement;
-  let note = box.querySelector('.chart-empty');
+  if (!box) return;
+  let note = box.querySelector<HTMLElement>('.chart-empty');
   if (!note) {
     note = document.createElement('p');
     note.className = 'chart-empty';
@@ -27,26 +34,28 @@ function showEmpty(canvas, empty) {
   note.hidden = !empty;
 }
 
-/**
- * Draws or updates the chart on `canvas`. `series`: [{label, data, type?, axis?}] over `labels`;
- * `integer`: the left axis counts things (whole-number ticks).
- */
-export function drawChart(canvas, { type = 'line', labels, series, yTitle, y2Title, yMax, percent = false, integer = false }) {
-  if (!Chart || !canvas) return;
-  const datasets = series.map((s, i) => ({
-    label: s.label,
-    data: s.data,
-    type: s.type ?? type,
-    yAxisID: s.axis === 'y2' ? 'y2' : 'y',
-    borderColor: COLORS[i % COLORS.length],
-    backgroundColor: (s.type ?? type) === 'bar' ? COLORS[i % COLORS.length] + 'b3' : COLORS[i % COLORS.length] + '22',
-    borderWidth: 2,
-    pointRadius: labels.length > 40 ? 0 : 2,
-    tension: 0.25,
-    spanGaps: true,
-    fill: false,
-  }));
-  const scales = {
+export interface Series {
+  label: string;
+  data: Values;
+  type?: Kind;
+  /** 'y2': the right-hand axis, 0 to 5 (ratings). */
+  axis?: 'y2';
+}
+
+export interface ChartSpec {
+  type?: Kind;
+  labels: string[];
+  series: Series[];
+  yTitle?: string;
+  y2Title?: string;
+  yMax?: number;
+  percent?: boolean;
+  /** The left axis counts things (whole-number ticks). */
+  integer?: boolean;
+}
+
+function scalesOf({ series, yTitle, y2Title, yMax, percent = false, integer = false }: ChartSpec): ChartOptions<Kind>['scales'] {
+  const scales: NonNullable<ChartOptions<Kind>['scales']> = {
     x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 }, grid: { display: false } },
     y: {
       beginAtZero: true,
@@ -65,6 +74,27 @@ export function drawChart(canvas, { type = 'line', labels, series, yTitle, y2Tit
       title: { display: Boolean(y2Title), text: y2Title },
     };
   }
+  return scales;
+}
+
+/** Draws or updates the chart on `canvas`: `series` over `labels`. */
+export function drawChart(canvas: HTMLCanvasElement | null, spec: ChartSpec): void {
+  if (!Chart || !canvas) return;
+  const { type = 'line', labels, series } = spec;
+  const datasets = series.map((s, i): ChartDataset<Kind, Values> => ({
+    label: s.label,
+    data: s.data,
+    type: s.type ?? type,
+    yAxisID: s.axis === 'y2' ? 'y2' : 'y',
+    borderColor: COLORS[i % COLORS.length],
+    backgroundColor: (s.type ?? type) === 'bar' ? `${COLORS[i % COLORS.length]}b3` : `${COLORS[i % COLORS.length]}22`,
+    borderWidth: 2,
+    pointRadius: labels.length > 40 ? 0 : 2,
+    tension: 0.25,
+    spanGaps: true,
+    fill: false,
+  }));
+  const scales = scalesOf(spec);
   showEmpty(
     canvas,
     series.every((s) => s.data.every((v) => v === null || v === undefined || v === 0)),
@@ -79,7 +109,7 @@ export function drawChart(canvas, { type = 'line', labels, series, yTitle, y2Tit
   }
   charts.set(
     canvas,
-    new Chart(canvas, {
+    new Chart<Kind, Values, string>(canvas, {
       type,
       data: { labels, datasets },
       options: {
@@ -92,7 +122,7 @@ export function drawChart(canvas, { type = 'line', labels, series, yTitle, y2Tit
   );
 }
 
-export const timeLabel = (iso, withDate = false) =>
+export const timeLabel = (iso: string, withDate = false): string =>
   new Date(iso).toLocaleString(
     'en-GB',
     withDate ? { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit' },

@@ -1,0 +1,235 @@
+// The dashboard: tiles, targets (KPIs), open alerts and charts, refreshed every 5 s while visible.
+import { api } from './api.js';
+import type {
+  Alert,
+  Feedback,
+  FeedbackAnalytics,
+  FlagWithAdoption,
+  HealthDocument,
+  Kpi,
+  KpiReport,
+  MetricsReport,
+  MetricsSeries,
+  Page,
+  TesterSummary,
+} from './api-types.js';
+import { drawChart, timeLabel } from './charts.js';
+import { messageOf, poll, stars, statusBadge, statusTile } from './common.js';
+import { byId, el, fill, find, get, sparkline } from './dom.js';
+import { fmtAgo, fmtInt, fmtMs, fmtNumber } from './format.js';
+import { DASHBOARD, tileId, type TileName } from './ids.js';
+
+const REFRESH_MS = 5000;
+
+function setTile(name: TileName, value: string, hint?: string, status?: string): void {
+  const tile = find(`#${tileId(name)}`, HTMLElement);
+  if (!tile) return;
+  get('[data-value]', HTMLElement, tile).textContent = value;
+  if (hint !== undefined) get('[data-hint]', HTMLElement, tile).textContent = hint;
+  tile.classList.remove('status-pass', 'status-warn', 'status-fail', 'status-no_data');
+  if (status) tile.classList.add(`status-${status}`);
+}
+
+const rangeOf = (name: string): string => find(`input[name="${name}"]:checked`, HTMLInputElement)?.value ?? '1h';
+
+function notPassing(health: HealthDocument): string {
+  const n = Object.values(health.checks).filter((c) => c[0]?.status !== 'pass').length;
+  return n === 0 ? 'every check passes' : `${n} check${n === 1 ? '' : 's'} not passing`;
+}
+
+const canvas = (id: string) => byId(id, HTMLCanvasElement);
+
+interface Readings {
+  users: TesterSummary;
+  analytics: FeedbackAnalytics;
+  flags: { items: FlagWithAdoption[] };
+  metrics: MetricsReport;
+  health: HealthDocument;
+}
+
+function showTiles({ users, analytics, flags, metrics, health }: Readings): void {
+  setTile('testers', fmtInt(users.active), `${fmtInt(users.total)} in all · ${fmtInt(users.joined_7d)} joined this week`);
+  const daily = analytics.daily;
+  const today = daily[daily.length - 1]?.count ?? 0;
+  const week = daily.slice(-7).reduce((sum, d) => sum + d.count, 0);
+  setTile('feedback', `${fmtInt(today)} / ${fmtInt(week)}`, `${fmtInt(analytics.total)} in all`);
+  setTile(
+    'rating',
+    analytics.average_rating === null ? '—' : `${fmtNumber(analytics.average_rating, 2)} / 5`,
+    analytics.split.score === null ? 'no ratings yet' : `score ${fmtNumber(analytics.split.score, 0)}`,
+  );
+  const on = flags.items.filter((f) => f.is_enabled).length;
+  const stale = flags.items.filter((f) => f.adoption.stale).length;
+  setTile('flags', `${on} of ${flags.items.length}`, stale > 0 ? `${stale} stale` : 'none stale');
+  setTile('rps', fmtNumber(metrics.requests.ratePerSecond, 2), `${fmtNumber(metrics.requests.successRate * 100, 2)} % succeeded`);
+  setTile('p95', fmtMs(metrics.requests.responseTimeMs.p95), `p50 ${fmtMs(metrics.requests.responseTimeMs.p50)}`);
+  setTile(
+    'dbp95',
+    fmtMs(metrics.database.queryTimeMs.p95),
+    `${metrics.database.kind} · pool ${metrics.database.pool.inUse}/${metrics.database.pool.max} in use`,
+  );
+  setTile('health', health.status, notPassing(health), health.status);
+}
+
+const feedbackItem = (f: Feedback) =>
+  el(
+    'li',
+    { class: 'list-group-item' },
+    el(
+      'div',
+      { class: 'd-flex justify-content-between flex-wrap gap-2' },
+      stars(f.rating),
+      el('span', { class: 'small text-secondary' }, `${f.feature ?? 'general'} · ${f.email ?? 'anonymous'} · ${fmtAgo(f.created_at)}`),
+    ),
+    f.comment ? el('div', { class: 'comment small mt-1' }, f.comment) : null,
+  );
+
+function showActivity({ analytics, flags }: Readings): void {
+  const daily = analytics.daily;
+  drawChart(canvas(DASHBOARD.chartRating), {
+    type: 'bar',
+    integer: true,
+    labels: daily.map((d) => d.date.slice(5)),
+    series: [
+      { label: 'Feedback', data: daily.map((d) => d.count) },
+      { label: 'Average rating', data: daily.map((d) => d.average_rating), type: 'line', axis: 'y2' },
+    ],
+    y2Title: 'rating',
+  });
+  const adopted = flags.items.filter((f) => f.adoption.evaluations_24h > 0);
+  drawChart(canvas(DASHBOARD.chartAdoption), {
+    type: 'bar',
+    labels: adopted.map((f) => f.name),
+    series: [{ label: 'Share true', data: adopted.map((f) => Math.round((f.adoption.true_share_24h ?? 0) * 1000) / 10) }],
+    yMax: 100,
+    percent: true,
+  });
+}
+
+async function tiles(): Promise<void> {
+  const [users, analytics, flags, metrics, health, latest] = await Promise.all([
+    api<TesterSummary>('/api/admin/users/summary'),
+    api<FeedbackAnalytics>('/api/admin/feedback/analytics'),
+    api<{ items: FlagWithAdoption[] }>('/api/admin/flags'),
+    api<MetricsReport>('/health/metrics'),
+    // The health document answers 503 when a check fails: read it either way.
+    fetch('/health/detailed', { headers: { accept: 'application/health+json' } }).then((r) => r.json() as Promise<HealthDocument>),
+    api<Page<Feedback>>('/api/admin/feedback?limit=5'),
+  ]);
+  const readings = { users, analytics, flags, metrics, health };
+  showTiles(readings);
+  fill(
+    byId(DASHBOARD.recentFeedback, HTMLElement),
+    latest.items.length === 0 ? el('li', { class: 'list-group-item text-secondary' }, 'No feedback yet.') : latest.items.map(feedbackItem),
+  );
+  showActivity(readings);
+}
+
+async function charts(): Promise<void> {
+  const reqRange = rangeOf(DASHBOARD.requestsRange);
+  const latRange = rangeOf(DASHBOARD.latencyRange);
+  const ranges = [...new Set([reqRange, latRange])];
+  const answers = new Map(
+    await Promise.all(ranges.map(async (r) => [r, await api<MetricsSeries>(`/api/admin/metrics/series?range=${r}`)] as const)),
+  );
+  const req = answers.get(reqRange);
+  const lat = answers.get(latRange);
+  if (!req || !lat) return;
+  drawChart(canvas(DASHBOARD.chartRequests), {
+    labels: req.points.map((p) => timeLabel(p.t, reqRange !== '1h')),
+    series: [{ label: 'Requests / s', data: req.points.map((p) => p.requests_per_s) }],
+  });
+  drawChart(canvas(DASHBOARD.chartLatency), {
+    labels: lat.points.map((p) => timeLabel(p.t, latRange !== '1h')),
+    series: [
+      { label: 'HTTP p95', data: lat.points.map((p) => p.http_p95_ms) },
+      { label: 'Database p95', data: lat.points.map((p) => p.db_p95_ms) },
+    ],
+    yTitle: 'ms',
+  });
+}
+
+function kpiCard(k: Kpi): HTMLElement {
+  const value = k.value === null || k.value === undefined ? '—' : `${fmtNumber(k.value, 2)}${k.unit ? ` ${k.unit}` : ''}`;
+  return statusTile(
+    k.status,
+    { kpi: k.key },
+    el('div', { class: 'tile-label' }, k.label),
+    el('div', { class: 'tile-value' }, value),
+    el('div', { class: 'small text-secondary' }, `target ${k.target}`),
+    sparkline(
+      k.series.map((p) => p.v),
+      `${k.label} over the window`,
+    ),
+  );
+}
+
+/** A failed load, shown as an error where the section's content would be. */
+const loadError = (what: string, err: unknown) =>
+  el(
+    'div',
+    { class: 'col-12' },
+    el('div', { class: 'alert alert-danger mb-0', role: 'alert' }, `Could not load ${what}: ${messageOf(err)}`),
+  );
+
+async function kpis(): Promise<void> {
+  const windowValue = byId(DASHBOARD.kpiWindow, HTMLSelectElement).value;
+  const box = byId(DASHBOARD.kpis, HTMLElement);
+  let answer: KpiReport;
+  try {
+    answer = await api<KpiReport>(`/api/admin/kpis?window=${encodeURIComponent(windowValue)}`);
+  } catch (err) {
+    fill(box, loadError('the targets', err));
+    throw err;
+  }
+  fill(box, answer.kpis.length === 0 ? el('p', { class: 'text-secondary small mb-0' }, 'No targets defined.') : answer.kpis.map(kpiCard));
+}
+
+const alertItem = (a: Alert) =>
+  el(
+    'li',
+    { class: 'list-group-item d-flex flex-wrap justify-content-between gap-2', dataset: { alertId: a.id, rule: a.rule } },
+    el('div', {}, el('strong', {}, a.rule), ' ', el('span', {}, a.message)),
+    el(
+      'span',
+      { class: 'small text-secondary' },
+      `${fmtNumber(a.value, 2)} vs ${fmtNumber(a.threshold, 2)} · since ${fmtAgo(a.first_seen)} · ${a.instance_id}`,
+    ),
+  );
+
+async function alerts(): Promise<void> {
+  const box = byId(DASHBOARD.alerts, HTMLElement);
+  let answer: { alerts: Alert[] };
+  try {
+    answer = await api<{ alerts: Alert[] }>('/api/admin/alerts?state=open');
+  } catch (err) {
+    fill(box, loadError('the open alerts', err));
+    throw err;
+  }
+  if (answer.alerts.length === 0) {
+    fill(box, el('p', { class: 'mb-0' }, statusBadge('pass', 'all clear'), ' No open alerts.'));
+    return;
+  }
+  fill(box, el('ul', { class: 'list-group' }, answer.alerts.map(alertItem)));
+}
+
+async function refresh(): Promise<void> {
+  const results = await Promise.allSettled([tiles(), charts(), kpis(), alerts()]);
+  for (const r of results) if (r.status === 'rejected') console.warn('dashboard refresh:', messageOf(r.reason));
+  const time = byId(DASHBOARD.lastUpdate, HTMLTimeElement);
+  time.textContent = new Date().toLocaleTimeString('en-GB');
+  time.setAttribute('datetime', new Date().toISOString());
+}
+
+poll(refresh, REFRESH_MS, (state) => {
+  const badge = byId(DASHBOARD.liveState, HTMLElement);
+  badge.textContent = state === 'live' ? 'Live' : 'Paused';
+  badge.className = `badge ${state === 'live' ? 'text-bg-success' : 'text-bg-secondary'}`;
+});
+for (const name of [DASHBOARD.requestsRange, DASHBOARD.latencyRange]) {
+  document.querySelectorAll(`input[name="${name}"]`).forEach((input) => input.addEventListener('change', () => void charts()));
+}
+byId(DASHBOARD.kpiWindow, HTMLSelectElement).addEventListener(
+  'change',
+  () => void kpis().catch((err: unknown) => console.warn('targets:', messageOf(err))),
+);

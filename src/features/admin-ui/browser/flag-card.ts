@@ -1,0 +1,199 @@
+// One flag's card: the on/off switch (asking before it takes a flag away from everyone), the
+// rollout slider with the testers it would reach, adoption with its sparkline, and the editors.
+import { api } from './api.js';
+import type { FlagDetail, FlagWithAdoption } from './api-types.js';
+import { statusBadge } from './common.js';
+import { byId, el, fill, sparkline } from './dom.js';
+import {
+  conditionsEditor,
+  explainTool,
+  flagPath,
+  lifecycleControls,
+  loadHistory,
+  targetsEditor,
+  type FlagEditing,
+} from './flag-editors.js';
+import { fmtAgo, fmtInt, fmtPercent } from './format.js';
+import { FLAGS, flagCardId } from './ids.js';
+
+function confirmOff(name: string): Promise<boolean> {
+  const dialog = byId(FLAGS.confirmDialog, HTMLDialogElement);
+  byId(FLAGS.confirmText, HTMLElement).textContent =
+    `${name} is on for everyone (100 %). Turning it off takes it away from every user at once.`;
+  dialog.returnValue = '';
+  dialog.showModal();
+  return new Promise((resolve) => dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true }));
+}
+
+function switchControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLElement {
+  const id = `enabled-${flag.name}`;
+  const flip = async (input: HTMLInputElement) => {
+    if (!input.checked && flag.rollout_percentage === 100 && !(await confirmOff(flag.name))) {
+      input.checked = true;
+      return;
+    }
+    input.disabled = true;
+    if (!(await editing.toggle(flag))) {
+      input.checked = !input.checked;
+      input.disabled = false;
+    }
+  };
+  return el(
+    'div',
+    { class: 'form-check form-switch fs-5 mb-0' },
+    el('input', {
+      class: 'form-check-input',
+      type: 'checkbox',
+      role: 'switch',
+      id,
+      checked: flag.is_enabled,
+      onchange: (e) => flip(e.currentTarget),
+    }),
+    el('label', { class: 'form-check-label fs-6', for: id }, flag.is_enabled ? 'On' : 'Off'),
+  );
+}
+
+function rolloutControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLElement {
+  const id = `rollout-${flag.name}`;
+  const output = el('output', { for: id, class: 'fw-semibold', id: `${id}-value` }, `${flag.rollout_percentage} %`);
+  const covers = el('span', { class: 'small text-secondary', id: `${id}-covers` }, editing.coverage(flag.rollout_percentage));
+  const save = el('button', { type: 'button', class: 'btn btn-sm btn-primary', disabled: true, id: `${id}-save` }, 'Save rollout');
+  const reset = el('button', { type: 'button', class: 'btn btn-sm btn-outline-secondary', disabled: true }, 'Reset');
+  const slider = el('input', {
+    type: 'range',
+    class: 'form-range',
+    min: '0',
+    max: '100',
+    step: '1',
+    id,
+    value: String(flag.rollout_percentage),
+    'aria-describedby': `${id}-covers`,
+  });
+  const update = () => {
+    const pct = Number(slider.value);
+    output.textContent = `${pct} %`;
+    covers.textContent = editing.coverage(pct);
+    const changed = pct !== flag.rollout_percentage;
+    save.disabled = !changed;
+    reset.disabled = !changed;
+  };
+  slider.addEventListener('input', update);
+  slider.addEventListener('change', update);
+  reset.addEventListener('click', () => {
+    slider.value = String(flag.rollout_percentage);
+    update();
+  });
+  save.addEventListener('click', () => {
+    save.disabled = true;
+    void editing.patch(flag, { rollout_percentage: Number(slider.value) });
+  });
+  return el(
+    'div',
+    {},
+    el(
+      'div',
+      { class: 'd-flex flex-wrap gap-2 align-items-baseline' },
+      el('label', { for: id, class: 'form-label mb-0' }, 'Rollout'),
+      output,
+      covers,
+    ),
+    slider,
+    el('div', { class: 'd-flex gap-2' }, save, reset),
+  );
+}
+
+/** Name, badges, description and the switch. */
+function heading(flag: FlagWithAdoption, editing: FlagEditing): HTMLElement {
+  const a = flag.adoption;
+  return el(
+    'div',
+    { class: 'col-12 col-lg-4' },
+    el(
+      'h2',
+      { class: 'h5 mb-1 text-break' },
+      flag.name,
+      ' ',
+      a.stale ? el('span', { class: 'badge text-bg-warning', title: a.stale_reason ?? '' }, 'stale') : null,
+      flag.permanent ? el('span', { class: 'badge text-bg-light border ms-1' }, 'permanent') : null,
+    ),
+    el('p', { class: 'small text-secondary mb-2 text-break' }, flag.description || 'No description.'),
+    switchControl(flag, editing),
+    a.stale && a.stale_reason ? el('p', { class: 'small mb-0 mt-1' }, statusBadge('warn', 'stale'), ` ${a.stale_reason}`) : null,
+  );
+}
+
+/** Evaluations over 24 h and 7 days, with an hourly sparkline fetched on its own. */
+function adoptionColumn(flag: FlagWithAdoption): HTMLElement {
+  const a = flag.adoption;
+  const spark = el('div', { class: 'adoption-spark', dataset: { flag: flag.name } });
+  void api<FlagDetail>(flagPath(flag.name))
+    .then((full) =>
+      fill(
+        spark,
+        sparkline(
+          full.evaluations.hourly_24h.map((p) => p.evaluations),
+          `${flag.name}: evaluations per hour, last 24 h`,
+        ),
+      ),
+    )
+    .catch(() => undefined);
+  return el(
+    'div',
+    { class: 'col-12 col-md-6 col-lg-4' },
+    el(
+      'div',
+      { class: 'small' },
+      a.evaluations_24h > 0
+        ? `${fmtInt(a.evaluations_24h)} evaluations in 24 h · ${fmtPercent(a.true_share_24h)} true`
+        : 'Not evaluated in the last 24 h',
+    ),
+    el(
+      'div',
+      { class: 'small text-secondary' },
+      `7 days: ${fmtInt(a.evaluations_7d)} · last evaluated ${a.last_evaluated_hour ? fmtAgo(a.last_evaluated_hour) : 'never'} · v${flag.version}`,
+    ),
+    spark,
+  );
+}
+
+/** Targeting, conditions, explain and history, folded away; the history loads when opened. */
+function details(flag: FlagWithAdoption, editing: FlagEditing): HTMLDetailsElement {
+  const history = el('div', {}, el('p', { class: 'small text-secondary mb-0' }, 'Loading…'));
+  const box = el(
+    'details',
+    { class: 'mt-3' },
+    el('summary', { class: 'small' }, 'Targeting, conditions, explain and history'),
+    el(
+      'div',
+      { class: 'vstack gap-3 mt-3' },
+      targetsEditor(flag, editing),
+      conditionsEditor(flag, editing),
+      explainTool(flag),
+      lifecycleControls(flag, editing),
+      el('div', {}, el('h3', { class: 'h6' }, 'History'), history),
+    ),
+  );
+  box.addEventListener('toggle', () => {
+    if (box.open) void loadHistory(flag, history);
+  });
+  return box;
+}
+
+export function flagCard(flag: FlagWithAdoption, editing: FlagEditing): HTMLElement {
+  return el(
+    'article',
+    { class: 'card flag-card', id: flagCardId(flag.name), dataset: { flag: flag.name } },
+    el(
+      'div',
+      { class: 'card-body' },
+      el(
+        'div',
+        { class: 'row g-3' },
+        heading(flag, editing),
+        el('div', { class: 'col-12 col-md-6 col-lg-4' }, rolloutControl(flag, editing)),
+        adoptionColumn(flag),
+      ),
+      details(flag, editing),
+    ),
+  );
+}

@@ -1,0 +1,294 @@
+// The editors inside a flag's card: target users, conditions, the explain tool, permanence and
+// deletion, and the flag's history from the audit log.
+import { api, send } from './api.js';
+import type { AuditEntry, Condition, Explanation, Flag, Page } from './api-types.js';
+import { messageOf, showError, toast } from './common.js';
+import { el, fill } from './dom.js';
+import { fmtDate } from './format.js';
+import { flagCardId } from './ids.js';
+
+export type FlagPatch = Partial<Pick<Flag, 'rollout_percentage' | 'target_users' | 'conditions' | 'permanent'>>;
+
+/** What the card's controls may do; the page keeps the flags and redraws a card after a change. */
+export interface FlagEditing {
+  /** Sends a change conditional on the version shown; true when it was saved. */
+  patch(flag: Flag, body: FlagPatch): Promise<boolean>;
+  toggle(flag: Flag): Promise<boolean>;
+  /** The active testers a rollout percentage reaches, as text ('' while unknown). */
+  coverage(percentage: number): string;
+  deleted(name: string): void;
+  /** The condition operators the flags API accepts. */
+  operators: readonly string[];
+}
+
+export const flagPath = (name: string): string => `/api/admin/flags/${encodeURIComponent(name)}`;
+
+export function targetsEditor(flag: Flag, editing: FlagEditing): HTMLElement {
+  const id = `targets-${flag.name}`;
+  const area = el('textarea', { class: 'form-control font-monospace', id, rows: '3' });
+  area.value = flag.target_users.join('\n');
+  const users = () =>
+    area.value
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return el(
+    'div',
+    {},
+    el('label', { class: 'form-label', for: id }, 'Target users (targeting keys or emails, one per line): always on'),
+    area,
+    el(
+      'button',
+      { type: 'button', class: 'btn btn-sm btn-outline-primary mt-2', onclick: () => editing.patch(flag, { target_users: users() }) },
+      'Save target users',
+    ),
+  );
+}
+
+const field = (cls: string, label: string, id: string, control: HTMLElement) =>
+  el('div', { class: cls }, el('label', { class: 'form-label small', for: id }, label), control);
+
+function conditionRow(c: Partial<Condition>, index: number, flagName: string, operators: readonly string[]): HTMLElement {
+  const base = `cond-${flagName}-${index}`;
+  return el(
+    'div',
+    { class: 'row g-2 align-items-end condition' },
+    field(
+      'col-12 col-md-4',
+      'Attribute',
+      `${base}-attr`,
+      el('input', {
+        class: 'form-control form-control-sm',
+        id: `${base}-attr`,
+        dataset: { part: 'attribute' },
+        value: c.attribute ?? '',
+        maxlength: '100',
+      }),
+    ),
+    field(
+      'col-6 col-md-3',
+      'Operator',
+      `${base}-op`,
+      el(
+        'select',
+        { class: 'form-select form-select-sm', id: `${base}-op`, dataset: { part: 'operator' } },
+        operators.map((op) => el('option', { value: op, selected: op === c.operator }, op)),
+      ),
+    ),
+    field(
+      'col-6 col-md-4',
+      'Values (comma-separated)',
+      `${base}-values`,
+      el('input', {
+        class: 'form-control form-control-sm',
+        id: `${base}-values`,
+        dataset: { part: 'values' },
+        value: (c.values ?? []).join(', '),
+      }),
+    ),
+    el(
+      'div',
+      { class: 'col-12 col-md-1' },
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-sm btn-outline-danger w-100',
+          'aria-label': `Remove condition ${index + 1}`,
+          onclick: (e) => e.currentTarget.closest('.condition')?.remove(),
+        },
+        '×',
+      ),
+    ),
+  );
+}
+
+/** A condition as its row reads now; values stay text, as typed. */
+function readCondition(row: Element) {
+  const part = (name: string) => row.querySelector<HTMLInputElement | HTMLSelectElement>(`[data-part="${name}"]`)?.value ?? '';
+  return {
+    attribute: part('attribute').trim(),
+    operator: part('operator'),
+    values: part('values')
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  };
+}
+
+export function conditionsEditor(flag: Flag, editing: FlagEditing): HTMLElement {
+  const rows = el(
+    'div',
+    { class: 'vstack gap-2' },
+    flag.conditions.map((c, i) => conditionRow(c, i, flag.name, editing.operators)),
+  );
+  let next = flag.conditions.length;
+  const read = () => [...rows.querySelectorAll('.condition')].map(readCondition);
+  return el(
+    'fieldset',
+    {},
+    el('legend', { class: 'form-label fs-6' }, 'Conditions (all must match; a missing attribute never matches)'),
+    rows,
+    el(
+      'div',
+      { class: 'd-flex gap-2 mt-2' },
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-sm btn-outline-secondary',
+          onclick: () => rows.append(conditionRow({ operator: 'eq', values: [] }, next++, flag.name, editing.operators)),
+        },
+        'Add condition',
+      ),
+      el(
+        'button',
+        { type: 'button', class: 'btn btn-sm btn-outline-primary', onclick: () => editing.patch(flag, { conditions: read() }) },
+        'Save conditions',
+      ),
+    ),
+  );
+}
+
+/** The evaluation context the explain form describes, or undefined (after saying why) when its JSON is not an object. */
+function contextOf(form: HTMLFormElement): Record<string, unknown> | undefined {
+  const data = new FormData(form);
+  const text = (name: string) => {
+    const value = data.get(name);
+    return typeof value === 'string' ? value.trim() : '';
+  };
+  let context: Record<string, unknown> = {};
+  const attrs = text('attributes');
+  if (attrs) {
+    try {
+      const parsed: unknown = JSON.parse(attrs);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      context = parsed as Record<string, unknown>;
+    } catch {
+      toast('Attributes must be a JSON object, e.g. {"plan":"pro"}.', 'error');
+      return undefined;
+    }
+  }
+  const key = text('targetingKey');
+  const email = text('email');
+  if (key) context.targetingKey = key;
+  if (email) context.email = email;
+  return context;
+}
+
+const explanation = (answer: Explanation) => [
+  el(
+    'p',
+    { class: 'mb-1' },
+    el('strong', {}, answer.value ? 'true' : 'false'),
+    ` · reason ${answer.reason}`,
+    answer.errorCode ? ` · ${answer.errorCode}` : '',
+    answer.bucket !== undefined ? ` · bucket ${answer.bucket}` : '',
+  ),
+  el(
+    'ol',
+    { class: 'small mb-0' },
+    answer.steps.map((s) => el('li', {}, el('span', { class: 'fw-semibold' }, s.step), `: ${s.detail ?? ''}`)),
+  ),
+];
+
+export function explainTool(flag: Flag): HTMLElement {
+  const base = `explain-${flag.name}`;
+  const result = el('div', { class: 'mt-2', 'aria-live': 'polite' });
+  const input = (id: string, name: string, extra: Record<string, string> = {}) =>
+    el('input', { class: 'form-control form-control-sm', id: `${base}-${id}`, name, ...extra });
+  const form = el(
+    'form',
+    { class: 'row g-2 align-items-end', novalidate: true },
+    field('col-12 col-md-4', 'Targeting key (user id)', `${base}-key`, input('key', 'targetingKey', { maxlength: '500' })),
+    field('col-12 col-md-3', 'Email', `${base}-email`, input('email', 'email', { type: 'email' })),
+    field(
+      'col-12 col-md-3',
+      'Attributes (JSON)',
+      `${base}-attrs`,
+      input('attrs', 'attributes', { class: 'form-control form-control-sm font-monospace', placeholder: '{"plan":"pro"}' }),
+    ),
+    el('div', { class: 'col-12 col-md-2' }, el('button', { type: 'submit', class: 'btn btn-sm btn-secondary w-100' }, 'Explain')),
+  );
+  const explain = async () => {
+    const context = contextOf(form);
+    if (!context) return;
+    try {
+      fill(result, explanation(await api<Explanation>(`${flagPath(flag.name)}/explain`, { method: 'POST', body: { context } })));
+    } catch (err) {
+      showError(err);
+    }
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void explain();
+  });
+  return el('div', {}, el('h3', { class: 'h6' }, 'Why does this user get this?'), form, result);
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/** ` · field: before → after; …` for the fields an audit entry changed (bookkeeping fields aside). */
+function describeChange(before: unknown, after: unknown): string {
+  if (!isRecord(before) || !isRecord(after)) return '';
+  const changed = Object.keys(after).filter(
+    (k) => !['version', 'updated_at', 'full_rollout_since'].includes(k) && JSON.stringify(before[k]) !== JSON.stringify(after[k]),
+  );
+  return changed.length ? ` · ${changed.map((k) => `${k}: ${JSON.stringify(before[k])} → ${JSON.stringify(after[k])}`).join('; ')}` : '';
+}
+
+export async function loadHistory(flag: Flag, box: HTMLElement): Promise<void> {
+  try {
+    const page = await api<Page<AuditEntry>>(`/api/admin/audit?entity_type=flag&entity_id=${encodeURIComponent(flag.name)}&limit=20`);
+    fill(
+      box,
+      page.items.length === 0
+        ? el('p', { class: 'small text-secondary mb-0' }, 'No changes recorded.')
+        : el(
+            'ul',
+            { class: 'list-unstyled small mb-0' },
+            page.items.map((a) => el('li', {}, `${fmtDate(a.at)} · ${a.actor} · ${a.action}${describeChange(a.before, a.after)}`)),
+          ),
+    );
+  } catch (err) {
+    fill(box, el('p', { class: 'small text-danger' }, messageOf(err)));
+  }
+}
+
+async function deleteFlag(flag: Flag, editing: FlagEditing): Promise<void> {
+  if (!confirm(`Delete ${flag.name}? Programs asking for it get FLAG_NOT_FOUND and fall back to their defaults.`)) return;
+  try {
+    await send(flagPath(flag.name), { method: 'DELETE', headers: { 'if-match': `"${flag.version}"` } });
+    editing.deleted(flag.name);
+    document.getElementById(flagCardId(flag.name))?.remove();
+    toast(`Deleted ${flag.name}.`);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+/** Permanent flags are never reported stale; deleting asks first. */
+export function lifecycleControls(flag: Flag, editing: FlagEditing): HTMLElement {
+  const id = `permanent-${flag.name}`;
+  return el(
+    'div',
+    { class: 'd-flex flex-wrap gap-3 align-items-center' },
+    el(
+      'div',
+      { class: 'form-check mb-0' },
+      el('input', {
+        class: 'form-check-input',
+        type: 'checkbox',
+        id,
+        checked: flag.permanent,
+        onchange: (e) => editing.patch(flag, { permanent: e.currentTarget.checked }),
+      }),
+      el('label', { class: 'form-check-label', for: id }, 'Permanent (an operational switch: never reported stale)'),
+    ),
+    el(
+      'button',
+      { type: 'button', class: 'btn btn-sm btn-outline-danger ms-auto', onclick: () => deleteFlag(flag, editing) },
+      'Delete flag',
+    ),
+  );
+}

@@ -1,0 +1,36 @@
+// How the console writes numbers, durations, sizes and times: '—' for a value that is missing.
+
+type Maybe = number | null | undefined;
+
+const numberFormat = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
+export const fmtNumber = (n: Maybe, digits = 1): string =>
+  n === null || n === undefined || Number.isNaN(n) ? '—' : new Intl.NumberFormat('en', { maximumFractionDigits: digits }).format(n);
+export const fmtInt = (n: Maybe): string => (n === null || n === undefined ? '—' : numberFormat.format(Math.round(n)));
+export const fmtMs = (n: Maybe): string => (n === null || n === undefined ? '—' : `${fmtNumber(n, n < 10 ? 1 : 0)} ms`);
+export const fmtPercent = (share: Maybe): string => (share === null || share === undefined ? '—' : `${fmtNumber(share * 100, 1)} %`);
+
+export function fmtDate(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return d.toLocaleString('en-GB', { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
+export function fmtAgo(iso: string | null | undefined): string {
+  if (!iso) return 'never';
+  const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+export function fmtBytes(n: Maybe): string {
+  if (n === null || n === undefined) return '—';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${fmtNumber(n, 1)} ${units[i]}`;
+}

@@ -1,0 +1,108 @@
+// The names the server-rendered pages and their browser modules share: element ids, meta names and
+// the console's address. Both sides import this table, so a renamed id fails the type check.
+
+/** Where the console's pages live. */
+export const CONSOLE_BASE = '/admin/beta';
+
+/** `<meta name>`s the page frame fills for the modules (no inline script). */
+export const META = {
+  csrfToken: 'csrf-token',
+  viewerRole: 'viewer-role',
+  viewerEmail: 'viewer-email',
+} as const;
+
+/** The frame around every page. */
+export const FRAME = {
+  main: 'main',
+  nav: 'console-nav',
+  viewer: 'viewer',
+  toasts: 'toasts',
+  signOut: 'sign-out',
+  signInGoogle: 'sign-in-google',
+} as const;
+
+/** The filter form and "Load more" button of the cursor-paged lists (testers, feedback, audit). */
+export const LIST = { filters: 'filters', more: 'more' } as const;
+
+export const DASHBOARD = {
+  liveState: 'live-state',
+  lastUpdate: 'last-update',
+  alerts: 'alerts',
+  kpis: 'kpis',
+  kpiWindow: 'kpi-window',
+  recentFeedback: 'recent-feedback',
+  chartRequests: 'chart-requests',
+  chartLatency: 'chart-latency',
+  chartRating: 'chart-rating',
+  chartAdoption: 'chart-adoption',
+  /** Names of the two time-range radio groups. */
+  requestsRange: 'req-range',
+  latencyRange: 'lat-range',
+} as const;
+
+/** Dashboard and feedback tiles: the element id is `tile-<name>`. */
+export type TileName = 'testers' | 'feedback' | 'rating' | 'flags' | 'rps' | 'p95' | 'dbp95' | 'health' | 'total' | 'average' | 'split';
+export const tileId = (name: TileName): string => `tile-${name}`;
+
+export const USERS = {
+  table: 'users-table',
+  addForm: 'add-form',
+  addEmail: 'add-email',
+  addNotes: 'add-notes',
+  inviteResult: 'invite-result',
+  inviteEmail: 'invite-email',
+  inviteLink: 'invite-link',
+  copyInvite: 'copy-invite',
+  importText: 'import-text',
+  importPreview: 'import-preview',
+  importRun: 'import-run',
+  importOutput: 'import-output',
+  importPreviewTable: 'import-preview-table',
+  importSummary: 'import-summary',
+  exportCsv: 'export-users',
+  editDialog: 'edit-dialog',
+  editEmail: 'edit-email',
+  editNotes: 'edit-notes',
+  editOverrides: 'edit-overrides',
+} as const;
+
+export const FLAGS = {
+  list: 'flags',
+  summary: 'flags-summary',
+  createCard: 'create-card',
+  createForm: 'create-form',
+  newName: 'new-name',
+  newDescription: 'new-description',
+  confirmDialog: 'confirm-dialog',
+  confirmText: 'confirm-text',
+} as const;
+/** A flag's card (drawn by the module), e.g. for `?flag=<name>` to scroll to. */
+export const flagCardId = (name: string): string => `flag-${name}`;
+
+export const FEEDBACK = {
+  table: 'feedback-table',
+  byFeature: 'by-feature',
+  chartDistribution: 'chart-distribution',
+  chartTrend: 'chart-trend',
+  userFilter: 'user-filter',
+  userFilterEmail: 'user-filter-email',
+  userField: 'f-user',
+  exportCsv: 'export-feedback',
+} as const;
+
+export const DATABASE = { notice: 'db-notice', tiles: 'db-tiles', sections: 'db-sections', generated: 'db-generated' } as const;
+
+export const AUDIT = { table: 'audit-table' } as const;
+
+export const HEALTH = { overall: 'overall', lastUpdate: 'last-update', checks: 'checks', metrics: 'metrics' } as const;
+
+export const TOKENS = {
+  table: 'tokens-table',
+  form: 'token-form',
+  name: 'token-name',
+  scope: 'token-scope',
+  created: 'token-created',
+  value: 'token-value',
+  copy: 'copy-token',
+  revokeAll: 'revoke-all',
+} as const;

@@ -1,0 +1,216 @@
+// Beta testers: search and filters, add (with the invite link to copy), paste-a-list import with a
+// preview, activate or deactivate, notes and flag overrides, roles (owners), CSV export.
+import { api, send } from './api.js';
+import type { FlagWithAdoption, Tester } from './api-types.js';
+import { bindFilters, copyText, isOwner, pagedTable, queryOf, showError, toast } from './common.js';
+import { byId, el, fill, get } from './dom.js';
+import { fmtDate } from './format.js';
+import { CONSOLE_BASE, LIST, USERS } from './ids.js';
+import { wireImport } from './users-import.js';
+
+const table = get(`#${USERS.table} tbody`, HTMLTableSectionElement);
+const filters = byId(LIST.filters, HTMLFormElement);
+const inviteLink = byId(USERS.inviteLink, HTMLInputElement);
+let flagNames: string[] = [];
+
+function overridesCell(user: Tester) {
+  const entries = Object.entries(user.flag_set);
+  if (entries.length === 0) return el('span', { class: 'text-secondary small' }, 'none');
+  return entries.map(([name, on]) =>
+    el('span', { class: `badge me-1 ${on ? 'text-bg-primary' : 'text-bg-secondary'}` }, `${name}: ${on ? 'on' : 'off'}`),
+  );
+}
+
+type TesterPatch = Partial<Pick<Tester, 'role' | 'is_active' | 'notes' | 'flag_set'>>;
+
+async function patch(user: Tester, body: TesterPatch, row: HTMLTableRowElement): Promise<void> {
+  try {
+    const updated = await api<Tester>(`/api/admin/users/${encodeURIComponent(user.id)}`, { method: 'PATCH', body });
+    row.replaceWith(userRow(updated));
+    toast(`Saved ${updated.email}.`);
+  } catch (err) {
+    showError(err);
+    row.replaceWith(userRow(user));
+  }
+}
+
+function userRow(user: Tester): HTMLTableRowElement {
+  const row = el('tr', { dataset: { id: user.id, email: user.email } });
+  const roleCell = isOwner
+    ? el(
+        'select',
+        {
+          class: 'form-select form-select-sm role-select',
+          'aria-label': `Role of ${user.email}`,
+          onchange: (e) => patch(user, { role: e.currentTarget.value }, row),
+        },
+        ['TESTER', 'ADMIN'].map((r) => el('option', { value: r, selected: user.role === r }, r)),
+      )
+    : el('span', {}, user.role);
+  const activeId = `active-${user.id}`;
+  const active = el(
+    'div',
+    { class: 'form-check form-switch mb-0' },
+    el('input', {
+      class: 'form-check-input',
+      type: 'checkbox',
+      role: 'switch',
+      id: activeId,
+      checked: user.is_active,
+      onchange: (e) => patch(user, { is_active: e.currentTarget.checked }, row),
+    }),
+    el('label', { class: 'form-check-label visually-hidden', for: activeId }, `${user.email} active`),
+  );
+  const actions = el(
+    'div',
+    { class: 'btn-group btn-group-sm' },
+    el(
+      'a',
+      {
+        class: 'btn btn-outline-secondary',
+        href: `${CONSOLE_BASE}/feedback?user=${encodeURIComponent(user.id)}`,
+        'aria-label': `Feedback from ${user.email}`,
+      },
+      'Feedback',
+    ),
+    el('button', { type: 'button', class: 'btn btn-outline-secondary', onclick: () => edit(user, row) }, 'Edit'),
+    el('button', { type: 'button', class: 'btn btn-outline-secondary', onclick: () => reinvite(user, row) }, 'New invite'),
+    el('button', { type: 'button', class: 'btn btn-outline-danger', onclick: () => remove(user, row) }, 'Remove'),
+  );
+  row.append(
+    el('td', { class: 'email-cell' }, user.email),
+    el('td', {}, roleCell),
+    el('td', {}, active),
+    el('td', {}, user.source),
+    el('td', { class: 'text-nowrap small' }, fmtDate(user.joined_at)),
+    el('td', { class: 'comment small' }, user.notes ?? ''),
+    el('td', {}, overridesCell(user)),
+    el('td', { class: 'text-end' }, actions),
+  );
+  return row;
+}
+
+const load = pagedTable({
+  table,
+  more: byId(LIST.more, HTMLButtonElement),
+  url: '/api/admin/users',
+  query: () => queryOf(filters),
+  row: userRow,
+  columns: 8,
+  empty: 'No testers match.',
+});
+
+function showInvite(user: Tester, heading = 'Invite link for'): void {
+  const result = byId(USERS.inviteResult, HTMLElement);
+  result.hidden = false;
+  const label = get('label', HTMLLabelElement, result).firstChild;
+  if (label) label.textContent = `${heading} `;
+  byId(USERS.inviteEmail, HTMLElement).textContent = user.email;
+  inviteLink.value = user.invite_url;
+  inviteLink.focus();
+}
+
+async function add(form: HTMLFormElement): Promise<void> {
+  const emailField = byId(USERS.addEmail, HTMLInputElement);
+  const email = emailField.value.trim();
+  const notes = byId(USERS.addNotes, HTMLInputElement).value.trim();
+  if (!emailField.checkValidity() || email === '') {
+    toast('Enter a valid email address.', 'error');
+    return;
+  }
+  try {
+    const user = await api<Tester>('/api/admin/users', { method: 'POST', body: notes ? { email, notes } : { email } });
+    table.querySelector('td[colspan]')?.parentElement?.remove();
+    table.prepend(userRow(user));
+    showInvite(user);
+    form.reset();
+    toast(`Added ${user.email}.`);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function reinvite(user: Tester, row: HTMLTableRowElement): Promise<void> {
+  if (!confirm(`Create a new invite link for ${user.email}? The current link stops working.`)) return;
+  try {
+    const updated = await api<Tester>(`/api/admin/users/${encodeURIComponent(user.id)}/invite`, { method: 'POST' });
+    row.replaceWith(userRow(updated));
+    showInvite(updated, 'New invite link for');
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function remove(user: Tester, row: HTMLTableRowElement): Promise<void> {
+  if (!confirm(`Remove ${user.email} from the beta? Their feedback stays.`)) return;
+  try {
+    await send(`/api/admin/users/${encodeURIComponent(user.id)}`, { method: 'DELETE' });
+    row.remove();
+    toast(`Removed ${user.email}.`);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+/** One flag's override: Default (the flag's own rules), On or Off. */
+function overrideField(name: string, current: boolean | undefined) {
+  const id = `ov-${name}`;
+  return el(
+    'div',
+    { class: 'row g-2 align-items-center' },
+    el('label', { class: 'col-7 col-form-label col-form-label-sm text-break', for: id }, name),
+    el(
+      'div',
+      { class: 'col-5' },
+      el(
+        'select',
+        { class: 'form-select form-select-sm', id, dataset: { flag: name } },
+        el('option', { value: '', selected: current === undefined }, 'Default'),
+        el('option', { value: 'true', selected: current === true }, 'On'),
+        el('option', { value: 'false', selected: current === false }, 'Off'),
+      ),
+    ),
+  );
+}
+
+const dialog = byId(USERS.editDialog, HTMLDialogElement);
+async function edit(user: Tester, row: HTMLTableRowElement): Promise<void> {
+  if (flagNames.length === 0) {
+    try {
+      flagNames = (await api<{ items: FlagWithAdoption[] }>('/api/admin/flags')).items.map((f) => f.name);
+    } catch (err) {
+      showError(err);
+    }
+  }
+  byId(USERS.editEmail, HTMLElement).textContent = user.email;
+  const notesField = byId(USERS.editNotes, HTMLTextAreaElement);
+  notesField.value = user.notes ?? '';
+  const names = [...new Set([...flagNames, ...Object.keys(user.flag_set)])].sort();
+  fill(
+    byId(USERS.editOverrides, HTMLElement),
+    names.length === 0
+      ? el('p', { class: 'small text-secondary mb-0' }, 'No flags yet.')
+      : names.map((name) => overrideField(name, user.flag_set[name])),
+  );
+  dialog.onclose = () => {
+    if (dialog.returnValue !== 'save') return;
+    const flagSet: Record<string, boolean> = {};
+    dialog.querySelectorAll('select[data-flag]').forEach((s) => {
+      if (s instanceof HTMLSelectElement && s.dataset.flag && s.value !== '') flagSet[s.dataset.flag] = s.value === 'true';
+    });
+    const notes = notesField.value.trim();
+    void patch(user, { notes: notes === '' ? null : notes, flag_set: flagSet }, row);
+  };
+  dialog.returnValue = '';
+  dialog.showModal();
+}
+
+const addForm = byId(USERS.addForm, HTMLFormElement);
+addForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  void add(addForm);
+});
+byId(USERS.copyInvite, HTMLButtonElement).addEventListener('click', () => void copyText(inviteLink.value, inviteLink));
+wireImport(load);
+bindFilters(filters, load);
+void load();
