@@ -51,7 +51,10 @@ import { createActivityCounter } from './features/kpis/activity-counter.js';
 import type { AlertSample } from './features/kpis/alert-rules.js';
 import { addAdminRequestCounts, addFlagReach, addPageViewCounts } from './features/kpis/kpis.repository.js';
 import { kpisRoutes } from './features/kpis/kpis.routes.js';
-import { createAlerting, createKpisService } from './features/kpis/kpis.service.js';
+import { createKpisService } from './features/kpis/kpis.service.js';
+import { createAlerting } from './features/kpis/alerting.js';
+import { createHealthService } from './features/health/health.service.js';
+import { createAuditService } from './features/audit/audit.service.js';
 import { createWebhookNotifier } from './features/kpis/webhook.js';
 import { tokensRoutes } from './features/tokens/tokens.routes.js';
 import { createTokensService, type TokensService } from './features/tokens/tokens.service.js';
@@ -391,7 +394,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(sessionAdminRoutes, { auth });
   await app.register(tokensRoutes, { tokens });
-  await app.register(auditRoutes, { db: database.db });
+  await app.register(auditRoutes, { audit: createAuditService(database.db) });
 
   const dbInsights = await createDbInsights({
     db: database.db,
@@ -411,7 +414,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const flushActivity = () => activity.flush();
   await app.register(kpisRoutes, {
-    db: database.db,
     kpis: createKpisService({
       db: database.db,
       intervalS: config.metricsIntervalS,
@@ -430,12 +432,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logger: app.log,
     notify: notifier ? (notice) => notifier.notify(notice) : undefined,
   });
+  alerting.start();
   let alertsClosed = false;
   const onSample = (sample: AlertSample) => {
     if (!alertsClosed) alerting.onSample(sample);
   };
 
-  await app.register(metricsSeriesRoutes, { db: database.db, now });
+  await app.register(metricsSeriesRoutes, { health: createHealthService({ db: database.db, clock: now }) });
   await app.register(adminConsole.routes);
 
   const collector = createCollector({

@@ -240,11 +240,7 @@ async function serve(args: string[]): Promise<void> {
   try {
     await app.listen({ port: config.port, host: config.host });
     if (config.googleClientId === undefined) {
-      const link = await auth.mintLoginLink('startup');
-      logger.info(
-        { url: loginLinkUrl(config, link.token), expiresAt: link.expiresAt.toISOString() },
-        `Google sign-in is not configured; owner sign-in link for ${link.email} (single use, 15 minutes)`,
-      );
+      logger.info('Google sign-in is not configured; run `npx beta-suite admin-link` for a one-time owner sign-in link');
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

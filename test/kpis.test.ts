@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertSample } from '../src/features/kpis/alert-rules.js';
-import { createAlerting } from '../src/features/kpis/kpis.service.js';
+import { createAlerting } from '../src/features/kpis/alerting.js';
 import { startServer, serverEnv } from './helpers/server-process.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { cloneTemplate } from './helpers/test-database.js';

@@ -1,14 +1,12 @@
 // GET /api/admin/audit: who changed what, newest first, filtered, cursor-paginated.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
 import { decodeCursor, paginate } from '../../core/cursor.js';
-import type { DatabaseSchema } from '../../db/schema.js';
-import { listAudit } from './audit.repository.js';
+import type { AuditService } from './audit.service.js';
 
 export interface AuditRouteDeps {
-  db: Kysely<DatabaseSchema>;
+  audit: AuditService;
 }
 
 const AuditItem = Type.Object({
@@ -47,7 +45,7 @@ export async function auditRoutes(fastify: FastifyInstance, deps: AuditRouteDeps
     },
     async (request) => {
       const q = request.query;
-      const rows = await listAudit(deps.db, {
+      const rows = await deps.audit.list({
         actor: q.actor,
         entityType: q.entity_type,
         entityId: q.entity_id,

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {} from '@fastify/cookie';
 import type {} from '@fastify/rate-limit';
 import { Type } from 'typebox';
+import type { Clock } from '../../core/clock.js';
 import { assertCsrf } from '../../core/csrf.js';
 import { AppError } from '../../core/errors.js';
 import { noticePage } from '../../core/html.js';
@@ -19,13 +20,14 @@ export interface AuthRouteDeps {
   oidc: OidcClient | undefined;
   sealer: Sealer;
   publicUrl: string;
-  now: () => Date;
+  now: Clock;
   /** Per-route rate limit for /auth/* (requests per minute per client). */
   rateLimitPerMinute: number;
 }
 
 export const DEFAULT_NEXT = '/admin/beta/';
 const PENDING_TTL_MS = 10 * 60_000;
+type Responder = ReturnType<typeof createResponder>;
 
 /** Only same-site relative paths: `/x`, never `//host`, `/\host`, schemes or control characters. */
 export function safeNext(next: unknown): string {
@@ -52,11 +54,9 @@ export function cookieNames(publicUrl: string): { session: string; pending: stri
 
 const ErrorShape = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 
-export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+/** The answers every sign-in route shares: notice pages, the session cookie, starting and ending sessions. */
+function createResponder(deps: AuthRouteDeps) {
   const names = cookieNames(deps.publicUrl);
-  const publicOrigin = new URL(deps.publicUrl).origin;
-  const rateLimit = { max: deps.rateLimitPerMinute, timeWindow: 60_000 };
   const cookieBase = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: names.secure };
 
   const page = (reply: FastifyReply, status: number, title: string, lines: string[]) =>
@@ -90,7 +90,28 @@ export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps):
     void reply.setCookie(names.session, started.sessionId, { ...cookieBase, expires: started.expiresAt });
     return reply.header('cache-control', 'no-store').redirect(next, 303);
   }
+  return { names, cookieBase, page, endPriorSession, signIn };
+}
 
+/** Sign-in, sign-out and "who am I" under /auth/. */
+export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
+  const responder = createResponder(deps);
+  const rateLimit = { max: deps.rateLimitPerMinute, timeWindow: 60_000 };
+  oidcRoutes(fastify, deps, responder, rateLimit);
+  linkRoutes(fastify, deps, responder, rateLimit);
+  sessionRoutes(fastify, deps, responder, rateLimit);
+}
+
+type RateLimit = { max: number; timeWindow: number };
+
+/** Sign-in through the OpenID Connect provider: /auth/login and its /auth/callback. */
+function oidcRoutes(
+  fastify: FastifyInstance,
+  deps: AuthRouteDeps,
+  { names, cookieBase, page, endPriorSession, signIn }: Responder,
+  rateLimit: RateLimit,
+) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/auth/login',
     {
@@ -178,7 +199,11 @@ export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps):
       );
     },
   );
+}
 
+/** One-time owner links: /auth/link. */
+function linkRoutes(fastify: FastifyInstance, deps: AuthRouteDeps, { page, signIn }: Responder, rateLimit: RateLimit) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/auth/link',
     {
@@ -203,7 +228,12 @@ export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps):
       return signIn(request, reply, { email, issuer: 'login-link', subject: email }, role, DEFAULT_NEXT);
     },
   );
+}
 
+/** Sign-out and "who am I". */
+function sessionRoutes(fastify: FastifyInstance, deps: AuthRouteDeps, { names, cookieBase }: Responder, rateLimit: RateLimit) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const publicOrigin = new URL(deps.publicUrl).origin;
   app.post(
     '/auth/logout',
     { config: { rateLimit }, schema: { response: { 204: Type.Null(), 401: ErrorShape, 403: ErrorShape } } },

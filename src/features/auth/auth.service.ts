@@ -3,7 +3,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../../core/audit.js';
+import type { Clock } from '../../core/clock.js';
 import type { Principal, Role } from '../../core/principal.js';
+import type { RecordAudit } from '../../db/audit.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import {
   consumeLoginLink,
@@ -17,14 +19,12 @@ import {
   touchSession,
 } from './auth.repository.js';
 
-export type RecordAudit = (db: Kysely<DatabaseSchema>, entry: AuditEntry) => Promise<void>;
-
 export interface AuthServiceDeps {
   db: Kysely<DatabaseSchema>;
   adminEmails: readonly string[];
   idleTimeoutMs: number;
   absoluteTimeoutMs: number;
-  now: () => Date;
+  now: Clock;
   recordAudit: RecordAudit;
   onBackgroundError?: (err: unknown) => void;
 }
@@ -64,19 +64,28 @@ export interface AuthService {
   deleteExpired(): Promise<number>;
 }
 
+type SessionOps = Pick<AuthService, 'startSession' | 'resolveSession' | 'endSession' | 'revokeAllSessions' | 'deleteExpired'>;
+type LinkOps = Pick<AuthService, 'mintLoginLink' | 'redeemLoginLink'>;
+
 export function createAuthService(deps: AuthServiceDeps): AuthService {
   const owners = new Set(deps.adminEmails.map((e) => e.toLowerCase()));
-  const lastTouch = new Map<string, number>();
-
   const effectiveRole = (email: string, granted: boolean): Role =>
     owners.has(email.toLowerCase()) ? 'OWNER' : granted ? 'ADMIN' : 'TESTER';
-
   return {
     async roleFor(email) {
       if (owners.has(email.toLowerCase())) return 'OWNER';
       return (await hasAdminGrant(deps.db, email)) ? 'ADMIN' : undefined;
     },
+    ...sessionOps(deps, effectiveRole),
+    ...loginLinkOps(deps),
+    audit: (entry) => deps.recordAudit(deps.db, entry),
+  };
+}
 
+/** Server-side sessions: opaque ids stored hashed, idle and absolute timeouts, touched at most once a minute. */
+function sessionOps(deps: AuthServiceDeps, effectiveRole: (email: string, granted: boolean) => Role): SessionOps {
+  const lastTouch = new Map<string, number>();
+  return {
     async startSession(identity, role, requestId) {
       const sessionId = randomBytes(32).toString('base64url');
       const csrfToken = randomBytes(32).toString('base64url');
@@ -137,6 +146,16 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       });
     },
 
+    deleteExpired() {
+      const now = deps.now();
+      return deleteExpiredSessions(deps.db, now, new Date(now.getTime() - deps.idleTimeoutMs));
+    },
+  };
+}
+
+/** One-time owner sign-in links: stored hashed, single use, 15 minutes. */
+function loginLinkOps(deps: AuthServiceDeps): LinkOps {
+  return {
     async mintLoginLink(actor) {
       const email = deps.adminEmails[0]!;
       const token = randomBytes(32).toString('base64url');
@@ -157,13 +176,6 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     redeemLoginLink(token) {
       if (!SESSION_ID.test(token)) return Promise.resolve(undefined);
       return consumeLoginLink(deps.db, hashSecret(token), deps.now());
-    },
-
-    audit: (entry) => deps.recordAudit(deps.db, entry),
-
-    deleteExpired() {
-      const now = deps.now();
-      return deleteExpiredSessions(deps.db, now, new Date(now.getTime() - deps.idleTimeoutMs));
     },
   };
 }

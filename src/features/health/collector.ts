@@ -1,6 +1,8 @@
 // Background collection: one `system_metrics` row per interval, rows past retention pruned.
 // Failures (a database outage) are logged and the next tick tries again.
 import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.js';
+import { createJob } from '../../core/jobs.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { PoolState, ProbeState } from '../../db/database.js';
 import type { DatabaseSchema } from '../../db/schema.js';
@@ -17,7 +19,7 @@ export interface CollectorDeps {
   intervalMs: number;
   retentionMs: number;
   logger: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
-  now?: () => Date;
+  now?: Clock;
   /** Told of every sample taken, whether or not it could be stored (alerting runs on it). */
   onSample?(row: SystemMetricsRow): void;
 }
@@ -32,9 +34,6 @@ export interface Collector {
 
 export function createCollector(deps: CollectorDeps): Collector {
   const now = deps.now ?? (() => new Date());
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
   const initial = deps.metrics.snapshot().requests;
   let lastTotals = { requests: initial.total, errors: initial.errors5xx };
   let lastAt = Date.now();
@@ -79,29 +78,13 @@ export function createCollector(deps: CollectorDeps): Collector {
     deps.onSample?.(row);
   }
 
-  function collect(): Promise<void> {
-    running ??= collectOnce().finally(() => {
-      running = undefined;
-    });
-    return running;
-  }
-
-  function schedule(): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void collect().finally(schedule);
-    }, deps.intervalMs);
-    timer.unref();
-  }
-
+  const job = createJob({ name: 'collect system metrics', intervalMs: deps.intervalMs, run: collectOnce }, deps.logger);
   return {
-    start: schedule,
-    collect,
+    start: () => job.start(),
+    collect: () => job.runNow(),
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-      await collect();
+      await job.stop();
+      await job.runNow();
     },
   };
 }

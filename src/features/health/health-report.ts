@@ -60,6 +60,8 @@ export interface HealthInputs {
   system: SystemStats;
   version: string;
   instanceId: string;
+  /** Where rate-limit counters live: a configured Redis, or memory (alone, or while Redis is unreachable). */
+  rateLimit?: { store: 'redis' | 'memory'; fallback: boolean };
 }
 
 export function buildHealthDocument(input: HealthInputs, withDetails: boolean): HealthDocument {
@@ -129,6 +131,7 @@ export function buildHealthDocument(input: HealthInputs, withDetails: boolean): 
     },
   };
 
+  if (input.rateLimit) checks['ratelimit:store'] = rateLimitCheck(input.rateLimit, time);
   const status = rollUp(Object.values(checks).map((c) => c.status));
   if (!withDetails) {
     // The public view: the verdict per component, no readings.
@@ -144,5 +147,16 @@ export function buildHealthDocument(input: HealthInputs, withDetails: boolean): 
     serviceId: input.instanceId,
     description: 'NOUS beta suite',
     checks: Object.fromEntries(Object.entries(checks).map(([key, c]) => [key, [c]])),
+  };
+}
+
+/** Counting in memory because Redis is unreachable still limits, per instance: a warning, not a failure. */
+function rateLimitCheck(state: { store: 'redis' | 'memory'; fallback: boolean }, time: string): HealthCheck {
+  return {
+    componentType: 'component',
+    observedValue: state.store,
+    status: state.fallback ? 'warn' : 'pass',
+    time,
+    ...(state.fallback ? { output: 'Redis unreachable: counting per instance in memory' } : {}),
   };
 }

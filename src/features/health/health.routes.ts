@@ -5,11 +5,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Metrics } from '../../core/metrics.js';
 import { can, requireCapability } from '../../core/principal.js';
-import type { Kysely } from 'kysely';
 import type { PoolState, ProbeState } from '../../db/database.js';
-import type { DatabaseSchema } from '../../db/schema.js';
 import { buildHealthDocument } from './health-report.js';
-import { metricsSeries } from './health.repository.js';
+import type { HealthService } from './health.service.js';
 import type { SystemSampler } from './system-stats.js';
 
 export interface HealthRouteDeps {
@@ -21,6 +19,8 @@ export interface HealthRouteDeps {
   shuttingDown(): boolean;
   version: string;
   instanceId: string;
+  /** Where rate-limit counters live now (memory while a configured Redis is unreachable). */
+  rateLimitState?(): { store: 'redis' | 'memory'; fallback: boolean };
 }
 
 const Verdict = Type.Object({ status: Type.Union([Type.Literal('pass'), Type.Literal('fail')]) });
@@ -122,6 +122,7 @@ export async function healthRoutes(fastify: FastifyInstance, deps: HealthRouteDe
           system: await deps.sampler.sample(),
           version: deps.version,
           instanceId: deps.instanceId,
+          rateLimit: deps.rateLimitState?.(),
         },
         withDetails,
       );
@@ -177,13 +178,6 @@ export async function healthRoutes(fastify: FastifyInstance, deps: HealthRouteDe
   );
 }
 
-/** Time ranges of the stored series and their bucket widths. */
-export const SERIES_RANGES = {
-  '1h': { seconds: 3_600, bucketSeconds: 60 },
-  '24h': { seconds: 86_400, bucketSeconds: 900 },
-  '7d': { seconds: 604_800, bucketSeconds: 3_600 },
-} as const;
-
 const SeriesPoint = Type.Object({
   t: Type.String(),
   requests: Type.Number(),
@@ -196,7 +190,7 @@ const SeriesPoint = Type.Object({
 });
 
 /** GET /api/admin/metrics/series: the collected `system_metrics` over the last hour, day or week, all instances together. */
-export async function metricsSeriesRoutes(fastify: FastifyInstance, deps: { db: Kysely<DatabaseSchema>; now: () => Date }): Promise<void> {
+export async function metricsSeriesRoutes(fastify: FastifyInstance, deps: { health: HealthService }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/api/admin/metrics/series',
@@ -218,32 +212,8 @@ export async function metricsSeriesRoutes(fastify: FastifyInstance, deps: { db: 
       },
     },
     async (request, reply) => {
-      const { seconds, bucketSeconds } = SERIES_RANGES[request.query.range];
-      const to = deps.now();
-      const from = new Date(to.getTime() - seconds * 1000);
-      const rows = await metricsSeries(deps.db, from, to, bucketSeconds);
       void reply.header('cache-control', 'no-store');
-      return {
-        range: request.query.range,
-        bucket_seconds: bucketSeconds,
-        from: from.toISOString(),
-        to: to.toISOString(),
-        points: rows.map((r) => {
-          const start = new Date(r.t);
-          // The newest bucket is still filling: its rate is over the seconds elapsed so far.
-          const seconds = Math.max(1, Math.min(bucketSeconds, (to.getTime() - start.getTime()) / 1000));
-          return {
-            t: start.toISOString(),
-            requests: r.requests,
-            requests_per_s: Math.round((r.requests / seconds) * 1000) / 1000,
-            errors: r.errors,
-            http_p95_ms: r.http_p95_ms,
-            db_p95_ms: r.db_p95_ms,
-            cpu_percent: Math.round(r.cpu_percent * 10) / 10,
-            memory_percent: Math.round(r.memory_percent * 10) / 10,
-          };
-        }),
-      };
+      return deps.health.series(request.query.range);
     },
   );
 }

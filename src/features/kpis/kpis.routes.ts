@@ -1,14 +1,10 @@
 // GET /api/admin/kpis (the success metrics over a window) and GET /api/admin/alerts.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Kysely } from 'kysely';
 import { Type } from 'typebox';
-import type { DatabaseSchema } from '../../db/schema.js';
-import { listAlerts } from './kpis.repository.js';
 import type { KpisService } from './kpis.service.js';
 
 export interface KpisRouteDeps {
-  db: Kysely<DatabaseSchema>;
   kpis: KpisService;
 }
 
@@ -85,7 +81,7 @@ export async function kpisRoutes(fastify: FastifyInstance, deps: KpisRouteDeps):
     },
     async (request, reply) => {
       void reply.header('cache-control', 'no-store');
-      const rows = await listAlerts(deps.db, request.query.state, ALERT_LIST_LIMIT);
+      const rows = await deps.kpis.alerts(request.query.state, ALERT_LIST_LIMIT);
       return {
         alerts: rows.map((r) => ({
           ...r,

@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { describePrincipal } from '../../core/principal.js';
-import type { TokenSummary } from './tokens.repository.js';
-import type { TokensService } from './tokens.service.js';
+import type { TokenSummary, TokensService } from './tokens.service.js';
 
 const TokenItem = Type.Object({
   id: Type.String(),

@@ -4,14 +4,14 @@ import { AppError } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
 import type { Principal, TokenScope } from '../../core/principal.js';
 import type { Kysely } from 'kysely';
-import type { AuditEntry } from '../../core/audit.js';
+import type { RecordAudit } from '../../db/audit.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { displayPrefix, generateToken, hashToken, isWellFormedToken } from './token-format.js';
 import { findActiveTokenByHash, insertToken, listTokens, revokeToken, touchToken, type TokenSummary } from './tokens.repository.js';
 
-export const TOKEN_SCOPES: readonly TokenScope[] = ['evaluate', 'monitor', 'admin'];
+export type { TokenSummary } from './tokens.repository.js';
 
-export type RecordAudit = (db: Kysely<DatabaseSchema>, entry: AuditEntry) => Promise<void>;
+export const TOKEN_SCOPES: readonly TokenScope[] = ['evaluate', 'monitor', 'admin'];
 
 export interface TokensServiceOptions {
   /** Records creations and revocations in the same transaction. */

@@ -1,0 +1,18 @@
+// The audit log: every feature records its changes through `record` (inside the change's own
+// transaction); the console reads it back through `list`.
+import type { Kysely } from 'kysely';
+import type { RecordAudit } from '../../db/audit.js';
+import type { DatabaseSchema } from '../../db/schema.js';
+import { insertAudit, listAudit, type AuditFilter, type AuditRow } from './audit.repository.js';
+
+export interface AuditService {
+  /** Newest first, `filter.limit` rows at most. */
+  list(filter: AuditFilter): Promise<AuditRow[]>;
+}
+
+export function createAuditService(db: Kysely<DatabaseSchema>): AuditService {
+  return { list: (filter) => listAudit(db, filter) };
+}
+
+/** Writes one audit entry with the transaction (or database) it is given. */
+export const recordAudit: RecordAudit = insertAudit;
