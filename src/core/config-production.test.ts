@@ -4,24 +4,13 @@ import { ConfigError, loadConfig } from './config.js';
 
 const SECRET = 'x'.repeat(32);
 
-function errorFor(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
-
 describe('loadConfig in production', () => {
   it.each<Record<string, string>>([{}, { ADMIN_EMAILS: '' }, { ADMIN_EMAILS: '   ' }])(
     'requires an explicit ADMIN_EMAILS (%o)',
     (extra) => {
-      const err = errorFor({ NODE_ENV: 'production', SESSION_SECRET: SECRET, ...extra });
-      expect(err.variable).toBe('ADMIN_EMAILS');
-      expect(err.message).toMatch(/^ADMIN_EMAILS: is required when NODE_ENV=production/);
-      expect(err.message).not.toContain('\n');
+      const load = () => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: SECRET, ...extra });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(/^ADMIN_EMAILS: is required when NODE_ENV=production[^\n]*$/);
     },
   );
 
@@ -31,7 +20,9 @@ describe('loadConfig in production', () => {
   });
 
   it('still validates the addresses it is given', () => {
-    expect(errorFor({ NODE_ENV: 'production', SESSION_SECRET: SECRET, ADMIN_EMAILS: 'nobody' }).message).toMatch(/not an email/);
+    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: SECRET, ADMIN_EMAILS: 'nobody' })).toThrow(
+      /^ADMIN_EMAILS: "nobody" is not an email address$/,
+    );
   });
 
   it('keeps the documented owner default outside production', () => {
