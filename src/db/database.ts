@@ -40,6 +40,7 @@ export interface Database {
 
 export interface OpenDatabaseOptions {
   databaseUrl: string | undefined;
+  /** The embedded database's folder, kept private to the owner (0700). */
   dataDir: string;
   pool: Config['dbPool'];
   logger: DatabaseLogger;

@@ -9,6 +9,7 @@ import type { Config } from '../core/config.js';
 import type { DatabaseLogger } from './database-logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { databaseUnavailable } from './errors.js';
+import { makeDataDirPrivate, restrictDataDirContents } from './private-data-dir.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -53,10 +54,13 @@ function connectionLost(logger: DatabaseLogger): (err: Error) => void {
 }
 
 async function openPglite(dataDir: string): Promise<{ pglite: PGlite; unlock: () => void }> {
+  makeDataDirPrivate(dataDir);
   const unlock = lockDataDir(dataDir);
   let pglite: PGlite | undefined;
   try {
     pglite = await PGlite.create(join(dataDir, PGLITE_SUBDIR));
+    // After every start, not only the first: PGlite rewrites some files with open modes as it starts.
+    restrictDataDirContents(dataDir);
     return { pglite, unlock };
   } catch (err) {
     await pglite?.close().catch(() => undefined);
@@ -146,6 +150,11 @@ export async function openPool(options: PoolOptions): Promise<ConnectionPool> {
     async close() {
       if (!embedded) return;
       await embedded.pglite.close();
+      try {
+        restrictDataDirContents(options.dataDir);
+      } catch {
+        // The next start narrows whatever this run left open.
+      }
       embedded.unlock();
     },
   };
