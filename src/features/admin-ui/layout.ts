@@ -2,9 +2,8 @@
 // and the page's own module. No inline script: data for the modules travels in meta tags.
 import type { AssetName, AssetTable } from './assets.js';
 import { CONSOLE_BASE, FRAME, META } from './browser/ids.js';
+import { CONSOLE_PAGES, type PageId } from './console-pages.js';
 import { html, type SafeHtml } from './html.js';
-
-export type PageId = 'dashboard' | 'users' | 'flags' | 'feedback' | 'database' | 'audit' | 'health' | 'tokens';
 
 export interface Viewer {
   email: string;
@@ -13,17 +12,6 @@ export interface Viewer {
   /** Empty for API tokens, which need none. */
   csrfToken: string;
 }
-
-const NAV: Array<{ id: PageId; href: string; label: string; ownerOnly?: boolean }> = [
-  { id: 'dashboard', href: `${CONSOLE_BASE}/`, label: 'Dashboard' },
-  { id: 'users', href: `${CONSOLE_BASE}/users`, label: 'Testers' },
-  { id: 'flags', href: `${CONSOLE_BASE}/flags`, label: 'Flags' },
-  { id: 'feedback', href: `${CONSOLE_BASE}/feedback`, label: 'Feedback' },
-  { id: 'database', href: `${CONSOLE_BASE}/database`, label: 'Database' },
-  { id: 'audit', href: `${CONSOLE_BASE}/audit`, label: 'Audit' },
-  { id: 'health', href: `${CONSOLE_BASE}/health`, label: 'Health' },
-  { id: 'tokens', href: `${CONSOLE_BASE}/tokens`, label: 'Tokens', ownerOnly: true },
-];
 
 export interface PageOptions {
   title: string;
@@ -50,11 +38,11 @@ export function head(title: string, assets: AssetTable, extra: SafeHtml | string
 export function consolePage(o: PageOptions): string {
   const { viewer, assets } = o;
   const isOwner = viewer.role === 'OWNER';
-  const links = NAV.filter((n) => !n.ownerOnly || isOwner).map(
+  const links = CONSOLE_PAGES.filter((n) => !n.ownerOnly || isOwner).map(
     (n) =>
       html`<li class="nav-item">
-        <a class="nav-link${n.id === o.page ? ' active' : ''}" href="${n.href}" ${n.id === o.page ? html` aria-current="page"` : ''}
-          >${n.label}</a
+        <a class="nav-link${n.id === o.page ? ' active' : ''}" href="${n.path}" ${n.id === o.page ? html` aria-current="page"` : ''}
+          >${n.nav}</a
         >
       </li>`,
   );

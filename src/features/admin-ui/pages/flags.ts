@@ -1,0 +1,45 @@
+// The flags page's markup: the new-flag form, the list flags.js fills, and the dialog that asks
+// before a flag is taken away from everyone.
+import { FLAGS } from '../browser/ids.js';
+import { html, type SafeHtml } from '../html.js';
+
+/** `operators`: the condition operators the flags API accepts, offered in the conditions editor. */
+export function flagsBody(operators: readonly string[]): SafeHtml {
+  return html`<details class="card mb-3" id="${FLAGS.createCard}">
+      <summary class="card-header">New flag</summary>
+      <div class="card-body">
+        <form id="${FLAGS.createForm}" class="row g-2 align-items-end" novalidate>
+          <div class="col-12 col-md-4">
+            <label class="form-label" for="${FLAGS.newName}">Name</label>
+            <input
+              class="form-control"
+              id="${FLAGS.newName}"
+              required
+              pattern="[a-z0-9][a-z0-9._\\-]{0,99}"
+              maxlength="100"
+              placeholder="new-chat-ui"
+              aria-describedby="new-name-help"
+            />
+            <div class="form-text" id="new-name-help">Lowercase letters, digits, dot, dash, underscore.</div>
+          </div>
+          <div class="col-12 col-md-6">
+            <label class="form-label" for="${FLAGS.newDescription}">Description</label>
+            <input class="form-control" id="${FLAGS.newDescription}" maxlength="2000" />
+          </div>
+          <div class="col-12 col-md-2"><button class="btn btn-primary w-100" type="submit">Create</button></div>
+        </form>
+      </div>
+    </details>
+    <p class="small text-secondary" id="${FLAGS.summary}"></p>
+    <div id="${FLAGS.list}" class="vstack gap-3" data-operators="${operators.join(' ')}"><p class="text-secondary">Loading…</p></div>
+    <dialog id="${FLAGS.confirmDialog}" class="console-dialog" aria-labelledby="confirm-title">
+      <form method="dialog">
+        <h2 class="h5" id="confirm-title">Are you sure?</h2>
+        <p id="${FLAGS.confirmText}"></p>
+        <div class="d-flex justify-content-end gap-2">
+          <button class="btn btn-outline-secondary" value="cancel">Cancel</button>
+          <button class="btn btn-danger" value="ok" id="confirm-ok">Turn off</button>
+        </div>
+      </form>
+    </dialog>`;
+}
