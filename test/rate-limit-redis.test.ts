@@ -1,15 +1,16 @@
 // With REDIS_URL, instances share rate-limit counters: requests spread over two instances are
-// limited as one. Runs where a Redis server answers on 127.0.0.1:6379.
+// limited as one. Runs where a Redis server answers on 127.0.0.1:6379, and always under CI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisAnswers, TEST_REDIS_URL } from './helpers/redis.js';
+import { assertRedisAnswers, runRedisTests, TEST_REDIS_URL } from './helpers/redis.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
-const available = await redisAnswers();
+const run = await runRedisTests();
 
-describe.skipIf(!available)('rate limits shared through Redis', () => {
+describe.skipIf(!run)('rate limits shared through Redis', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
+    await assertRedisAnswers();
     a = await createTestApp({ REDIS_URL: TEST_REDIS_URL });
     b = await createTestApp({ REDIS_URL: TEST_REDIS_URL });
   });
