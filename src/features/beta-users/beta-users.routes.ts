@@ -28,8 +28,6 @@ export interface BetaUserRouteDeps {
   redeemRateLimitPerMin: number;
   /** A tester's feedback, newest first (provided by the feedback feature). */
   feedbackFor?: (userId: string) => Promise<unknown[]>;
-  /** @deprecated Ignored (the former composition root passes it): remove once app.ts uses betaUsersPlugin. */
-  db?: unknown;
 }
 
 // Invite codes stay out of exports: with the email, a code is enough to join.

@@ -24,12 +24,7 @@ export interface FeedbackRouteDeps {
   feedback: FeedbackService;
   corsOrigins: readonly string[];
   rateLimitPerMin: number;
-  /** @deprecated Ignored (the former composition root passes it): remove once app.ts uses feedbackPlugin. */
-  db?: unknown;
 }
-
-/** @deprecated For the former composition root: remove once app.ts uses feedbackPlugin. */
-export { presentFeedback } from './feedback.service.js';
 
 interface FilterQuery {
   rating?: number;

@@ -1,7 +1,7 @@
 // Feedback: what the routes (and the tester page, through `forTester`) call. Submission lives in
 // feedback-submission; here the cached statistics, removal, reads and key pruning.
 import type { Kysely } from 'kysely';
-import { systemClock, type Clock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
 import type { Actor } from '../../core/principal.js';
@@ -84,13 +84,7 @@ async function removeAudited(deps: FeedbackServiceDeps, id: string, by: Actor): 
   });
 }
 
-/** @deprecated The former composition root's deps (`now`): remove once app.ts passes `clock`. */
-export interface LegacyFeedbackServiceDeps extends Omit<FeedbackServiceDeps, 'clock'> {
-  now?: Clock;
-}
-
-export function createFeedbackService(given: FeedbackServiceDeps | LegacyFeedbackServiceDeps): FeedbackService {
-  const deps: FeedbackServiceDeps = 'clock' in given ? given : { ...given, clock: given.now ?? systemClock };
+export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackService {
   const { db, clock } = deps;
   const stats = cachedStats(() => readAggregates(db).then((rows) => buildStats(rows, clock())), deps.statsCacheMs ?? 5000);
   return {

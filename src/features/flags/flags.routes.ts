@@ -103,17 +103,7 @@ async function flagChangeRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): 
   });
 }
 
-/** @deprecated The former composition root's deps: remove once app.ts uses flagsPlugin. */
-export interface LegacyFlagRouteDeps {
-  db: unknown;
-  flags: FlagsService;
-  store: unknown;
-  staleDays: number;
-  now: Clock;
-}
-
-export async function flagRoutes(fastify: FastifyInstance, given: FlagRouteDeps | LegacyFlagRouteDeps): Promise<void> {
-  const deps: FlagRouteDeps = 'clock' in given ? given : { flags: given.flags, staleDays: given.staleDays, clock: given.now };
+export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Promise<void> {
   await flagReadRoutes(fastify, deps);
   await flagChangeRoutes(fastify, deps);
 }

@@ -1,13 +1,12 @@
 // What the flag routes call: audited changes, the console's reads (flags with adoption figures,
 // evaluation series), evaluation and explanation over the snapshot, and its change feed.
 import type { Kysely } from 'kysely';
-import { systemClock, type Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { adoptionOf, type Adoption } from './adoption.js';
 import type { EvaluationContext } from './conditions.js';
 import { evaluateFlag, explainFlag, type EvaluationResult, type Explanation } from './evaluate.js';
-import { createEvaluationCounter, type EvaluationCounter } from './evaluation-counter.js';
+import type { EvaluationCounter } from './evaluation-counter.js';
 import { createFlagChanges, type FlagChanges, type FlagChangesDeps } from './flag-changes.js';
 import type { FlagStore, StoreEvent } from './flag-store.js';
 import { adoptionSince, evaluationSeries } from './flags.repository.js';
@@ -74,7 +73,7 @@ function createFlagReads(db: Kysely<DatabaseSchema>, store: FlagStore): FlagRead
   };
 }
 
-export function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): FlagEvaluation {
+function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): FlagEvaluation {
   const betaUserFor = (context: EvaluationContext) =>
     store.overrideFor(
       typeof context.targetingKey === 'string' && context.targetingKey !== '' ? context.targetingKey : undefined,
@@ -95,14 +94,7 @@ export function createFlagEvaluation(store: FlagStore, counter: EvaluationCounte
   };
 }
 
-/** @deprecated The former composition root's deps (`now`, no counter): remove once app.ts uses createFlagsFeature. */
-export interface LegacyFlagsServiceDeps extends Omit<FlagChangesDeps, 'clock'> {
-  now?: Clock;
-}
-
-export function createFlagsService(given: FlagsServiceDeps | LegacyFlagsServiceDeps): FlagsService {
-  const deps: FlagsServiceDeps =
-    'counter' in given ? given : { ...given, clock: given.now ?? systemClock, counter: createEvaluationCounter() };
+export function createFlagsService(deps: FlagsServiceDeps): FlagsService {
   return {
     ...createFlagChanges(deps),
     ...createFlagReads(deps.db, deps.store),

@@ -9,9 +9,7 @@ import { requireCapability } from '../../core/principal.js';
 import type { EvaluationContext } from './conditions.js';
 import type { EvaluationResult } from './evaluate.js';
 import { FlagStreamHeaders, OfrepBody, OfrepParams } from './flags.schemas.js';
-import type { EvaluationCounter } from './evaluation-counter.js';
-import type { FlagStore } from './flag-store.js';
-import { createFlagEvaluation, type FlagEvaluation, type StoreEvent } from './flags.service.js';
+import type { FlagEvaluation, StoreEvent } from './flags.service.js';
 
 export interface OfrepRouteDeps {
   flags: FlagEvaluation;
@@ -148,18 +146,7 @@ async function streamRoute(fastify: FastifyInstance, deps: OfrepRouteDeps): Prom
   );
 }
 
-/** @deprecated The former composition root's deps (its own store and counter): remove once app.ts uses flagsPlugin. */
-export interface LegacyOfrepRouteDeps extends Omit<OfrepRouteDeps, 'flags' | 'onEvaluated'> {
-  store: FlagStore;
-  counter: EvaluationCounter;
-  onEvaluated?: OfrepRouteDeps['onEvaluated'];
-}
-
-export async function ofrepRoutes(fastify: FastifyInstance, given: OfrepRouteDeps | LegacyOfrepRouteDeps): Promise<void> {
-  const deps: OfrepRouteDeps =
-    'flags' in given
-      ? given
-      : { ...given, flags: createFlagEvaluation(given.store, given.counter), onEvaluated: given.onEvaluated ?? (() => undefined) };
+export async function ofrepRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps): Promise<void> {
   await evaluationRoutes(fastify, deps);
   await streamRoute(fastify, deps);
 }
