@@ -733,6 +733,7 @@ async function startApp(cleanup: Cleanup, signal: AbortSignal, target: TargetNam
   const env: NodeJS.ProcessEnv = {
     ...cleanEnv(),
     NODE_ENV: 'production',
+    ADMIN_EMAILS: 'owner@example.com',
     SESSION_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'warn',
     DATA_DIR: join(dir, 'data'),

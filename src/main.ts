@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
 import { pino, type Logger } from 'pino';
-import { authServiceFor, buildApp } from './app.js';
+import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './core/config.js';
 import { drainServer, createLifecycle, trackRequests } from './core/lifecycle.js';
 import { loggerOptions } from './core/logger.js';
@@ -18,13 +18,10 @@ import { callControl, controlSocketPath, startControlServer, type ControlHandler
 import { DataDirBusyError } from './db/data-dir-lock.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { createTokensService, type TokensService } from './features/tokens/tokens.service.js';
-import { createDbInsights, type DbInsights } from './features/db-insights/db-insights.service.js';
-import { formatDbReport } from './features/db-insights/report-text.js';
-import type { DbReport } from './features/db-insights/db-insights.service.js';
+import { connectRedis } from './core/redis.js';
+import { formatDbReport, type DbReport } from './features/db-insights/index.js';
+import { createServices, type Services } from './services.js';
 import { formatVerifyReport, verifyDeployment } from './verify/verify.js';
-import { insertAudit } from './features/audit/audit.repository.js';
-import type { AuthService } from './features/auth/auth.service.js';
 
 const loginLinkUrl = (config: Config, token: string) => `${config.publicUrl}/auth/link?token=${token}`;
 
@@ -81,37 +78,27 @@ function createLogger(config: Config): Logger {
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
-const catalogOnly = (config: Config) => ({
-  slowQueryMs: config.slowQueryMs,
-  cooldownMs: config.slowQueryCooldownS * 1000,
-  explainTimeoutMs: config.explainTimeoutMs,
-  logger: { warn: () => undefined, info: () => undefined },
-});
+const quiet = { warn: () => undefined, info: () => undefined, debug: () => undefined };
 
-/** Everything the CLI can ask of the database, whether it runs here or in a server. */
-function operations(
-  database: Database,
-  config: Config,
-  tokens: TokensService = createTokensService(database.db, { recordAudit: insertAudit }),
-  auth: AuthService = authServiceFor(config, database.db),
-  insights?: DbInsights,
-): Record<string, ControlHandler> {
+/** The services as the CLI uses them: no metrics registry, nothing logged but warnings to standard error. */
+const cliServices = (database: Database, config: Config): Promise<Services> =>
+  createServices({ config, database, clock: () => new Date(), logger: quiet, instanceId: `cli-${process.pid}` });
+
+/**
+ * Everything the CLI can ask of the database, whether it runs here or in a server. A server answers
+ * `db-report` with its live statistics; without one, the catalog alone (schema health, pool).
+ */
+function operations(config: Config, services: Services, database: Database, live: boolean): Record<string, ControlHandler> {
   return {
-    // A server answers with its live statistics; without one, the catalog alone (schema health, pool).
-    'db-report': async () => {
-      if (insights) return insights.report();
-      const poolState = () => database.poolState();
-      const catalog = await createDbInsights({ ...catalogOnly(config), db: database.db, kind: database.kind, poolState });
-      return catalog.report({ source: 'catalog' });
-    },
+    migrate: () => migrateToLatest(database.db),
+    'db-report': () => services.dbInsights.report(live ? undefined : { source: 'catalog' }),
     'admin-link': async () => {
-      const link = await auth.mintLoginLink('cli');
+      const link = await services.auth.mintLoginLink('cli');
       return { url: loginLinkUrl(config, link.token), email: link.email, expiresAt: link.expiresAt.toISOString() };
     },
-    migrate: () => migrateToLatest(database.db),
-    'token.create': (body) => tokens.create({ name: text(body.name), scope: text(body.scope), createdBy: 'cli' }),
-    'token.list': () => tokens.list(),
-    'token.revoke': (body) => tokens.revoke(text(body.id)),
+    'token.create': (body) => services.tokens.create({ name: text(body.name), scope: text(body.scope), createdBy: 'cli' }),
+    'token.list': () => services.tokens.list(),
+    'token.revoke': (body) => services.tokens.revoke(text(body.id)),
   };
 }
 
@@ -150,22 +137,19 @@ async function withOperations<T>(
     });
   }
   try {
-    const ops = operations(database, config);
-    await migrateToLatest(database.db);
+    const { applied } = await migrateToLatest(database.db);
+    const ops: Record<string, ControlHandler> = {
+      ...operations(config, await cliServices(database, config), database, false),
+      migrate: async () => ({ applied }),
+    };
     return await run((command, body = {}) => ops[command]!(body));
   } finally {
     await database.close();
   }
 }
 
-async function serve(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' } }, strict: true });
-  const config = configFrom({ ...(values.port ? { PORT: values.port } : {}), ...(values.host ? { HOST: values.host } : {}) });
-  const logger = createLogger(config);
-  const sessionSecret = await resolveSessionSecret(config);
-  const metrics: Metrics = createMetrics();
-  const instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
-
+/** Opens the configured database and applies pending migrations, or exits with one line saying why not. */
+async function openServerDatabase(config: Config, logger: Logger, metrics: Metrics): Promise<Database> {
   let database: Database;
   try {
     database = await openDatabase({
@@ -181,9 +165,55 @@ async function serve(args: string[]): Promise<void> {
   }
   const { applied } = await migrateToLatest(database.db);
   logger.info({ applied, database: database.kind }, applied.length ? 'migrations applied' : 'database schema up to date');
+  return database;
+}
 
+/**
+ * On PGlite the CLI can reach the database only through this socket; on PostgreSQL it serves what
+ * lives in this process alone (the query statistics of `db-report`), and is optional: without a
+ * usable DATA_DIR, or while another instance on this host serves it, `db-report` here reads the
+ * catalog (or that instance) instead.
+ */
+async function startControl(config: Config, logger: Logger, handlers: Record<string, ControlHandler>, kind: Database['kind']) {
+  const path = controlSocketPath(config.dataDir);
+  const start = () =>
+    startControlServer(path, handlers, (err) => logger.error({ err: { message: (err as Error).message } }, 'control command failed'));
+  if (kind === 'pglite') return start();
+  try {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    if (!(await socketAnswers(path))) return await start();
+    logger.info({ socket: path }, 'another instance on this host serves the control socket');
+  } catch (err) {
+    logger.warn({ err: { message: (err as Error).message } }, 'no control socket: db-report on this host will read the catalog only');
+  }
+  return undefined;
+}
+
+/**
+ * Without Google sign-in the owner needs a one-time link. It is a live credential: it goes to an
+ * interactive terminal in development only, never into logs; elsewhere `beta-suite admin-link` makes one.
+ */
+async function offerOwnerLink(config: Config, logger: Logger, services: Services): Promise<void> {
+  if (config.googleClientId !== undefined) return;
+  if (config.nodeEnv !== 'production' && process.stderr.isTTY) {
+    const link = await services.auth.mintLoginLink('startup');
+    process.stderr.write(`Owner sign-in link for ${link.email} (single use, 15 minutes):\n  ${loginLinkUrl(config, link.token)}\n`);
+    return;
+  }
+  logger.info('Google sign-in is not configured; run `npx beta-suite admin-link` for a one-time owner sign-in link');
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' } }, strict: true });
+  const config = configFrom({ ...(values.port ? { PORT: values.port } : {}), ...(values.host ? { HOST: values.host } : {}) });
+  const logger = createLogger(config);
+  const sessionSecret = await resolveSessionSecret(config);
+  const metrics: Metrics = createMetrics();
+  const instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  const database = await openServerDatabase(config, logger, metrics);
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
   const lifecycle = createLifecycle();
-  const { app, tokens, auth, dbInsights } = await buildApp({
+  const { app, services } = await buildApp({
     config,
     database,
     metrics,
@@ -192,30 +222,11 @@ async function serve(args: string[]): Promise<void> {
     instanceId,
     logger,
     sessionSecret,
+    redis,
     background: true,
   });
   const tracker = trackRequests(app.server);
-
-  // On PGlite the CLI can reach the database only through this socket; on PostgreSQL it serves
-  // what lives in this process alone (the query statistics of `db-report`).
-  const startControl = () =>
-    startControlServer(controlSocketPath(config.dataDir), operations(database, config, tokens, auth, dbInsights), (err) =>
-      logger.error({ err: { message: (err as Error).message } }, 'control command failed'),
-    );
-  let control: Awaited<ReturnType<typeof startControl>> | undefined;
-  if (database.kind === 'pglite') control = await startControl();
-  else {
-    // Optional here: without a usable DATA_DIR, or while another instance on this host serves the
-    // socket, `db-report` on this host reads the catalog (or that instance) instead.
-    try {
-      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-      if (await socketAnswers(controlSocketPath(config.dataDir))) {
-        logger.info({ socket: controlSocketPath(config.dataDir) }, 'another instance on this host serves the control socket');
-      } else control = await startControl();
-    } catch (err) {
-      logger.warn({ err: { message: (err as Error).message } }, 'no control socket: db-report on this host will read the catalog only');
-    }
-  }
+  const control = await startControl(config, logger, operations(config, services, database, true), database.kind);
 
   closeWithGrace(
     { delay: config.shutdownDelayMs + config.shutdownTimeoutMs + 5000, logger: { error: (m: string) => logger.error(m) } },
@@ -230,6 +241,7 @@ async function serve(args: string[]): Promise<void> {
       logger.info({ phase: 'metrics flushed', durationMs: Math.round(performance.now() - phase) }, 'shutdown: metrics flushed');
       phase = performance.now();
       await control?.close();
+      await redis?.quit().catch(() => undefined);
       await database.close();
       logger.info({ phase: 'pool closed', durationMs: Math.round(performance.now() - phase) }, 'shutdown: database closed');
       logger.info({ durationMs: Math.round(performance.now() - started) }, 'shutdown complete');
@@ -239,14 +251,12 @@ async function serve(args: string[]): Promise<void> {
 
   try {
     await app.listen({ port: config.port, host: config.host });
-    if (config.googleClientId === undefined) {
-      logger.info('Google sign-in is not configured; run `npx beta-suite admin-link` for a one-time owner sign-in link');
-    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     await database.close();
     fail(code === 'EADDRINUSE' ? `port ${config.port} is already in use (set PORT or --port)` : `cannot listen: ${(err as Error).message}`);
   }
+  await offerOwnerLink(config, logger, services);
 }
 
 async function token(args: string[]): Promise<void> {

@@ -62,4 +62,4 @@ async function callerPlugin(fastify: FastifyInstance, opts: CallerOptions): Prom
 }
 
 /** Resolves `request.principal()` and guards the admin scope for every route registered after it. */
-export const caller = fp(callerPlugin, { name: 'caller', fastify: '5.x', dependencies: ['@fastify/cookie'] });
+export const caller = fp(callerPlugin, { name: 'auth-caller', fastify: '5.x', dependencies: ['@fastify/cookie'] });

@@ -1,0 +1,82 @@
+// Every feature's service, wired to the others through the small interfaces each declares. The
+// server and the CLI both start here, so a command works exactly as the API does. Creating the
+// services does no I/O: features start their work when their plugin is registered.
+import type { FastifyBaseLogger } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
+import type { Clock } from './core/clock.js';
+import type { Config } from './core/config.js';
+import type { Database } from './db/database.js';
+import { createAuditService, recordAudit, type AuditService } from './features/audit/index.js';
+import { createAuthService, type AuthService } from './features/auth/index.js';
+import { createBetaUsersService, type BetaUsersService } from './features/beta-users/index.js';
+import { createDbInsights, type DbInsights } from './features/db-insights/index.js';
+import { createFeedbackService, type FeedbackService } from './features/feedback/index.js';
+import { createFlagsFeature, type FlagsFeature } from './features/flags/index.js';
+import { createKpisFeature, type KpisFeature } from './features/kpis/index.js';
+import { createTokensService, type TokensService } from './features/tokens/index.js';
+
+export interface ServicesDeps {
+  config: Config;
+  database: Database;
+  clock: Clock;
+  logger: Pick<FastifyBaseLogger, 'warn' | 'info' | 'debug'>;
+  instanceId: string;
+  /** Where the services' own Prometheus metrics go; undefined for the CLI. */
+  registry?: Registry;
+}
+
+export interface Services {
+  audit: AuditService;
+  tokens: TokensService;
+  auth: AuthService;
+  flags: FlagsFeature;
+  users: BetaUsersService;
+  feedback: FeedbackService;
+  kpis: KpisFeature;
+  dbInsights: DbInsights;
+}
+
+const warnWith = (logger: ServicesDeps['logger'], msg: string) => (err: unknown) =>
+  logger.warn({ err: { message: (err as Error).message } }, msg);
+
+export async function createServices(deps: ServicesDeps): Promise<Services> {
+  const { config, database, clock, logger } = deps;
+  const db = database.db;
+  const flags = createFlagsFeature({ db, listen: (...args) => database.listen(...args), recordAudit, clock, logger });
+  const users = createBetaUsersService({ db, recordAudit, overridesChanged: (trx) => flags.overridesChanged(trx) });
+  const submitted = deps.registry
+    ? new Counter({ name: 'feedback_submitted_total', help: 'Feedback rows stored', registers: [deps.registry] })
+    : undefined;
+  return {
+    audit: createAuditService(db),
+    tokens: createTokensService(db, { recordAudit, onTouchError: warnWith(logger, 'could not record token use') }),
+    auth: createAuthService({
+      db,
+      adminEmails: config.adminEmails,
+      idleTimeoutMs: config.sessionIdleTimeoutMin * 60_000,
+      absoluteTimeoutMs: config.sessionAbsoluteTimeoutH * 3_600_000,
+      now: clock,
+      recordAudit,
+      onBackgroundError: warnWith(logger, 'could not record session use'),
+    }),
+    flags,
+    users,
+    feedback: createFeedbackService({
+      db,
+      ensureTester: (trx, email) => users.ensureTester(trx, email),
+      recordAudit,
+      onSubmitted: () => submitted?.inc(),
+      clock,
+    }),
+    kpis: createKpisFeature({ db, instanceId: deps.instanceId, intervalS: config.metricsIntervalS, alerts: config.alerts, clock, logger }),
+    dbInsights: await createDbInsights({
+      db,
+      kind: database.kind,
+      poolState: () => database.poolState(),
+      slowQueryMs: config.slowQueryMs,
+      cooldownMs: config.slowQueryCooldownS * 1000,
+      explainTimeoutMs: config.explainTimeoutMs,
+      logger,
+    }),
+  };
+}
