@@ -51,7 +51,10 @@ export interface HttpBasicsOptions {
 }
 
 /** Cookies, security headers, rate limiting, the request-id header and request metrics, on the root scope. */
-export async function registerHttpBasics(app: FastifyInstance, options: HttpBasicsOptions): Promise<{ rateLimitState(): RateLimitState }> {
+export async function registerHttpBasics(
+  app: FastifyInstance,
+  options: HttpBasicsOptions,
+): Promise<{ rateLimitState: () => RateLimitState }> {
   await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
