@@ -1,6 +1,5 @@
-// Beta testers: what the routes (and the feedback feature, through `ensureTester`) call. Changes
-// are audited (see tester-changes and tester-import); reads serve the console's list, head counts
-// and export.
+// Beta testers: what the routes (and feedback, through `ensureTester`) call: audited changes
+// (tester-changes, tester-import) and the console's list, head counts and export.
 import type { Kysely } from 'kysely';
 import { AppError } from '../../core/errors.js';
 import type { Actor } from '../../core/principal.js';

@@ -1,6 +1,5 @@
-// Changes to testers, each audited in its own transaction: roles are granted (and admins
-// activated, deactivated or removed) by owners only; per-flag overrides are announced to flag
-// evaluation in the same commit.
+// Changes to testers, each audited in its own transaction: only owners grant roles or touch admins;
+// per-flag overrides are announced to flag evaluation in the same commit.
 import type { Kysely } from 'kysely';
 import { AppError } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';

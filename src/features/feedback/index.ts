@@ -1,6 +1,5 @@
-// Feedback's public surface: the service (also the tester page's `forTester`) and the plugin
-// serving public submission and statistics and the admin API, which prunes old idempotency keys
-// while it runs.
+// Feedback's public surface: the service (also the tester page's `forTester`) and the plugin serving
+// submission, statistics and the admin API, which prunes old idempotency keys while it runs.
 import type { FastifyInstance } from 'fastify';
 import { createJob, type JobLogger } from '../../core/jobs.js';
 import { feedbackRoutes } from './feedback.routes.js';

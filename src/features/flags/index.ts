@@ -1,6 +1,5 @@
 // Feature flags' public surface: the feature (service, snapshot, evaluation counts, the override
-// notification other features commit with) and the plugin serving the admin API, OFREP and the
-// change stream, which keeps the snapshot listening and the counts flowing while it runs.
+// notification) and the plugin serving admin API, OFREP and change stream, keeping the snapshot live.
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
