@@ -10,11 +10,6 @@ import { createIndexSuggestions } from './index-suggestions.js';
 import { DRAIN_DELAY_MS, createQueryRecorder } from './query-recorder.js';
 import { createSlowQueryAnalyser } from './slow-query-analyser.js';
 
-export type { DbReport, ShapeReport } from './db-report.js';
-export type { Suggestion } from './index-suggestions.js';
-export type { SchemaHealth } from './schema-health.js';
-export type { Explained, SlowQuery } from './slow-query-entry.js';
-
 export interface DbInsightsDeps {
   db: Kysely<DatabaseSchema>;
   kind: PoolState['kind'];
