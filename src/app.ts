@@ -19,8 +19,8 @@ import { betaUsersPlugin } from './features/beta-users/index.js';
 import { dbInsightsPlugin } from './features/db-insights/index.js';
 import { feedbackPlugin } from './features/feedback/index.js';
 import { flagsPlugin, OPERATORS } from './features/flags/index.js';
-import { healthPlugin } from './features/health/index.js';
-import { kpis } from './features/kpis/index.js';
+import { healthPlugin, type SystemMetricsRow } from './features/health/index.js';
+import { kpis, type AlertSample } from './features/kpis/index.js';
 import { tokensPlugin } from './features/tokens/index.js';
 import { createServices, type Services } from './services.js';
 
@@ -73,10 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     instanceId: deps.instanceId,
     registry: metrics.registry,
   });
-  const adminConsole = createAdminConsole({
-    googleSignIn: config.googleClientId !== undefined && config.googleClientSecret !== undefined,
-    conditionOperators: OPERATORS,
-  });
+  const adminConsole = createAdminConsole({ googleSignIn: oidcSettings(config) !== undefined, conditionOperators: OPERATORS });
   const common = { clock, background, logger: app.log };
 
   // Redis handed in is closed by its owner; one created here (tests) is closed with the app.
@@ -87,10 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...common,
     auth: services.auth,
     verifyToken: (token) => services.tokens.verify(token),
-    oidc:
-      config.googleClientId !== undefined && config.googleClientSecret !== undefined
-        ? { issuer: config.oidcIssuer, clientId: config.googleClientId, clientSecret: config.googleClientSecret }
-        : undefined,
+    oidc: oidcSettings(config),
     sessionSecret: deps.sessionSecret,
     publicUrl: config.publicUrl,
     rateLimitPerMinute: AUTH_RATE_LIMIT,
@@ -109,17 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     intervalS: config.metricsIntervalS,
     retentionDays: config.metricsRetentionDays,
     probeIntervalMs: config.healthProbeIntervalMs,
-    onSample: (row) =>
-      services.kpis.onSample({
-        at: new Date(row.recorded_at ?? clock()),
-        cpuPercent: row.cpu_percent,
-        memoryPercent: row.memory_percent,
-        diskPercent: row.disk_percent ?? null,
-        dbP95Ms: row.db_p95_ms,
-        requestCount: row.request_count,
-        errorCount: row.error_count,
-        dbReachable: row.db_reachable,
-      }),
+    onSample: (row) => services.kpis.onSample(alertSampleOf(row, clock)),
   });
   await app.register(flagsPlugin, {
     ...common,
@@ -149,4 +133,24 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const { tokens, auth: authService, dbInsights, flags } = services;
   return { app, services, routes, tokens, auth: authService, dbInsights, flags, kpis: services.kpis };
+}
+
+/** The OpenID Connect provider, when a client is configured (Google by default). */
+function oidcSettings(config: Config) {
+  const { googleClientId: clientId, googleClientSecret: clientSecret } = config;
+  return clientId !== undefined && clientSecret !== undefined ? { issuer: config.oidcIssuer, clientId, clientSecret } : undefined;
+}
+
+/** A collected health sample as the alert rules read it. */
+function alertSampleOf(row: SystemMetricsRow, clock: Clock): AlertSample {
+  return {
+    at: new Date(row.recorded_at ?? clock()),
+    cpuPercent: row.cpu_percent,
+    memoryPercent: row.memory_percent,
+    diskPercent: row.disk_percent ?? null,
+    dbP95Ms: row.db_p95_ms,
+    requestCount: row.request_count,
+    errorCount: row.error_count,
+    dbReachable: row.db_reachable,
+  };
 }

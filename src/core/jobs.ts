@@ -1,6 +1,7 @@
 // Periodic background work: each job runs on its interval (with jitter, so a fleet does not fire
 // in step), never overlaps itself, logs its failures without stopping, and is stopped at shutdown
 // after its current run finishes.
+import type { FastifyInstance } from 'fastify';
 
 export interface JobLogger {
   warn(obj: object, msg: string): void;
@@ -69,4 +70,25 @@ export function createJob(options: JobOptions, logger: JobLogger, random: () => 
     },
     runNow,
   };
+}
+
+export interface HostedJobOptions extends JobOptions {
+  /** Start it when the server is ready (off in most tests). */
+  background: boolean;
+  /** Run it once more at shutdown, after its last scheduled run (e.g. to write what was counted). */
+  runAtClose?: boolean;
+  /** Runs at shutdown once the job is done (e.g. closing what the job fed). */
+  afterClose?: () => Promise<unknown>;
+}
+
+/** A job tied to a server's life: started on `onReady` when in the background, stopped in `onClose`. */
+export function hostJob(fastify: FastifyInstance, options: HostedJobOptions, logger: JobLogger = fastify.log): Job {
+  const job = createJob(options, logger);
+  if (options.background) fastify.addHook('onReady', async () => job.start());
+  fastify.addHook('onClose', async () => {
+    await job.stop();
+    if (options.runAtClose) await job.runNow();
+    await options.afterClose?.();
+  });
+  return job;
 }

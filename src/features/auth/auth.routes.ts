@@ -105,12 +105,13 @@ export async function authRoutes(fastify: FastifyInstance, deps: AuthRouteDeps):
 type RateLimit = { max: number; timeWindow: number };
 
 /** Sign-in through the OpenID Connect provider: /auth/login and its /auth/callback. */
-function oidcRoutes(
-  fastify: FastifyInstance,
-  deps: AuthRouteDeps,
-  { names, cookieBase, page, endPriorSession, signIn }: Responder,
-  rateLimit: RateLimit,
-) {
+function oidcRoutes(fastify: FastifyInstance, deps: AuthRouteDeps, responder: Responder, rateLimit: RateLimit) {
+  loginRoute(fastify, deps, responder, rateLimit);
+  callbackRoute(fastify, deps, responder, rateLimit);
+}
+
+/** Starts a sign-in: the pending state goes into a sealed cookie, the browser to the provider. */
+function loginRoute(fastify: FastifyInstance, deps: AuthRouteDeps, { names, cookieBase, page }: Responder, rateLimit: RateLimit) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/auth/login',
@@ -139,7 +140,16 @@ function oidcRoutes(
       return reply.header('cache-control', 'no-store').redirect(begun.url.href, 302);
     },
   );
+}
 
+/** Finishes a sign-in: the provider's answer verified against the pending state, then a session for an owner or admin. */
+function callbackRoute(
+  fastify: FastifyInstance,
+  deps: AuthRouteDeps,
+  { names, cookieBase, page, endPriorSession, signIn }: Responder,
+  rateLimit: RateLimit,
+) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/auth/callback',
     { config: { rateLimit }, schema: { querystring: Type.Object({}, { additionalProperties: true }) } },

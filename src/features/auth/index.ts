@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Clock } from '../../core/clock.js';
-import { createJob, type JobLogger } from '../../core/jobs.js';
+import { hostJob, type JobLogger } from '../../core/jobs.js';
 import type { Principal } from '../../core/principal.js';
 import { authRoutes, cookieNames, sessionAdminRoutes } from './auth.routes.js';
 import type { AuthService } from './auth.service.js';
@@ -54,12 +54,8 @@ async function authPlugin(fastify: FastifyInstance, opts: AuthPluginOptions): Pr
   });
   await fastify.register(sessionAdminRoutes, { auth: opts.auth });
 
-  const sweep = createJob(
-    { name: 'sweep expired sessions', intervalMs: SESSION_SWEEP_MS, run: () => opts.auth.deleteExpired() },
-    opts.logger,
-  );
-  if (opts.background) fastify.addHook('onReady', async () => sweep.start());
-  fastify.addHook('onClose', () => sweep.stop());
+  const sweep = { name: 'sweep expired sessions', intervalMs: SESSION_SWEEP_MS, run: () => opts.auth.deleteExpired() };
+  hostJob(fastify, { ...sweep, background: opts.background }, opts.logger);
 }
 
 /** Caller resolution for every request, the admin guard for every admin route registered after it, and /auth/*. */

@@ -1,7 +1,7 @@
 // Feedback's public surface: the service (also the tester page's `forTester`) and the plugin serving
 // submission, statistics and the admin API, which prunes old idempotency keys while it runs.
 import type { FastifyInstance } from 'fastify';
-import { createJob, type JobLogger } from '../../core/jobs.js';
+import { hostJob, type JobLogger } from '../../core/jobs.js';
 import { feedbackRoutes } from './feedback.routes.js';
 import type { FeedbackService } from './feedback.service.js';
 
@@ -23,11 +23,10 @@ export interface FeedbackPluginOptions {
 
 /** /api/feedback, /api/feedback/stats, /api/admin/feedback…. */
 export async function feedbackPlugin(fastify: FastifyInstance, opts: FeedbackPluginOptions): Promise<void> {
-  const prune = createJob(
-    { name: 'prune idempotency keys', intervalMs: PRUNE_INTERVAL_MS, run: () => opts.feedback.pruneKeys() },
+  hostJob(
+    fastify,
+    { name: 'prune idempotency keys', intervalMs: PRUNE_INTERVAL_MS, run: () => opts.feedback.pruneKeys(), background: opts.background },
     opts.logger,
   );
-  if (opts.background) fastify.addHook('onReady', async () => prune.start());
-  fastify.addHook('onClose', () => prune.stop());
   await fastify.register(feedbackRoutes, { feedback: opts.feedback, corsOrigins: opts.corsOrigins, rateLimitPerMin: opts.rateLimitPerMin });
 }

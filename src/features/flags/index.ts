@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../core/clock.js';
-import { createJob } from '../../core/jobs.js';
+import { hostJob } from '../../core/jobs.js';
 import type { RecordAudit } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
 import type { DatabaseSchema } from '../../db/schema.js';
@@ -80,15 +80,13 @@ export interface FlagsPluginOptions {
 export async function flagsPlugin(fastify: FastifyInstance, opts: FlagsPluginOptions): Promise<void> {
   const { flags } = opts;
   await flags.store.start();
-  const flush = createJob(
-    { name: 'write flag evaluation counts', intervalMs: opts.countsFlushS * 1000, run: () => flags.flushCounts() },
-    fastify.log,
-  );
-  if (opts.background) fastify.addHook('onReady', async () => flush.start());
-  fastify.addHook('onClose', async () => {
-    await flush.stop();
-    await flush.runNow();
-    await flags.store.stop();
+  hostJob(fastify, {
+    name: 'write flag evaluation counts',
+    intervalMs: opts.countsFlushS * 1000,
+    run: () => flags.flushCounts(),
+    background: opts.background,
+    runAtClose: true,
+    afterClose: () => flags.store.stop(),
   });
 
   await fastify.register(flagRoutes, { flags: flags.service, staleDays: opts.staleDays, clock: opts.clock });

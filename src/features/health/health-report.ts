@@ -123,12 +123,7 @@ export function buildHealthDocument(input: HealthInputs, withDetails: boolean): 
       time,
     },
     uptime: { componentType: 'system', observedValue: system.uptimeSeconds, observedUnit: 's', status: 'pass', time },
-    'service:lifecycle': {
-      componentType: 'component',
-      observedValue: input.shuttingDown ? 'draining' : 'serving',
-      status: input.shuttingDown ? 'fail' : 'pass',
-      time,
-    },
+    'service:lifecycle': lifecycleCheck(input.shuttingDown, time),
   };
 
   if (input.rateLimit) checks['ratelimit:store'] = rateLimitCheck(input.rateLimit, time);
@@ -159,4 +154,9 @@ function rateLimitCheck(state: { store: 'redis' | 'memory'; fallback: boolean },
     time,
     ...(state.fallback ? { output: 'Redis unreachable: counting per instance in memory' } : {}),
   };
+}
+
+/** Draining after a shutdown signal fails the document, so load balancers stop sending. */
+function lifecycleCheck(shuttingDown: boolean, time: string): HealthCheck {
+  return { componentType: 'component', observedValue: shuttingDown ? 'draining' : 'serving', status: shuttingDown ? 'fail' : 'pass', time };
 }

@@ -140,3 +140,88 @@ describe('alert rules', () => {
     expect(second[0]!.message).toBe('uptime over the last 24 h at 99.34 % (target 99.9 %)');
   });
 });
+
+describe('alert messages', () => {
+  it('opens every rule with its reading, threshold and sample count, and resolves it with the reading back', () => {
+    const { step, evaluator, at } = feeder({ ...thresholds, forSamples: 1 });
+    const opened = step({ cpuPercent: 98.26, memoryPercent: 96.04, diskPercent: 91, dbP95Ms: 50.15, errorCount: 6, dbReachable: false });
+    expect(opened.map(({ rule, value, threshold, message }) => ({ rule, value, threshold, message }))).toEqual([
+      { rule: 'cpu_high', value: 98.26, threshold: 95, message: 'CPU at 98.3 % (above 95 % for 1 sample)' },
+      { rule: 'memory_high', value: 96.04, threshold: 95, message: 'memory at 96 % (above 95 % for 1 sample)' },
+      { rule: 'disk_high', value: 91, threshold: 90, message: 'disk at 91 % (above 90 % for 1 sample)' },
+      { rule: 'db_p95_high', value: 50.15, threshold: 50, message: 'database p95 at 50.2 ms (above 50 ms for 1 sample)' },
+      { rule: 'error_rate_high', value: 6, threshold: 5, message: '6 % of requests failed with 5xx (above 5 % for 1 sample)' },
+      { rule: 'healthz_failing', value: 1, threshold: 0, message: '/healthz failing: database unreachable for 1 sample' },
+    ]);
+    expect(opened.every((e) => e.kind === 'open' && e.at.getTime() === at(0).getTime() && e.firstSeen === e.at)).toBe(true);
+    const resolved = step({ cpuPercent: 20.04, errorCount: 1 });
+    expect(resolved.map(({ kind, rule, message }) => `${kind} ${rule}: ${message}`)).toEqual([
+      'resolve cpu_high: CPU back to 20 %',
+      'resolve memory_high: memory back to 40 %',
+      'resolve disk_high: disk back to 50 %',
+      'resolve db_p95_high: database p95 back to 3 ms',
+      'resolve error_rate_high: 5xx rate back to 1 %',
+      'resolve healthz_failing: /healthz passing: database reachable again',
+    ]);
+    expect(resolved.every((e) => e.firstSeen.getTime() === at(0).getTime() && e.at.getTime() === at(1).getTime())).toBe(true);
+    expect(evaluator.open()).toEqual([]);
+  });
+
+  it('keeps the latest reading of an open alert, and hands out copies', () => {
+    const { step, evaluator, at } = feeder({ ...thresholds, forSamples: 1 });
+    step({ dbP95Ms: 80 });
+    step({ dbP95Ms: 120.04 });
+    const [open] = evaluator.open();
+    expect(open).toEqual({
+      rule: 'db_p95_high',
+      value: 120.04,
+      threshold: 50,
+      message: 'database p95 at 120 ms (above 50 ms for 1 sample)',
+      firstSeen: at(0),
+      lastSeen: at(1),
+    });
+    open!.value = 0;
+    expect(evaluator.open()[0]!.value).toBe(120.04);
+  });
+
+  it('resolves uptime with the recovered figure', () => {
+    const { step, evaluator } = feeder({ ...thresholds, forSamples: 1, intervalS: 3600 });
+    expect(step({ dbReachable: false }).find((e) => e.rule === 'uptime_low')?.message).toBe(
+      'uptime over the last 24 h at 95.833 % (target 99.9 %)',
+    );
+    const events = [];
+    for (let i = 1; i <= 24; i++) events.push(...step());
+    expect(events.find((e) => e.rule === 'uptime_low')).toMatchObject({
+      kind: 'resolve',
+      value: 100,
+      message: 'uptime over the last 24 h back to 100 %',
+    });
+    expect(evaluator.uptimePct()).toBe(100);
+  });
+});
+
+describe('uptime over the last 24 h', () => {
+  it('drops a failed sample exactly 24 h after it', () => {
+    const { step, evaluator } = feeder({ ...thresholds, intervalS: 3600 });
+    step({ dbReachable: false });
+    for (let i = 1; i < 24; i++) step();
+    expect(evaluator.uptimePct()).toBeCloseTo(100 * (1 - 1 / 24), 9);
+    step(); // hour 24
+    expect(evaluator.uptimePct()).toBe(100);
+  });
+
+  it('never falls below 0 %', () => {
+    const { step, evaluator } = feeder({ ...thresholds, intervalS: 43_200 });
+    evaluator.seed([start - 1000, start - 2000]);
+    step({ dbReachable: false });
+    expect(evaluator.uptimePct()).toBe(0);
+  });
+
+  it('orders seeded slots, so those older than the window leave it whatever their order', () => {
+    const { step, evaluator } = feeder();
+    evaluator.seed([start - 60_000, start - 2 * UPTIME_WINDOW_MS, start - 30_000]);
+    step();
+    // The two recent slots count (60 s), the one two days old does not.
+    expect(evaluator.uptimePct()).toBeCloseTo(100 * (1 - 60 / 86_400), 9);
+  });
+});

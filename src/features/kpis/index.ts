@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { isAdminPath } from '../../core/admin-scope.js';
 import type { Clock } from '../../core/clock.js';
 import type { Config } from '../../core/config.js';
-import { createJob } from '../../core/jobs.js';
+import { hostJob } from '../../core/jobs.js';
 import { can, describePrincipal } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { createActivityCounter, type ActivityCounter } from './activity-counter.js';
@@ -128,16 +128,8 @@ async function kpisPlugin(fastify: FastifyInstance, opts: KpisPluginOptions): Pr
   });
   await fastify.register(kpisRoutes, { kpis: opts.kpis.service });
 
-  const flush = createJob(
-    { name: 'write admin activity counts', intervalMs: opts.flushS * 1000, run: () => activity.flush() },
-    opts.logger,
-  );
-  if (opts.background) fastify.addHook('onReady', async () => flush.start());
-  fastify.addHook('onClose', async () => {
-    await flush.stop();
-    await flush.runNow();
-    await opts.kpis.close();
-  });
+  const flush = { name: 'write admin activity counts', intervalMs: opts.flushS * 1000, run: () => activity.flush() };
+  hostJob(fastify, { ...flush, background: opts.background, runAtClose: true, afterClose: () => opts.kpis.close() }, opts.logger);
 }
 
 /** Counts admin activity on every route (registered before the admin routes it counts) and serves /api/admin/kpis and /api/admin/alerts. */

@@ -200,7 +200,39 @@ export function fleetUptime(
 }
 
 export function computeKpis(input: KpiInputs): KpiReport {
-  const { range } = input;
+  return {
+    kpis: kpiList(input),
+    instances: instanceUptimes(input.samples),
+    flags: input.flags.map((f) => ({
+      name: f.name,
+      evaluations: f.evaluations,
+      true_share: f.evaluations === 0 ? null : round(f.true_count / f.evaluations, 4),
+      testers_reached: f.testers_reached,
+    })),
+    console_usage: consoleUsage(input.pageViews, input.actions),
+  };
+}
+
+/** Adds `count` to the bucket of `bucket` in `series`. */
+function addTo(series: Map<number, number>, index: number, count: number): void {
+  series.set(index, (series.get(index) ?? 0) + count);
+}
+
+/** Admin requests: totals by outcome, and refusals and incidents per bucket. */
+function adminFigures(input: KpiInputs, at: (bucket: Date) => number) {
+  const totals = { refused: 0, served: 0, unidentified: 0 };
+  const refused = new Map<number, number>();
+  const incidents = new Map<number, number>();
+  for (const r of input.adminRequests) {
+    totals[r.outcome] += r.count;
+    if (r.outcome === 'refused') addTo(refused, at(r.hour), r.count);
+    if (r.outcome === 'unidentified') addTo(incidents, at(r.hour), r.count);
+  }
+  return { totals, refused, incidents };
+}
+
+function kpiList(input: KpiInputs): Kpi[] {
+  const { range, testers } = input;
   const at = (bucket: Date) => bucketIndex(range, bucket);
   const kpi = (key: KpiKey, label: string, value: number | null, unit: string, points: SeriesPoint[] = []): Kpi => ({
     key,
@@ -211,86 +243,73 @@ export function computeKpis(input: KpiInputs): KpiReport {
     status: statusOf(value, KPI_TARGETS[key]),
     series: points,
   });
-
-  // Per instance: samples in which the instance served with the database reachable, over the
-  // samples written plus those missing from gaps between its first and last sample.
-  const perInstance = new Map<string, { ok: number; expected: number; samples: number }>();
-  for (const s of input.samples) {
-    const i = perInstance.get(s.instance_id) ?? { ok: 0, expected: 0, samples: 0 };
-    i.ok += s.ok;
-    i.expected += s.samples + s.missed;
-    i.samples += s.samples;
-    perInstance.set(s.instance_id, i);
-  }
+  const zeroFilled = (values: Map<number, number>) => series(range, new Map(bucketStarts(range).map((_, i) => [i, values.get(i) ?? 0])));
   const fleet = fleetUptime(range, input.intervalS, input.fleet);
-
   const overall = input.latency.find((l) => l.bucket === null);
-  const latencySeries = (pick: (l: LatencyFigures) => number | null) =>
-    new Map(input.latency.flatMap((l) => (l.bucket === null ? [] : [[at(l.bucket), nullableRound(pick(l))] as const])));
-
-  const admin = { refused: 0, served: 0, unidentified: 0 };
-  const refusedSeries = new Map<number, number>();
-  const incidentSeries = new Map<number, number>();
-  for (const r of input.adminRequests) {
-    admin[r.outcome] += r.count;
-    const target = r.outcome === 'refused' ? refusedSeries : r.outcome === 'unidentified' ? incidentSeries : undefined;
-    target?.set(at(r.hour), (target.get(at(r.hour)) ?? 0) + r.count);
-  }
-  const zeroFilled = (values: Map<number, number>) => new Map(bucketStarts(range).map((_, i) => [i, values.get(i) ?? 0]));
-  const served = admin.served + admin.unidentified;
-  const signInSeries = new Map<number, number>();
-  for (const r of input.refusedSignIns) signInSeries.set(at(r.bucket), (signInSeries.get(at(r.bucket)) ?? 0) + r.count);
-  const refusedSignIns = input.refusedSignIns.reduce((sum, r) => sum + r.count, 0);
-
+  const latency = (pick: (l: LatencyFigures) => number | null) =>
+    series(range, new Map(input.latency.flatMap((l) => (l.bucket === null ? [] : [[at(l.bucket), nullableRound(pick(l))] as const]))));
+  const admin = adminFigures(input, at);
+  const signIns = new Map<number, number>();
+  for (const r of input.refusedSignIns) addTo(signIns, at(r.bucket), r.count);
   const feedbackTotal = input.feedback.reduce((sum, f) => sum + f.count, 0);
-  const days = (range.to.getTime() - range.from.getTime()) / 86_400_000;
   const perDay = 86_400 / range.stepS;
-  const feedbackSeries = new Map<number, number>();
-  for (const f of input.feedback) feedbackSeries.set(at(f.bucket), round((feedbackSeries.get(at(f.bucket)) ?? 0) + f.count * perDay));
-
-  const { testers } = input;
-  const kpis: Kpi[] = [
+  const feedback = new Map<number, number>();
+  for (const f of input.feedback) feedback.set(at(f.bucket), round((feedback.get(at(f.bucket)) ?? 0) + f.count * perDay));
+  const days = (range.to.getTime() - range.from.getTime()) / 86_400_000;
+  const served = admin.totals.served + admin.totals.unidentified;
+  return [
     kpi('uptime', 'Health check uptime', fleet.value, '%', series(range, fleet.series)),
     kpi(
       'db_p95_ms',
       'Database query time (p95)',
       nullableRound(overall?.db_p95_ms),
       'ms',
-      series(
-        range,
-        latencySeries((l) => l.db_p95_ms),
-      ),
+      latency((l) => l.db_p95_ms),
     ),
     kpi(
       'api_avg_ms',
       'API response time (average)',
       nullableRound(overall?.api_avg_ms),
       'ms',
-      series(
-        range,
-        latencySeries((l) => l.api_avg_ms),
-      ),
+      latency((l) => l.api_avg_ms),
     ),
     kpi(
       'api_p95_ms',
       'API response time (p95)',
       nullableRound(overall?.api_p95_ms),
       'ms',
-      series(
-        range,
-        latencySeries((l) => l.api_p95_ms),
-      ),
+      latency((l) => l.api_p95_ms),
     ),
-    kpi('auth_bypass_incidents', 'Authentication bypass incidents', admin.unidentified, 'count', series(range, zeroFilled(incidentSeries))),
-    kpi('admin_requests_identified', 'Admin requests served to an identified admin', ratio(admin.served, served), '%'),
-    kpi('refused_admin_requests', 'Refused admin requests', admin.refused, 'count', series(range, zeroFilled(refusedSeries))),
-    kpi('refused_sign_ins', 'Refused or failed sign-ins', refusedSignIns, 'count', series(range, zeroFilled(signInSeries))),
+    kpi('auth_bypass_incidents', 'Authentication bypass incidents', admin.totals.unidentified, 'count', zeroFilled(admin.incidents)),
+    kpi('admin_requests_identified', 'Admin requests served to an identified admin', ratio(admin.totals.served, served), '%'),
+    kpi('refused_admin_requests', 'Refused admin requests', admin.totals.refused, 'count', zeroFilled(admin.refused)),
+    kpi('refused_sign_ins', 'Refused or failed sign-ins', sumOf(input.refusedSignIns), 'count', zeroFilled(signIns)),
     kpi('engagement_rate', 'Beta tester engagement', ratio(testers.engaged, testers.active), '%'),
     kpi('invite_redemption_rate', 'Invite redemption (all time)', ratio(testers.redeemed, testers.invited), '%'),
-    kpi('feedback_per_day', 'Feedback per day', round(feedbackTotal / days), 'per day', series(range, zeroFilled(feedbackSeries))),
+    kpi('feedback_per_day', 'Feedback per day', round(feedbackTotal / days), 'per day', zeroFilled(feedback)),
     kpi('feedback_per_tester', 'Feedback per active tester', ratio(feedbackTotal, testers.active, 1), 'per tester'),
   ];
+}
 
+const sumOf = (rows: ReadonlyArray<{ count: number }>) => rows.reduce((sum, r) => sum + r.count, 0);
+
+/** Per instance: samples in which it served with the database reachable, over the samples written plus those missing from gaps. */
+function instanceUptimes(samples: KpiInputs['samples']): KpiReport['instances'] {
+  const perInstance = new Map<string, { ok: number; expected: number; samples: number }>();
+  for (const s of samples) {
+    const i = perInstance.get(s.instance_id) ?? { ok: 0, expected: 0, samples: 0 };
+    i.ok += s.ok;
+    i.expected += s.samples + s.missed;
+    i.samples += s.samples;
+    perInstance.set(s.instance_id, i);
+  }
+  return [...perInstance]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, i]) => ({ instance_id: id, uptime_pct: ratio(i.ok, i.expected), samples: i.samples }));
+}
+
+/** Console page views and actions per admin and day, newest day first. */
+function consoleUsage(pageViews: ConsoleDay[], actions: ConsoleDay[]): KpiReport['console_usage'] {
   const usage = new Map<string, { email: string; day: string; page_views: number; actions: number }>();
   const usageOf = (d: ConsoleDay) => {
     const key = `${d.actor}\u0000${d.day}`;
@@ -298,22 +317,9 @@ export function computeKpis(input: KpiInputs): KpiReport {
     usage.set(key, row);
     return row;
   };
-  for (const d of input.pageViews) usageOf(d).page_views += d.count;
-  for (const d of input.actions) usageOf(d).actions += d.count;
-
-  return {
-    kpis,
-    instances: [...perInstance]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([id, i]) => ({ instance_id: id, uptime_pct: ratio(i.ok, i.expected), samples: i.samples })),
-    flags: input.flags.map((f) => ({
-      name: f.name,
-      evaluations: f.evaluations,
-      true_share: f.evaluations === 0 ? null : round(f.true_count / f.evaluations, 4),
-      testers_reached: f.testers_reached,
-    })),
-    console_usage: [...usage.values()].sort((a, b) => (a.day === b.day ? (a.email < b.email ? -1 : 1) : a.day < b.day ? 1 : -1)),
-  };
+  for (const d of pageViews) usageOf(d).page_views += d.count;
+  for (const d of actions) usageOf(d).actions += d.count;
+  return [...usage.values()].sort((a, b) => (a.day === b.day ? (a.email < b.email ? -1 : 1) : a.day < b.day ? 1 : -1));
 }
 
 function nullableRound(value: number | null | undefined): number | null {

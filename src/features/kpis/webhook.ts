@@ -76,6 +76,40 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+type Outcome = { ok: true } | { ok: false; retryable: boolean; reason: string };
+
+/** One POST: delivered, or why not and whether trying again may help (5xx, 429, network errors, timeouts). */
+async function attemptDelivery(post: typeof fetch, url: string, body: string, signal: AbortSignal): Promise<Outcome> {
+  try {
+    const res = await post(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal, redirect: 'error' });
+    await res.body?.cancel().catch(() => undefined);
+    if (res.ok) return { ok: true };
+    return { ok: false, retryable: res.status >= 500 || res.status === 429, reason: `status ${res.status}` };
+  } catch (err) {
+    // The error's name, never its message or cause: undici's can carry the URL.
+    return { ok: false, retryable: true, reason: err instanceof Error ? err.name : 'error' };
+  }
+}
+
+/** Per rule and instance: an opening within the cooldown of the last one sent is skipped, and so is its resolution. */
+function createCooldown(cooldownMs: number, logger: WebhookDeps['logger']) {
+  const sent = new Map<string, { openedAt: number; openSent: boolean }>();
+  return {
+    allows(notice: AlertNotice, now: number): boolean {
+      const key = `${notice.rule}\u0000${notice.instanceId}`;
+      const previous = sent.get(key);
+      if (notice.kind !== 'open') return previous?.openSent === true;
+      if (previous && now - previous.openedAt < cooldownMs) {
+        previous.openSent = false;
+        logger.info({ rule: notice.rule }, 'alert webhook skipped: cooldown');
+        return false;
+      }
+      sent.set(key, { openedAt: now, openSent: true });
+      return true;
+    },
+  };
+}
+
 export function createWebhookNotifier(deps: WebhookDeps): WebhookNotifier {
   const attempts = deps.attempts ?? 4;
   const backoffMs = deps.backoffMs ?? 1000;
@@ -83,8 +117,7 @@ export function createWebhookNotifier(deps: WebhookDeps): WebhookNotifier {
   const maxQueue = deps.maxQueue ?? 100;
   const post = deps.fetch ?? fetch;
   const queue: AlertNotice[] = [];
-  /** Per rule and instance: when an opening was last sent, and whether the current one was. */
-  const sent = new Map<string, { openedAt: number; openSent: boolean }>();
+  const cooldown = createCooldown(deps.cooldownMs, deps.logger);
   let worker: Promise<void> | undefined;
   let stopped = false;
   const stopping = new AbortController();
@@ -92,30 +125,14 @@ export function createWebhookNotifier(deps: WebhookDeps): WebhookNotifier {
   async function deliver(notice: AlertNotice): Promise<void> {
     const body = JSON.stringify(slackPayload(notice));
     for (let attempt = 1; attempt <= attempts && !stopped; attempt++) {
-      let retryable: boolean;
-      let reason: string;
-      try {
-        const res = await post(deps.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-          signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
-          redirect: 'error',
-        });
-        await res.body?.cancel().catch(() => undefined);
-        if (res.ok) {
-          deps.logger.info({ rule: notice.rule, kind: notice.kind, attempt }, 'alert webhook delivered');
-          return;
-        }
-        retryable = res.status >= 500 || res.status === 429;
-        reason = `status ${res.status}`;
-      } catch (err) {
-        retryable = true;
-        // The error's message, never its cause: undici's causes can carry the URL.
-        reason = err instanceof Error ? err.name : 'error';
+      const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]);
+      const outcome = await attemptDelivery(post, deps.url, body, signal);
+      if (outcome.ok) {
+        deps.logger.info({ rule: notice.rule, kind: notice.kind, attempt }, 'alert webhook delivered');
+        return;
       }
-      const last = attempt === attempts || !retryable;
-      deps.logger.warn({ rule: notice.rule, kind: notice.kind, attempt, reason, willRetry: !last }, 'alert webhook failed');
+      const last = attempt === attempts || !outcome.retryable;
+      deps.logger.warn({ rule: notice.rule, kind: notice.kind, attempt, reason: outcome.reason, willRetry: !last }, 'alert webhook failed');
       if (last) return;
       await sleep(backoffMs * 2 ** (attempt - 1), stopping.signal);
     }
@@ -133,21 +150,7 @@ export function createWebhookNotifier(deps: WebhookDeps): WebhookNotifier {
 
   return {
     notify(notice) {
-      if (stopped) return;
-      const key = `${notice.rule}\u0000${notice.instanceId}`;
-      const now = deps.now().getTime();
-      const previous = sent.get(key);
-      if (notice.kind === 'open') {
-        if (previous && now - previous.openedAt < deps.cooldownMs) {
-          previous.openSent = false;
-          deps.logger.info({ rule: notice.rule }, 'alert webhook skipped: cooldown');
-          return;
-        }
-        sent.set(key, { openedAt: now, openSent: true });
-      } else if (!previous?.openSent) {
-        // Its opening was not sent (cooldown), so neither is its resolution.
-        return;
-      }
+      if (stopped || !cooldown.allows(notice, deps.now().getTime())) return;
       if (queue.length >= maxQueue) {
         queue.shift();
         deps.logger.warn({ maxQueue }, 'alert webhook queue full: oldest notice dropped');
