@@ -1,5 +1,6 @@
 // The dependency rules of STYLE.md: main → app → features → db → core; a feature never imports
-// another feature; nothing imports main or app except the layer above.
+// another feature; outside a feature only its index.ts is seen; routes call services, never
+// repositories; nothing imports main or app except the layer above.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -24,6 +25,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/features/admin-ui/browser/' },
       to: { path: '^src/features/(?!admin-ui/)[^/]+/', pathNot: '\\.(schemas|routes)\\.ts$' },
+    },
+    {
+      name: 'feature-internals-stay-inside',
+      comment: "Outside its folder a feature is its index.ts: the composition root and the CLI never reach into a feature's files.",
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/features/' },
+      to: { path: '^src/features/[^/]+/', pathNot: '^src/features/[^/]+/index\\.ts$' },
+    },
+    {
+      name: 'routes-call-services',
+      comment: 'Routes go through their service (where the rules live), never straight to SQL.',
+      severity: 'error',
+      from: { path: '\\.routes\\.ts$' },
+      to: { path: '\\.repository\\.ts$' },
     },
     {
       name: 'core-is-the-bottom',
