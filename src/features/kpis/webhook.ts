@@ -2,6 +2,7 @@
 // failed deliveries (5xx, network errors, timeouts) are retried with exponential backoff, and a
 // cooldown per rule and instance keeps a flapping condition from flooding the channel. The URL is
 // a secret (Slack embeds its credential in it), so it never appears in logs.
+import type { Clock } from '../../core/clock.js';
 
 export interface AlertNotice {
   kind: 'open' | 'resolve';
@@ -20,7 +21,7 @@ export interface WebhookDeps {
   url: string;
   /** After a webhook opening an alert for a rule and instance, further openings of it are not sent this long. */
   cooldownMs: number;
-  now: () => Date;
+  now: Clock;
   logger: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
   /** Attempts per notice, the first included. Default 4. */
   attempts?: number;
