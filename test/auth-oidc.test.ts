@@ -5,8 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +16,17 @@ import {
   type TestAccount,
   type TestOidcProvider,
 } from './helpers/oidc-provider.js';
+import {
+  Browser,
+  cookieLine,
+  signIn,
+  startOidcTestApp,
+  throughProvider,
+  type BrowserResponse,
+  type OidcTestApp,
+} from './helpers/oidc-browser.js';
 import { MAIN, serverEnv } from './helpers/server-process.js';
-import { createTestApp, type TestApp } from './helpers/test-app.js';
+import type { TestApp } from './helpers/test-app.js';
 import { cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
 
 const CLIENT_ID = 'beta-suite';
@@ -37,135 +44,16 @@ const UNVERIFIED: TestAccount = { sub: 'sub-unverified', email: OWNER_EMAIL, ema
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
-interface BrowserResponse {
-  url: URL;
-  status: number;
-  headers: IncomingHttpHeaders;
-  location: URL | undefined;
-  setCookies: string[];
-  body: string;
-}
-
-/** A browser, minus the rendering: a cookie jar per origin and redirects followed only when asked. */
-class Browser {
-  private readonly jar = new Map<string, Map<string, string>>();
-
-  /** `ca`: an extra certificate to trust for https origins (the provider's self-signed one). */
-  constructor(private readonly ca?: string) {}
-
-  cookie(origin: string, name: string): string | undefined {
-    return this.jar.get(new URL(origin).host)?.get(name);
-  }
-
-  setCookie(origin: string, name: string, value: string): void {
-    const host = new URL(origin).host;
-    if (!this.jar.has(host)) this.jar.set(host, new Map());
-    this.jar.get(host)!.set(name, value);
-  }
-
-  request(url: URL | string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<BrowserResponse> {
-    const target = new URL(url);
-    const cookies = [...(this.jar.get(target.host) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
-    const headers = { accept: 'text/html,application/json', ...init.headers, ...(cookies ? { cookie: cookies } : {}) };
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(target, { method: init.method ?? 'GET', headers, agent: false, ...(this.ca ? { ca: this.ca } : {}) }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const setCookies = res.headers['set-cookie'] ?? [];
-          this.store(target, setCookies);
-          resolve({
-            url: target,
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            location: res.headers.location === undefined ? undefined : new URL(res.headers.location, target),
-            setCookies,
-            body: Buffer.concat(chunks).toString('utf8'),
-          });
-        });
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  }
-
-  private store(target: URL, setCookies: string[]): void {
-    for (const line of setCookies) {
-      const [pair = '', ...attributes] = line.split(';').map((s) => s.trim());
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      const expired = attributes.some((a) => {
-        const [k = '', v = ''] = a.split('=');
-        return (k.toLowerCase() === 'max-age' && Number(v) <= 0) || (k.toLowerCase() === 'expires' && Date.parse(v) <= Date.now());
-      });
-      if (expired || value === '') this.jar.get(target.host)?.delete(name);
-      else this.setCookie(target.origin, name, value);
-    }
-  }
-}
-
-const cookieLine = (res: BrowserResponse, name: string) => res.setCookies.find((c) => c.startsWith(`${name}=`));
-
-/** Follows the provider's redirects (authorize → interaction → resume → …) until one points back at the app. */
-async function throughProvider(browser: Browser, authorizeUrl: URL, appOrigin: string): Promise<URL> {
-  let url = authorizeUrl;
-  for (let hop = 0; hop < 10; hop++) {
-    if (url.origin === appOrigin) return url;
-    const res = await browser.request(url);
-    if (res.status < 300 || res.status >= 400 || !res.location) {
-      throw new Error(`provider answered ${res.status} at ${url.pathname}: ${res.body.slice(0, 500)}`);
-    }
-    url = res.location;
-  }
-  throw new Error('too many redirects at the provider');
-}
-
-interface SignInAttempt {
-  login: BrowserResponse;
-  authorizeUrl: URL;
-  callbackUrl: URL;
-  callback: BrowserResponse;
-}
-
-async function signIn(
-  browser: Browser,
-  provider: TestOidcProvider,
-  appOrigin: string,
-  account: TestAccount,
-  options: { next?: string; tamper?: IdTokenTamper } = {},
-): Promise<SignInAttempt> {
-  provider.signInAs(account);
-  if (options.tamper) provider.tamperNextIdToken(options.tamper);
-  const query = options.next === undefined ? '' : `?next=${encodeURIComponent(options.next)}`;
-  const login = await browser.request(`${appOrigin}/auth/login${query}`);
-  expect(login.status, login.body).toBe(302);
-  const authorizeUrl = login.location!;
-  const callbackUrl = await throughProvider(browser, authorizeUrl, appOrigin);
-  const callback = await browser.request(callbackUrl);
-  return { login, authorizeUrl, callbackUrl, callback };
-}
-
 describe('OpenID Connect sign-in (in-process app, provider over http on loopback)', () => {
+  let setup: OidcTestApp | undefined;
   let provider: TestOidcProvider;
   let t: TestApp;
   let origin: string;
   let adminToken: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    provider = await startOidcProvider({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`${origin}/auth/callback`] });
-    t = await createTestApp({
-      GOOGLE_CLIENT_ID: CLIENT_ID,
-      GOOGLE_CLIENT_SECRET: CLIENT_SECRET,
-      OIDC_ISSUER: provider.issuer,
-      PUBLIC_URL: origin,
-      ADMIN_EMAILS: OWNER_EMAIL,
-    });
-    await t.app.listen({ port, host: '127.0.0.1' });
+    setup = await startOidcTestApp({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, adminEmails: OWNER_EMAIL });
+    ({ t, provider, origin } = setup);
     adminToken = await t.token('admin');
     await t.testDb.database.db
       .insertInto('beta_users')
@@ -177,10 +65,7 @@ describe('OpenID Connect sign-in (in-process app, provider over http on loopback
       .execute();
   });
 
-  afterAll(async () => {
-    await t?.close();
-    await provider?.close();
-  });
+  afterAll(() => setup?.close());
 
   interface AuditRow {
     actor: string;

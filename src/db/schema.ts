@@ -146,6 +146,15 @@ export interface LoginLinksTable {
   used_at: Date | null;
 }
 
+/** The provider account an owner or admin address is bound to since its first sign-in. */
+export interface ConsoleIdentitiesTable {
+  /** The address in comparison form (`emailKey`). */
+  email: string;
+  issuer: string;
+  subject: string;
+  bound_at: CreatedAt;
+}
+
 export interface AlertsTable {
   id: Generated<string>;
   rule: string;
@@ -193,6 +202,7 @@ export interface DatabaseSchema {
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
   login_links: LoginLinksTable;
+  console_identities: ConsoleIdentitiesTable;
   alerts: AlertsTable;
   admin_requests_hourly: AdminRequestsHourlyTable;
   admin_page_views_daily: AdminPageViewsDailyTable;

@@ -2,10 +2,12 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial-schema.js';
 import * as m0002 from './0002-kpis-alerts.js';
+import * as m0003 from './0003-console-identities.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': m0001,
   '0002-kpis-alerts': m0002,
+  '0003-console-identities': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,5 @@
-// SQL for console sessions, one-time owner sign-in links and admin grants.
+// SQL for console sessions, one-time owner sign-in links, admin grants and the provider accounts
+// owners and admins are bound to.
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseSchema } from '../../db/schema.js';
 
@@ -88,15 +89,32 @@ export async function deleteExpiredSessions(db: Kysely<DatabaseSchema>, now: Dat
   return Number(result.numDeletedRows);
 }
 
-export async function hasAdminGrant(db: Kysely<DatabaseSchema>, email: string): Promise<boolean> {
+/** The address of the active ADMIN grant whose lowercased address is `lowered`, if any. */
+export async function findAdminGrantEmail(db: Kysely<DatabaseSchema>, lowered: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('beta_users')
-    .select('id')
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .select('email')
+    .where(sql<string>`lower(email)`, '=', lowered)
     .where('role', '=', 'ADMIN')
     .where('is_active', '=', true)
     .executeTakeFirst();
-  return row !== undefined;
+  return row?.email;
+}
+
+export interface BoundIdentity {
+  issuer: string;
+  subject: string;
+}
+
+/** Binds `key` to this provider account unless it is bound already; returns the account it is bound to. */
+export async function bindIdentity(db: Kysely<DatabaseSchema>, key: string, identity: BoundIdentity): Promise<BoundIdentity> {
+  await db
+    .insertInto('console_identities')
+    .values({ email: key, issuer: identity.issuer, subject: identity.subject })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .execute();
+  // A separate statement: it sees the row a concurrent first sign-in committed.
+  return db.selectFrom('console_identities').select(['issuer', 'subject']).where('email', '=', key).executeTakeFirstOrThrow();
 }
 
 export async function insertLoginLink(db: Kysely<DatabaseSchema>, tokenHash: string, email: string, expiresAt: Date): Promise<void> {

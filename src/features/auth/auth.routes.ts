@@ -184,14 +184,14 @@ function callbackRoute(
         });
         return page(reply, 401, 'Sign-in failed', ['The identity provider’s answer could not be verified. Start again.']);
       }
-      const role = identity.emailVerified && identity.email ? await deps.auth.roleFor(identity.email) : undefined;
-      if (!role) {
+      const admission = await deps.auth.admit(identity);
+      if ('refused' in admission) {
         await endPriorSession(request, reply);
         await deps.auth.audit({
           actor: identity.email || `${identity.issuer}#${identity.subject}`,
           action: 'auth.sign_in_refused',
           entityType: 'session',
-          after: { email: identity.email, emailVerified: identity.emailVerified },
+          after: { ...identity, reason: admission.refused },
           requestId: request.id,
         });
         return page(reply, 403, 'No access', [
@@ -200,13 +200,8 @@ function callbackRoute(
             : 'Your email address is not verified by the identity provider.',
         ]);
       }
-      return signIn(
-        request,
-        reply,
-        { email: identity.email.toLowerCase(), issuer: identity.issuer, subject: identity.subject },
-        role,
-        pending.next,
-      );
+      const { email, role } = admission;
+      return signIn(request, reply, { email, issuer: identity.issuer, subject: identity.subject }, role, pending.next);
     },
   );
 }

@@ -1,19 +1,22 @@
 // Console sessions (server-side, opaque ids, idle and absolute timeouts), roles decided from
-// ADMIN_EMAILS and owner grants at every request, and one-time owner sign-in links.
+// ADMIN_EMAILS and owner grants at every request, owners and admins bound to their first provider
+// account, and one-time owner sign-in links.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
+import { emailKey, hasAsciiLocalPart } from '../../core/email.js';
 import type { Principal, Role } from '../../core/principal.js';
 import type { RecordAudit } from '../../db/audit.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import {
+  bindIdentity,
   consumeLoginLink,
   deleteAllSessions,
   deleteExpiredSessions,
   deleteSession,
+  findAdminGrantEmail,
   findSession,
-  hasAdminGrant,
   insertLoginLink,
   insertSession,
   touchSession,
@@ -37,6 +40,19 @@ export interface SignInIdentity {
   ip: string | null;
 }
 
+/** What the provider vouched for at the end of a sign-in. */
+export interface ProviderIdentity {
+  email: string;
+  emailVerified: boolean;
+  issuer: string;
+  subject: string;
+}
+
+/** Console access for a provider identity: a role and the address in comparison form, or why not. */
+export type Admission = { role: 'OWNER' | 'ADMIN'; email: string } | { refused: RefusalReason };
+
+export type RefusalReason = 'email not verified' | 'no console access' | 'non-ASCII local part' | 'address bound to another account';
+
 export interface StartedSession {
   sessionId: string;
   csrfToken: string;
@@ -54,6 +70,8 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 export interface AuthService {
   /** OWNER for ADMIN_EMAILS, ADMIN for an active grant, otherwise undefined (no console access). */
   roleFor(email: string): Promise<'OWNER' | 'ADMIN' | undefined>;
+  /** Whether a provider-verified identity may use the console; binds an owner's or admin's address at first sign-in. */
+  admit(identity: ProviderIdentity): Promise<Admission>;
   startSession(identity: SignInIdentity, role: 'OWNER' | 'ADMIN', requestId: string | null): Promise<StartedSession>;
   resolveSession(sessionId: string): Promise<Extract<Principal, { kind: 'session' }> | undefined>;
   endSession(principal: Extract<Principal, { kind: 'session' }>, requestId: string | null): Promise<void>;
@@ -68,18 +86,35 @@ type SessionOps = Pick<AuthService, 'startSession' | 'resolveSession' | 'endSess
 type LinkOps = Pick<AuthService, 'mintLoginLink' | 'redeemLoginLink'>;
 
 export function createAuthService(deps: AuthServiceDeps): AuthService {
-  const owners = new Set(deps.adminEmails.map((e) => e.toLowerCase()));
-  const effectiveRole = (email: string, granted: boolean): Role =>
-    owners.has(email.toLowerCase()) ? 'OWNER' : granted ? 'ADMIN' : 'TESTER';
+  const owners = new Set(deps.adminEmails.map(emailKey));
+  const effectiveRole = (email: string, granted: boolean): Role => (owners.has(emailKey(email)) ? 'OWNER' : granted ? 'ADMIN' : 'TESTER');
+  const roleFor: AuthService['roleFor'] = async (email) => {
+    const key = emailKey(email);
+    if (owners.has(key)) return 'OWNER';
+    // The index lookup lowercases beyond ASCII: the grant counts only if the comparison forms agree.
+    const granted = await findAdminGrantEmail(deps.db, key);
+    return granted !== undefined && emailKey(granted) === key ? 'ADMIN' : undefined;
+  };
   return {
-    async roleFor(email) {
-      if (owners.has(email.toLowerCase())) return 'OWNER';
-      return (await hasAdminGrant(deps.db, email)) ? 'ADMIN' : undefined;
-    },
+    roleFor,
+    admit: (identity) => admit(deps, roleFor, identity),
     ...sessionOps(deps, effectiveRole),
     ...loginLinkOps(deps),
     audit: (entry) => deps.recordAudit(deps.db, entry),
   };
+}
+
+/** Sign-in through the provider: a verified address with a role, written in ASCII, from the account first seen with it. */
+async function admit(deps: AuthServiceDeps, roleFor: AuthService['roleFor'], identity: ProviderIdentity): Promise<Admission> {
+  if (!identity.emailVerified || identity.email === '') return { refused: 'email not verified' };
+  const role = await roleFor(identity.email);
+  if (!role) return { refused: 'no console access' };
+  // Such an address reached a role only through normalisation: it resembles an owner's or admin's.
+  if (!hasAsciiLocalPart(identity.email)) return { refused: 'non-ASCII local part' };
+  const email = emailKey(identity.email);
+  const bound = await bindIdentity(deps.db, email, { issuer: identity.issuer, subject: identity.subject });
+  if (bound.issuer !== identity.issuer || bound.subject !== identity.subject) return { refused: 'address bound to another account' };
+  return { role, email };
 }
 
 /** Server-side sessions: opaque ids stored hashed, idle and absolute timeouts, touched at most once a minute. */
