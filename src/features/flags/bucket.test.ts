@@ -4,6 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { bucketOf, murmur3x86_32 } from './bucket.js';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
+// Any code point but lone surrogates. (fast-check's own 'binary' unit costs seconds to set up in every
+// fresh worker, which mutation testing pays once per mutant.)
+const codePoint = fc
+  .integer({ min: 0, max: 0x10ffff })
+  .filter((c) => c < 0xd800 || c > 0xdfff)
+  .map((c) => String.fromCodePoint(c));
 
 // An independent MurmurHash3 x86_32 (Austin Appleby's reference, transcribed with Math.imul) to cross-check the package.
 function referenceMurmur3(bytes: Uint8Array, seed = 0): number {
@@ -45,7 +51,7 @@ describe('bucketOf', () => {
 
   it('is an integer from 1 to 100, the same every time', () => {
     fc.assert(
-      fc.property(fc.string(), fc.string({ unit: 'binary' }), (name, key) => {
+      fc.property(fc.string(), fc.string({ unit: codePoint }), (name, key) => {
         const bucket = bucketOf(name, key);
         expect(Number.isInteger(bucket) && bucket >= 1 && bucket <= 100).toBe(true);
         expect(bucketOf(name, key)).toBe(bucket);
@@ -55,7 +61,7 @@ describe('bucketOf', () => {
 
   it('hashes the same bytes as TextEncoder.encode, for short and long keys and lone surrogates', () => {
     const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit));
-    const text = fc.oneof(fc.string({ unit: anyCodeUnit, maxLength: 400 }), fc.string({ unit: 'binary', minLength: 300, maxLength: 600 }));
+    const text = fc.oneof(fc.string({ unit: anyCodeUnit, maxLength: 400 }), fc.string({ unit: codePoint, minLength: 300, maxLength: 600 }));
     fc.assert(
       fc.property(fc.string({ maxLength: 40 }), text, (name, key) => {
         expect(bucketOf(name, key)).toBe((referenceMurmur3(utf8(`${name}:${key}`)) % 100) + 1);
@@ -63,6 +69,26 @@ describe('bucketOf', () => {
       { numRuns: 500 },
     );
     expect(bucketOf('f', '\uD800')).toBe(bucketOf('f', '\uFFFD'));
+  });
+
+  it('puts p % ± 1.5 points of 100 000 keys in buckets 1 to p, for any flag name', () => {
+    const percentages = [1, 5, 10, 25, 33, 50, 75, 90, 99];
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.constantFrom('user-', '', 'u:', 'ユーザー', 'a@b.c#'),
+        (flagName, prefix) => {
+          const counts = new Array<number>(101).fill(0);
+          for (let i = 0; i < 100_000; i++) counts[bucketOf(flagName, `${prefix}${i}`)]!++;
+          let enabled = 0;
+          for (let p = 1; p <= 100; p++) {
+            enabled += counts[p]!;
+            if (percentages.includes(p)) expect(Math.abs(enabled / 1000 - p), `${flagName} at ${p}%`).toBeLessThanOrEqual(1.5);
+          }
+        },
+      ),
+      { numRuns: 8 },
+    );
   });
 
   it('hashes UTF-8 bytes, so characters that share a low byte do not collide', () => {
@@ -85,7 +111,7 @@ describe('murmur3x86_32', () => {
 
   it('agrees with an independent implementation on any string', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 64 }), (text) => {
+      fc.property(fc.string({ unit: codePoint, maxLength: 64 }), (text) => {
         const bytes = utf8(text);
         expect(murmur3x86_32(bytes)).toBe(referenceMurmur3(bytes));
       }),

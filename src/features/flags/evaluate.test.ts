@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bucketOf } from './bucket.js';
-import type { Condition } from './conditions.js';
+import type { Condition, EvaluationContext } from './conditions.js';
 import { evaluateFlag, explainFlag, type BetaUser, type Flag } from './evaluate.js';
 
 const flag = (patch: Partial<Flag> = {}): Flag => ({
@@ -178,7 +178,12 @@ describe('explainFlag', () => {
 
 describe('rollout properties', () => {
   const name = fc.string({ minLength: 1, maxLength: 40 });
-  const key = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 });
+  // Any code point but lone surrogates (cheaper to set up than fast-check's 'binary' unit).
+  const codePoint = fc
+    .integer({ min: 0, max: 0x10ffff })
+    .filter((c) => c < 0xd800 || c > 0xdfff)
+    .map((c) => String.fromCodePoint(c));
+  const key = fc.string({ unit: codePoint, minLength: 1, maxLength: 40 });
   const percentage = fc.integer({ min: 0, max: 100 });
 
   it('is deterministic', () => {
@@ -201,20 +206,272 @@ describe('rollout properties', () => {
       { numRuns: 2000 },
     );
   });
+});
 
-  it('enables p % ± 1.5 points of 100 000 keys for any flag name', () => {
-    const percentages = [1, 5, 10, 25, 33, 50, 75, 90, 99];
+describe('rollout by bucket', () => {
+  it('gives true exactly to the buckets up to the percentage, with reason SPLIT and the bucket', () => {
     fc.assert(
-      fc.property(name, fc.constantFrom('user-', '', 'u:', 'ユーザー', 'a@b.c#'), (flagName, prefix) => {
-        const counts = new Array<number>(101).fill(0);
-        for (let i = 0; i < 100_000; i++) counts[bucketOf(flagName, `${prefix}${i}`)]!++;
-        let enabled = 0;
-        for (let p = 1; p <= 100; p++) {
-          enabled += counts[p]!;
-          if (percentages.includes(p)) expect(Math.abs(enabled / 1000 - p), `${flagName} at ${p}%`).toBeLessThanOrEqual(1.5);
-        }
-      }),
-      { numRuns: 8 },
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 20 }),
+        fc.string({ minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 1, max: 99 }),
+        (name, key, p) => {
+          const bucket = bucketOf(name, key);
+          const on = bucket <= p;
+          expect(evaluateFlag(flag({ name, rollout_percentage: p }), { targetingKey: key })).toStrictEqual({
+            value: on,
+            reason: 'SPLIT',
+            variant: on ? 'on' : 'off',
+            bucket,
+          });
+        },
+      ),
+      { numRuns: 300 },
     );
+  });
+
+  it('treats fractional percentages by the same rule, and anything from 100 up as everyone', () => {
+    const at = (rollout_percentage: number) => evaluateFlag(flag({ rollout_percentage }), { targetingKey: 'user-1' }); // bucket 76
+    expect(at(76.5)).toMatchObject({ value: true, reason: 'SPLIT' });
+    expect(at(75.9)).toMatchObject({ value: false, reason: 'SPLIT' });
+    expect(at(150)).toStrictEqual({ value: true, reason: 'STATIC', variant: 'on' });
+    expect(at(-5)).toStrictEqual({ value: false, reason: 'DEFAULT', variant: 'off' });
+    expect(at(0.5)).toStrictEqual({ value: false, reason: 'SPLIT', variant: 'off', bucket: 76 });
+  });
+});
+
+describe('fails closed on malformed input', () => {
+  it('reads a context that is not an object as an empty one', () => {
+    const withLength = flag({ conditions: [{ attribute: 'length', operator: 'exists', values: [] }] });
+    for (const context of [null, undefined, 'abc', 42]) {
+      expect(evaluateFlag(withLength, context as unknown as EvaluationContext), String(context)).toStrictEqual({
+        value: false,
+        reason: 'DEFAULT',
+        variant: 'off',
+      });
+      expect(evaluateFlag(flag(), context as unknown as EvaluationContext)).toStrictEqual({ value: true, reason: 'STATIC', variant: 'on' });
+    }
+  });
+
+  it('takes only non-empty strings as targetingKey and email', () => {
+    const missing = { value: false, reason: 'ERROR', variant: 'off', errorCode: 'TARGETING_KEY_MISSING' };
+    expect(evaluateFlag(flag({ rollout_percentage: 50 }), { targetingKey: 5 as unknown as string })).toStrictEqual(missing);
+    expect(evaluateFlag(flag({ rollout_percentage: 50 }), { targetingKey: ['user-1'] as unknown as string })).toStrictEqual(missing);
+    const targeted = flag({ target_users: ['bob@nous.app'], rollout_percentage: 0 });
+    expect(evaluateFlag(targeted, { email: ['bob@nous.app'] as unknown as string })).toStrictEqual({
+      value: false,
+      reason: 'DEFAULT',
+      variant: 'off',
+    });
+    expect(evaluateFlag(targeted, { targetingKey: '', email: '' })).toMatchObject({ value: false });
+  });
+
+  it('skips target_users entries that are not strings, and compares entries without @ to the targetingKey only', () => {
+    const targeted = flag({ target_users: [null, 5, '', 'Bob', 'user-1'] as unknown as string[], rollout_percentage: 0 });
+    expect(evaluateFlag(targeted, { targetingKey: 'user-1' })).toStrictEqual({ value: true, reason: 'TARGETING_MATCH', variant: 'on' });
+    expect(evaluateFlag(targeted, { targetingKey: 'u2', email: 'bob' })).toMatchObject({ value: false, reason: 'DEFAULT' });
+    expect(evaluateFlag(targeted, { targetingKey: 'bob' })).toMatchObject({ value: false, reason: 'DEFAULT' });
+  });
+
+  it('ignores beta users with malformed ids, emails or flag sets', () => {
+    const gated = flag({ conditions: proOnly });
+    const denied = { value: false, reason: 'DEFAULT', variant: 'off' };
+    const malformed: Array<[Partial<BetaUser>, EvaluationContext]> = [
+      [{ id: undefined, email: 'someone@nous.app' }, { email: 'alice@nous.app' }],
+      [{ email: null as unknown as string }, { targetingKey: 'user-2', email: 'alice@nous.app' }],
+      [{ email: null as unknown as string }, { targetingKey: 'user-2' }],
+      [{ flagSet: null as unknown as Record<string, boolean> }, { targetingKey: 'user-1' }],
+      [{ flagSet: undefined }, { targetingKey: 'user-1' }],
+      [{ flagSet: { 'new-chat-ui': 'yes' as unknown as boolean } }, { targetingKey: 'user-1' }],
+      [{ isActive: 'true' as unknown as boolean }, { targetingKey: 'user-1' }],
+      [{}, { targetingKey: 'user-2', email: 'bob@nous.app' }],
+    ];
+    for (const [patch, context] of malformed) {
+      expect(evaluateFlag(gated, context, { betaUser: beta(patch) }), JSON.stringify({ patch, context })).toStrictEqual(denied);
+    }
+  });
+});
+
+describe('explainFlag, step by step', () => {
+  const found = { step: 'flag', found: true, detail: 'flag new-chat-ui' };
+  const enabled = { step: 'kill_switch', enabled: true, detail: 'the flag is enabled' };
+  const notTargeted = { step: 'target_users', matched: false, detail: 'neither the targetingKey nor the email is in target_users' };
+
+  it('explains an unknown flag and a disabled one', () => {
+    expect(explainFlag(undefined, {})).toStrictEqual({
+      value: false,
+      reason: 'ERROR',
+      variant: 'off',
+      errorCode: 'FLAG_NOT_FOUND',
+      steps: [{ step: 'flag', found: false, detail: 'no flag has this name' }],
+    });
+    expect(explainFlag(flag({ is_enabled: false }), { targetingKey: 'user-1' })).toStrictEqual({
+      value: false,
+      reason: 'DISABLED',
+      variant: 'off',
+      steps: [found, { step: 'kill_switch', enabled: false, detail: 'the flag is disabled: everyone gets false' }],
+    });
+  });
+
+  it('names what matched target_users', () => {
+    const targeted = flag({ target_users: ['user-1', 'Bob@Nous.app'] });
+    const matched = (matchedBy: string) => [
+      found,
+      enabled,
+      { step: 'target_users', matched: true, matchedBy, detail: `the ${matchedBy} is in target_users` },
+    ];
+    expect(explainFlag(targeted, { targetingKey: 'user-1' }).steps).toStrictEqual(matched('targetingKey'));
+    expect(explainFlag(targeted, { targetingKey: 'u9', email: 'BOB@nous.app' }).steps).toStrictEqual(matched('email'));
+    expect(explainFlag(targeted, { targetingKey: 'bob@NOUS.app' }).steps).toStrictEqual(matched('targetingKey'));
+  });
+
+  it('says why a beta user did or did not decide', () => {
+    const betaStep = (patch: Partial<BetaUser>, context: EvaluationContext = { targetingKey: 'user-1' }) =>
+      explainFlag(flag({ rollout_percentage: 0 }), context, { betaUser: beta(patch) }).steps[3];
+    expect(betaStep({})).toStrictEqual({
+      step: 'beta_user',
+      matched: true,
+      value: true,
+      detail: "the beta user's flag_set sets this flag to true",
+    });
+    expect(betaStep({}, { targetingKey: 'user-2' })).toStrictEqual({
+      step: 'beta_user',
+      matched: false,
+      detail: 'the beta user matches neither the targetingKey nor the email',
+    });
+    expect(betaStep({ isActive: false })).toStrictEqual({ step: 'beta_user', matched: false, detail: 'the beta user is not active' });
+    expect(betaStep({ flagSet: {} })).toStrictEqual({
+      step: 'beta_user',
+      matched: false,
+      detail: "the beta user's flag_set does not hold this flag",
+    });
+    expect(betaStep({ flagSet: { 'new-chat-ui': 1 as unknown as boolean } })).toStrictEqual({
+      step: 'beta_user',
+      matched: false,
+      detail: "the beta user's flag_set holds a non-boolean for this flag",
+    });
+    // Without a beta user there is no such step.
+    expect(explainFlag(flag(), { targetingKey: 'user-1' }).steps.map((s) => s.step)).toEqual([
+      'flag',
+      'kill_switch',
+      'target_users',
+      'rollout',
+    ]);
+  });
+
+  it('describes each condition: matched, not matched, or missing', () => {
+    const explained = explainFlag(
+      flag({
+        conditions: [
+          { attribute: 'plan', operator: 'eq', values: ['pro'] },
+          { attribute: 'country', operator: 'in', values: ['de'] },
+          { attribute: 'beta', operator: 'eq', values: [true] },
+          { attribute: 'team', operator: 'exists', values: [] },
+        ],
+      }),
+      { targetingKey: 'u', plan: 'pro', country: 'fr', team: null },
+    );
+    expect(explained.steps.slice(3)).toStrictEqual([
+      {
+        step: 'condition',
+        index: 0,
+        attribute: 'plan',
+        operator: 'eq',
+        values: ['pro'],
+        actual: 'pro',
+        matched: true,
+        detail: 'plan eq: matches',
+      },
+      {
+        step: 'condition',
+        index: 1,
+        attribute: 'country',
+        operator: 'in',
+        values: ['de'],
+        actual: 'fr',
+        matched: false,
+        detail: 'country in: does not match',
+      },
+      {
+        step: 'condition',
+        index: 2,
+        attribute: 'beta',
+        operator: 'eq',
+        values: [true],
+        actual: undefined,
+        matched: false,
+        detail: 'beta eq: the attribute is missing (fails closed)',
+      },
+      {
+        step: 'condition',
+        index: 3,
+        attribute: 'team',
+        operator: 'exists',
+        values: [],
+        actual: null,
+        matched: false,
+        detail: 'team exists: the attribute is missing (fails closed)',
+      },
+    ]);
+  });
+
+  it('explains malformed stored conditions without throwing', () => {
+    const broken = (conditions: unknown) => flag({ conditions: conditions as Condition[] });
+    expect(explainFlag(broken([null]), { targetingKey: 'u' }).steps.slice(3)).toStrictEqual([
+      {
+        step: 'condition',
+        index: 0,
+        attribute: undefined,
+        operator: undefined,
+        values: undefined,
+        actual: undefined,
+        matched: false,
+        detail: 'undefined undefined: the attribute is missing (fails closed)',
+      },
+    ]);
+    const notAList = explainFlag(broken('plan=pro'), { targetingKey: 'u' });
+    expect(notAList).toMatchObject({ value: false, reason: 'DEFAULT' });
+    expect(notAList.steps.map((s) => s.step)).toEqual(['flag', 'kill_switch', 'target_users']);
+  });
+
+  it('gives the rollout step for everyone, no one, a missing key, and a bucket in or out', () => {
+    const rollout = (rollout_percentage: number, context: EvaluationContext = { targetingKey: 'user-1' }) =>
+      explainFlag(flag({ rollout_percentage }), context).steps.at(-1);
+    expect(rollout(100)).toStrictEqual({
+      step: 'rollout',
+      percentage: 100,
+      threshold: 100,
+      matched: true,
+      detail: 'rolled out to everyone',
+    });
+    expect(rollout(0)).toStrictEqual({ step: 'rollout', percentage: 0, threshold: 0, matched: false, detail: 'rolled out to no one' });
+    expect(rollout(50, {})).toStrictEqual({
+      step: 'rollout',
+      percentage: 50,
+      threshold: 50,
+      matched: false,
+      detail: 'a partial rollout needs a targetingKey to place the user in a bucket',
+    });
+    expect(rollout(76)).toStrictEqual({
+      step: 'rollout',
+      percentage: 76,
+      threshold: 76,
+      bucket: 76,
+      matched: true,
+      detail: 'bucket 76 <= 76: in the rollout',
+    });
+    expect(rollout(75)).toStrictEqual({
+      step: 'rollout',
+      percentage: 75,
+      threshold: 75,
+      bucket: 76,
+      matched: false,
+      detail: 'bucket 76 > 75: not in the rollout',
+    });
+    expect(explainFlag(flag({ rollout_percentage: 76 }), { targetingKey: 'user-1' }).steps.slice(0, 3)).toStrictEqual([
+      found,
+      enabled,
+      notTargeted,
+    ]);
   });
 });

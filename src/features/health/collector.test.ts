@@ -2,9 +2,49 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../core/metrics.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/test-database.js';
 import { createCollector } from './collector.js';
-import { createSystemSampler } from './system-stats.js';
+import { createSystemSampler, type SystemSampler, type SystemStats } from './system-stats.js';
 
 const silent = { warn: () => undefined, debug: () => undefined };
+const DAY_MS = 86_400_000;
+
+/** A sampler reading fixed figures, so the stored row can be checked value by value. */
+const fixedSampler = (stats: Partial<SystemStats> = {}): SystemSampler => ({
+  sample: () =>
+    Promise.resolve({
+      cpuPercent: 12.5,
+      processCpuPercent: 3,
+      memoryPercent: 43.2,
+      memoryTotalBytes: 8e9,
+      rssBytes: 123_456_789,
+      heapUsedBytes: 23_456_789,
+      diskPercent: 67.8,
+      diskFreeBytes: 1e9,
+      eventLoopLagMs: 1,
+      eventLoopLagP99Ms: 3.4,
+      uptimeSeconds: 60,
+      ...stats,
+    }),
+  stop: () => undefined,
+});
+
+const metricsRow = (instanceId: string, recordedAt: Date) => ({
+  recorded_at: recordedAt,
+  instance_id: instanceId,
+  cpu_percent: 1,
+  memory_percent: 1,
+  rss_bytes: 1,
+  heap_used_bytes: 1,
+  event_loop_lag_ms: 1,
+  request_count: 0,
+  error_count: 0,
+  request_rate: 0,
+  http_p95_ms: 0,
+  db_p95_ms: 0,
+  db_reachable: true,
+  pool_total: 0,
+  pool_idle: 0,
+  pool_waiting: 0,
+});
 
 describe('metrics collector', () => {
   let t: TestDatabase;
@@ -16,11 +56,10 @@ describe('metrics collector', () => {
 
   it('stores a system_metrics row per interval with request and pool figures', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    const sampler = createSystemSampler(t.dataDir, 0);
     const collector = createCollector({
       db: t.database.db,
       metrics,
-      sampler,
+      sampler: fixedSampler(),
       poolState: () => t.database.poolState(),
       probeState: () => t.database.probeState(),
       instanceId: 'collector-test',
@@ -35,60 +74,55 @@ describe('metrics collector', () => {
       t.database.db.selectFrom('system_metrics').selectAll().where('instance_id', '=', 'collector-test').orderBy('recorded_at').execute();
     await expect.poll(async () => (await rows()).length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
     await collector.stop();
-    sampler.stop();
-    const [first] = await rows();
-    expect(first).toMatchObject({ request_count: 2, error_count: 1, db_reachable: true });
-    expect(first!.http_p95_ms).toBe(8);
-    expect(first!.memory_percent).toBeGreaterThan(0);
-    expect(Number(first!.rss_bytes)).toBeGreaterThan(0);
+    const [first, second] = await rows();
+    expect(first).toMatchObject({
+      request_count: 2,
+      error_count: 1,
+      db_reachable: true,
+      cpu_percent: 12.5,
+      memory_percent: 43.2,
+      disk_percent: 67.8,
+      event_loop_lag_ms: 3.4,
+      http_p95_ms: 8,
+    });
+    expect(Number(first!.rss_bytes)).toBe(123_456_789);
+    expect(Number(first!.heap_used_bytes)).toBe(23_456_789);
+    // Requests are counted once: the next row holds only those since the first.
+    expect(second).toMatchObject({ request_count: 0, error_count: 0 });
     const count = (await rows()).length;
     await new Promise((r) => setTimeout(r, 300));
     expect((await rows()).length).toBe(count);
   });
 
-  it('prunes rows older than the retention period', async () => {
-    const old = new Date(Date.now() - 3 * 86_400_000);
+  it('prunes rows older than the retention period and keeps those within it', async () => {
+    const now = new Date('2026-06-10T12:00:00.000Z');
     await t.database.db
       .insertInto('system_metrics')
-      .values({
-        recorded_at: old,
-        instance_id: 'old',
-        cpu_percent: 1,
-        memory_percent: 1,
-        rss_bytes: 1,
-        heap_used_bytes: 1,
-        event_loop_lag_ms: 1,
-        request_count: 0,
-        error_count: 0,
-        request_rate: 0,
-        http_p95_ms: 0,
-        db_p95_ms: 0,
-        db_reachable: true,
-        pool_total: 0,
-        pool_idle: 0,
-        pool_waiting: 0,
-      })
+      .values([
+        metricsRow('past-retention', new Date(now.getTime() - 2 * DAY_MS - 60_000)),
+        metricsRow('within-retention', new Date(now.getTime() - 2 * DAY_MS + 60_000)),
+      ])
       .execute();
-    const sampler = createSystemSampler(t.dataDir);
     const collector = createCollector({
       db: t.database.db,
       metrics: createMetrics({ defaultMetrics: false }),
-      sampler,
+      sampler: fixedSampler(),
       poolState: () => t.database.poolState(),
       probeState: () => t.database.probeState(),
       instanceId: 'pruner',
       intervalMs: 60_000,
-      retentionMs: 2 * 86_400_000,
+      retentionMs: 2 * DAY_MS,
       logger: silent,
+      now: () => now,
     });
     await collector.collect();
-    sampler.stop();
     const remaining = await t.database.db
       .selectFrom('system_metrics')
       .select('instance_id')
-      .where('instance_id', 'in', ['old', 'pruner'])
+      .where('instance_id', 'in', ['past-retention', 'within-retention', 'pruner'])
+      .orderBy('recorded_at')
       .execute();
-    expect(remaining.map((r) => r.instance_id)).toEqual(['pruner']);
+    expect(remaining.map((r) => r.instance_id)).toEqual(['within-retention', 'pruner']);
   });
 
   it('hands every sample to onSample, also one it could not store', async () => {

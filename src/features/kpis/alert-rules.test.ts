@@ -225,3 +225,20 @@ describe('uptime over the last 24 h', () => {
     expect(evaluator.uptimePct()).toBeCloseTo(100 * (1 - 60 / 86_400), 9);
   });
 });
+
+describe('edges', () => {
+  it('clears the error rate on a sample without requests, reading 0 %', () => {
+    const { step } = feeder({ ...thresholds, forSamples: 1 });
+    step({ requestCount: 10, errorCount: 5 });
+    expect(step({ requestCount: 0, errorCount: 0 })).toMatchObject([
+      { kind: 'resolve', rule: 'error_rate_high', value: 0, message: '5xx rate back to 0 %' },
+    ]);
+  });
+
+  it('is not below the uptime target when exactly at it', () => {
+    const { step, evaluator } = feeder({ ...thresholds, forSamples: 1, uptimePct: 50, intervalS: 43_200 });
+    const events = step({ dbReachable: false });
+    expect(evaluator.uptimePct()).toBe(50);
+    expect(events.map((e) => e.rule)).toEqual(['healthz_failing']);
+  });
+});

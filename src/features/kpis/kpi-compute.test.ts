@@ -162,3 +162,203 @@ describe('computeKpis', () => {
     ]);
   });
 });
+
+describe('KPI targets', () => {
+  it('labels each figure with its unit and target', () => {
+    const report = computeKpis(empty);
+    expect(report.kpis.map((k) => [k.key, k.label, k.unit, k.target])).toEqual([
+      ['uptime', 'Health check uptime', '%', '> 99.9 %'],
+      ['db_p95_ms', 'Database query time (p95)', 'ms', '< 50 ms'],
+      ['api_avg_ms', 'API response time (average)', 'ms', '< 200 ms'],
+      ['api_p95_ms', 'API response time (p95)', 'ms', '< 500 ms'],
+      ['auth_bypass_incidents', 'Authentication bypass incidents', 'count', '= 0'],
+      ['admin_requests_identified', 'Admin requests served to an identified admin', '%', '= 100 %'],
+      ['refused_admin_requests', 'Refused admin requests', 'count', 'counted, no target'],
+      ['refused_sign_ins', 'Refused or failed sign-ins', 'count', 'counted, no target'],
+      ['engagement_rate', 'Beta tester engagement', '%', '≥ 50 %'],
+      ['invite_redemption_rate', 'Invite redemption (all time)', '%', '≥ 50 %'],
+      ['feedback_per_day', 'Feedback per day', 'per day', '≥ 1 per day'],
+      ['feedback_per_tester', 'Feedback per active tester', 'per tester', 'tracked, no target'],
+    ]);
+    // Ratios and counts of testers have no sparkline.
+    const withoutSeries = report.kpis.filter((k) => k.series.length === 0).map((k) => k.key);
+    expect(withoutSeries).toEqual(['admin_requests_identified', 'engagement_rate', 'invite_redemption_rate', 'feedback_per_tester']);
+  });
+
+  it.each<[keyof typeof KPI_TARGETS, number[], number[], number[]]>([
+    // [target, passing, warning, failing]
+    ['uptime', [99.91, 100], [99.9, 99.01], [99, 50]],
+    ['db_p95_ms', [0, 49.9], [50, 99.9], [100, 500]],
+    ['api_avg_ms', [199.9], [200, 399.9], [400]],
+    ['api_p95_ms', [499.9], [500, 999.9], [1000]],
+    ['auth_bypass_incidents', [0], [], [1, 0.5]],
+    ['admin_requests_identified', [100], [], [99.9, 0]],
+    ['refused_admin_requests', [0, 12, 1e6], [], []],
+    ['refused_sign_ins', [0, 7], [], []],
+    ['engagement_rate', [50, 100], [49.9, 25], [24.9, 0]],
+    ['invite_redemption_rate', [50], [25], [24.9]],
+    ['feedback_per_day', [1, 3], [0.999, 0.001], [0]],
+    ['feedback_per_tester', [0, 2.5], [], []],
+  ])('judges %s: pass %j, warn %j, fail %j', (key, passing, warning, failing) => {
+    for (const v of passing) expect(statusOf(v, KPI_TARGETS[key]), `${v}`).toBe('pass');
+    for (const v of warning) expect(statusOf(v, KPI_TARGETS[key]), `${v}`).toBe('warn');
+    for (const v of failing) expect(statusOf(v, KPI_TARGETS[key]), `${v}`).toBe('fail');
+  });
+});
+
+describe('windows', () => {
+  it('ends each window now, with its bucket width', () => {
+    expect(windowRange('24h', now)).toEqual({ from: new Date('2026-05-31T12:00:00.000Z'), to: now, stepS: 3600 });
+    expect(windowRange('7d', now)).toEqual({ from: new Date('2026-05-25T12:00:00.000Z'), to: now, stepS: 21_600 });
+    expect(windowRange('30d', now)).toEqual({ from: new Date('2026-05-02T12:00:00.000Z'), to: now, stepS: 86_400 });
+    expect(bucketStarts(windowRange('7d', now)).slice(0, 2)).toEqual([
+      new Date('2026-05-25T12:00:00.000Z'),
+      new Date('2026-05-25T18:00:00.000Z'),
+    ]);
+    expect(bucketStarts(range).at(-1)).toEqual(new Date('2026-06-01T11:00:00.000Z'));
+  });
+});
+
+describe('figures from their aggregates', () => {
+  const byKey = (input: Partial<KpiInputs>) => Object.fromEntries(computeKpis({ ...empty, ...input }).kpis.map((k) => [k.key, k]));
+
+  it('takes latency from the whole-range row and the sparkline from the bucket rows, rounded to the microsecond', () => {
+    const kpis = byKey({
+      latency: [
+        { bucket: hour(1), db_p95_ms: 12.34567, api_p95_ms: 300, api_avg_ms: 80.0004 },
+        { bucket: null, db_p95_ms: 40.12345, api_p95_ms: 450.5, api_avg_ms: null },
+        { bucket: hour(3), db_p95_ms: null, api_p95_ms: 600, api_avg_ms: 120 },
+      ],
+    });
+    expect(kpis.db_p95_ms).toMatchObject({ value: 40.123, status: 'pass' });
+    expect(kpis.api_p95_ms).toMatchObject({ value: 450.5, status: 'pass' });
+    expect(kpis.api_avg_ms).toMatchObject({ value: null, status: 'no_data' });
+    expect(kpis.db_p95_ms!.series.slice(0, 4).map((p) => p.v)).toEqual([null, 12.346, null, null]);
+    expect(kpis.api_p95_ms!.series.slice(0, 4).map((p) => p.v)).toEqual([null, 300, null, 600]);
+    expect(kpis.api_avg_ms!.series.slice(0, 4).map((p) => p.v)).toEqual([null, 80, null, 120]);
+    expect(kpis.db_p95_ms!.series[1]!.t).toBe(hour(1).toISOString());
+  });
+
+  it('counts incidents, refused requests and refused sign-ins per bucket', () => {
+    const kpis = byKey({
+      adminRequests: [
+        { hour: hour(1), outcome: 'unidentified', count: 2 },
+        { hour: hour(1), outcome: 'unidentified', count: 1 },
+        { hour: hour(1), outcome: 'refused', count: 4 },
+        { hour: hour(2), outcome: 'served', count: 7 },
+      ],
+      refusedSignIns: [
+        { bucket: hour(0), count: 2 },
+        { bucket: hour(0), count: 3 },
+        { bucket: hour(5), count: 1 },
+      ],
+    });
+    expect(kpis.auth_bypass_incidents!.series.slice(0, 3).map((p) => p.v)).toEqual([0, 3, 0]);
+    expect(kpis.refused_admin_requests!.series.slice(0, 3).map((p) => p.v)).toEqual([0, 4, 0]);
+    expect(kpis.refused_sign_ins).toMatchObject({ value: 6, status: 'pass' });
+    expect(kpis.refused_sign_ins!.series.slice(0, 6).map((p) => p.v)).toEqual([5, 0, 0, 0, 0, 1]);
+    // 7 served to identified admins of 10 served.
+    expect(kpis.admin_requests_identified).toMatchObject({ value: 70, status: 'fail' });
+  });
+
+  it('gives feedback per day over the window, and each bucket as a daily rate', () => {
+    const day = byKey({
+      feedback: [
+        { bucket: hour(2), count: 2 },
+        { bucket: hour(5), count: 1 },
+      ],
+      testers: { active: 4, engaged: 3, invited: 8, redeemed: 2 },
+    });
+    expect(day.feedback_per_day).toMatchObject({ value: 3, status: 'pass' });
+    // 2 in an hour is 48 a day.
+    expect(day.feedback_per_day!.series.slice(0, 6).map((p) => p.v)).toEqual([0, 0, 48, 0, 0, 24]);
+    expect(day.feedback_per_tester).toMatchObject({ value: 0.75, status: 'pass' });
+    expect(day.engagement_rate).toMatchObject({ value: 75, status: 'pass' });
+    expect(day.invite_redemption_rate).toMatchObject({ value: 25, status: 'warn' });
+
+    const week = windowRange('7d', now);
+    const weekly = Object.fromEntries(
+      computeKpis({ ...empty, range: week, feedback: [{ bucket: new Date(week.from.getTime() + 6 * 3_600_000), count: 3 }] }).kpis.map(
+        (k) => [k.key, k],
+      ),
+    );
+    // 3 over 7 days; a 6-hour bucket holding 3 is 12 a day.
+    expect(weekly.feedback_per_day).toMatchObject({ value: round3(3 / 7), status: 'warn' });
+    expect(weekly.feedback_per_day!.series.slice(0, 2).map((p) => p.v)).toEqual([0, 12]);
+  });
+
+  it('reports each flag with the share of true answers, and none without evaluations', () => {
+    const report = computeKpis({
+      ...empty,
+      flags: [
+        { name: 'voice', evaluations: 3, true_count: 2, testers_reached: 5 },
+        { name: 'idle', evaluations: 0, true_count: 0, testers_reached: 0 },
+      ],
+    });
+    expect(report.flags).toEqual([
+      { name: 'voice', evaluations: 3, true_share: 0.6667, testers_reached: 5 },
+      { name: 'idle', evaluations: 0, true_share: null, testers_reached: 0 },
+    ]);
+  });
+
+  it('orders instances by id and console usage by day (newest first), then email', () => {
+    const report = computeKpis({
+      ...empty,
+      samples: ['c', 'a', 'b'].map((id) => ({ instance_id: id, bucket: hour(0), samples: 10, ok: 10, missed: 0 })),
+      pageViews: [
+        { actor: 'b@example.com', day: '2026-05-30', count: 1 },
+        { actor: 'c@example.com', day: '2026-06-01', count: 1 },
+        { actor: 'a@example.com', day: '2026-05-31', count: 1 },
+        { actor: 'a@example.com', day: '2026-06-01', count: 1 },
+        { actor: 'd@example.com', day: '2026-05-31', count: 1 },
+      ],
+    });
+    expect(report.instances.map((i) => i.instance_id)).toEqual(['a', 'b', 'c']);
+    expect(report.console_usage.map((u) => `${u.day} ${u.email}`)).toEqual([
+      '2026-06-01 a@example.com',
+      '2026-06-01 c@example.com',
+      '2026-05-31 a@example.com',
+      '2026-05-31 d@example.com',
+      '2026-05-30 b@example.com',
+    ]);
+  });
+});
+
+describe('fleet down slots', () => {
+  const end = range.to.getTime();
+
+  it('has none without any sample', () => {
+    expect(fleetDownSlots(range, 30, { since: null, gaps: [], lastOk: null })).toEqual([]);
+  });
+
+  it('lists the slots due before the first serving sample, from the first sample on', () => {
+    const since = hour(20);
+    expect(fleetDownSlots(range, 30, { since, gaps: [{ from: null, to: seconds(since, 90) }], lastOk: seconds(now, -10) })).toEqual(
+      [0, 30, 60].map((s) => seconds(since, s).getTime()),
+    );
+  });
+
+  it('counts a gap of more than one and a half intervals, not one of exactly that', () => {
+    const at = (from: number, to: number) => ({
+      since: range.from,
+      gaps: [{ from: hour(from), to: seconds(hour(from), to) }],
+      lastOk: seconds(now, -10),
+    });
+    expect(fleetDownSlots(range, 30, at(2, 45))).toEqual([]);
+    expect(fleetDownSlots(range, 30, at(2, 46))).toEqual([seconds(hour(2), 30).getTime()]);
+    expect(fleetDownSlots(range, 30, at(2, 90))).toEqual([seconds(hour(2), 30).getTime(), seconds(hour(2), 60).getTime()]);
+  });
+
+  it('counts only slots before the end of the range', () => {
+    const fleet: FleetHealth = { since: range.from, gaps: [{ from: new Date(end - 60_000), to: new Date(end + 120_000) }], lastOk: now };
+    expect(fleetDownSlots(range, 30, fleet)).toEqual([end - 30_000]);
+  });
+
+  it('counts at least the first sample as down when none served, even right at the end', () => {
+    const since = new Date(end - 10_000);
+    expect(fleetDownSlots(range, 30, { since, gaps: [], lastOk: null })).toEqual([since.getTime()]);
+    // Starting exactly at the end, nothing of it lies inside the range: no figure at all.
+    const uptime = computeKpis({ ...empty, fleet: { since: now, gaps: [], lastOk: null } }).kpis.find((k) => k.key === 'uptime');
+    expect(uptime).toMatchObject({ value: null, status: 'no_data' });
+  });
+});
