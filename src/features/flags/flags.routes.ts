@@ -5,11 +5,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { actorOf } from '../../core/principal.js';
-import type { EvaluationContext } from './conditions.js';
+import type { Condition, EvaluationContext } from './conditions.js';
 import {
   FlagCreateBody,
   FlagDetailResponse,
   FlagExplainBody,
+  FlagExplanation,
   FlagListResponse,
   FlagOut,
   FlagParams,
@@ -30,6 +31,8 @@ const presentSeries = (points: SeriesPoint[]) => points.map((p) => ({ ...p, at: 
 
 export const presentFlag = (f: FlagRow) => ({
   ...f,
+  // Stored only once validateConditions has accepted them, so each is a well-formed condition.
+  conditions: f.conditions as Condition[],
   created_at: f.created_at.toISOString(),
   updated_at: f.updated_at.toISOString(),
   full_rollout_since: f.full_rollout_since?.toISOString() ?? null,
@@ -61,8 +64,10 @@ async function flagReadRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Pr
     });
   });
 
-  app.post('/api/admin/flags/:name/explain', { schema: { params: FlagParams, body: FlagExplainBody } }, async (request) =>
-    deps.flags.explain(request.params.name, request.body.context as EvaluationContext),
+  app.post(
+    '/api/admin/flags/:name/explain',
+    { schema: { params: FlagParams, body: FlagExplainBody, response: { 200: FlagExplanation } } },
+    async (request) => deps.flags.explain(request.params.name, request.body.context as EvaluationContext),
   );
 }
 

@@ -28,6 +28,10 @@ export const FlagExplainBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** A targeting condition as stored: the service validates each one (with per-field errors) before it is saved. */
+const ConditionValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+export const FlagCondition = Type.Object({ attribute: Type.String(), operator: Type.String(), values: Type.Array(ConditionValue) });
+
 export const FlagOut = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -35,7 +39,7 @@ export const FlagOut = Type.Object({
   is_enabled: Type.Boolean(),
   rollout_percentage: Type.Integer(),
   target_users: Type.Array(Type.String()),
-  conditions: Type.Array(Type.Unknown()),
+  conditions: Type.Array(FlagCondition),
   permanent: Type.Boolean(),
   version: Type.Integer(),
   created_by: Type.Union([Type.String(), Type.Null()]),
@@ -61,6 +65,55 @@ export const FlagDetailResponse = Type.Intersect([
     evaluations: Type.Object({ hourly_24h: Type.Array(EvaluationPoint), daily_30d: Type.Array(EvaluationPoint) }),
   }),
 ]);
+
+// The explanation's steps, each in the order its fields are written, one per step of the evaluation walk.
+const detail = Type.String();
+const ExplainStep = Type.Union([
+  Type.Object({ step: Type.Literal('flag'), found: Type.Boolean(), detail }),
+  Type.Object({ step: Type.Literal('kill_switch'), enabled: Type.Boolean(), detail }),
+  Type.Object({
+    step: Type.Literal('target_users'),
+    matched: Type.Boolean(),
+    matchedBy: Type.Optional(Type.Union([Type.Literal('targetingKey'), Type.Literal('email')])),
+    detail,
+  }),
+  Type.Object({ step: Type.Literal('beta_user'), matched: Type.Boolean(), value: Type.Optional(Type.Boolean()), detail }),
+  Type.Object({
+    step: Type.Literal('condition'),
+    index: Type.Integer(),
+    attribute: Type.String(),
+    operator: Type.String(),
+    values: Type.Immutable(Type.Array(ConditionValue)),
+    /** The context's value for the attribute; absent when the context lacks it. */
+    actual: Type.Optional(Type.Unknown()),
+    matched: Type.Boolean(),
+    detail,
+  }),
+  Type.Object({
+    step: Type.Literal('rollout'),
+    percentage: Type.Number(),
+    threshold: Type.Number(),
+    bucket: Type.Optional(Type.Integer()),
+    matched: Type.Boolean(),
+    detail,
+  }),
+]);
+/** POST /api/admin/flags/:name/explain: the evaluation's result (OpenFeature reasons and error codes) and every step taken. */
+export const FlagExplanation = Type.Object({
+  value: Type.Boolean(),
+  reason: Type.Union([
+    Type.Literal('STATIC'),
+    Type.Literal('TARGETING_MATCH'),
+    Type.Literal('SPLIT'),
+    Type.Literal('DISABLED'),
+    Type.Literal('DEFAULT'),
+    Type.Literal('ERROR'),
+  ]),
+  variant: Type.Union([Type.Literal('on'), Type.Literal('off')]),
+  errorCode: Type.Optional(Type.Union([Type.Literal('FLAG_NOT_FOUND'), Type.Literal('TARGETING_KEY_MISSING')])),
+  bucket: Type.Optional(Type.Integer()),
+  steps: Type.Array(ExplainStep),
+});
 
 export const OfrepContext = Type.Object({ targetingKey: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: true });
 export const OfrepBody = optionalBody(Type.Object({ context: Type.Optional(OfrepContext) }, { additionalProperties: true }));

@@ -2,11 +2,11 @@
 // monitoring systems (/health/metrics, /metrics).
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { Metrics } from '../../core/metrics.js';
 import { can, requireCapability } from '../../core/principal.js';
 import type { PoolState, ProbeState } from '../../db/database.js';
 import { buildHealthDocument } from './health-report.js';
+import { ErrorShape, HealthDocumentSchema, MetricsReport, MetricsSeries, MetricsText, SeriesQuery, Verdict } from './health.schemas.js';
 import type { HealthService } from './health.service.js';
 import type { SystemSampler } from './system-stats.js';
 
@@ -22,74 +22,6 @@ export interface HealthRouteDeps {
   /** Where rate-limit counters live now (memory while a configured Redis is unreachable). */
   rateLimitState?(): { store: 'redis' | 'memory'; fallback: boolean };
 }
-
-const Verdict = Type.Object({ status: Type.Union([Type.Literal('pass'), Type.Literal('fail')]) });
-const ErrorShape = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
-const Check = Type.Object({
-  componentType: Type.String(),
-  observedValue: Type.Optional(Type.Union([Type.Number(), Type.String(), Type.Boolean()])),
-  observedUnit: Type.Optional(Type.String()),
-  status: Type.String(),
-  time: Type.String(),
-  output: Type.Optional(Type.String()),
-});
-const HealthDocumentSchema = Type.Object({
-  status: Type.Union([Type.Literal('pass'), Type.Literal('warn'), Type.Literal('fail')]),
-  version: Type.Optional(Type.String()),
-  releaseId: Type.Optional(Type.String()),
-  serviceId: Type.Optional(Type.String()),
-  description: Type.String(),
-  checks: Type.Record(Type.String(), Type.Array(Check)),
-});
-const Summary = Type.Object({
-  count: Type.Number(),
-  mean: Type.Number(),
-  p50: Type.Number(),
-  p95: Type.Number(),
-  p99: Type.Number(),
-  max: Type.Number(),
-});
-const MetricsReport = Type.Object({
-  time: Type.String(),
-  windowSeconds: Type.Number(),
-  requests: Type.Object({
-    total: Type.Number(),
-    successRate: Type.Number(),
-    errors5xx: Type.Number(),
-    ratePerSecond: Type.Number(),
-    perRoute: Type.Record(Type.String(), Type.Number()),
-    responseTimeMs: Summary,
-  }),
-  database: Type.Object({
-    kind: Type.String(),
-    reachable: Type.Union([Type.Boolean(), Type.Null()]),
-    probeLatencyMs: Type.Union([Type.Number(), Type.Null()]),
-    total: Type.Number(),
-    errors: Type.Number(),
-    queryTimeMs: Summary,
-    perType: Type.Record(Type.String(), Type.Intersect([Summary, Type.Object({ total: Type.Number() })])),
-    pool: Type.Object({
-      max: Type.Number(),
-      total: Type.Number(),
-      idle: Type.Number(),
-      inUse: Type.Number(),
-      waiting: Type.Number(),
-    }),
-  }),
-  system: Type.Object({
-    cpuPercent: Type.Number(),
-    processCpuPercent: Type.Number(),
-    memoryPercent: Type.Number(),
-    memoryTotalBytes: Type.Number(),
-    rssBytes: Type.Number(),
-    heapUsedBytes: Type.Number(),
-    diskPercent: Type.Union([Type.Number(), Type.Null()]),
-    diskFreeBytes: Type.Union([Type.Number(), Type.Null()]),
-    eventLoopLagMs: Type.Number(),
-    eventLoopLagP99Ms: Type.Number(),
-    uptimeSeconds: Type.Number(),
-  }),
-});
 
 export async function healthRoutes(fastify: FastifyInstance, deps: HealthRouteDeps): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -169,7 +101,7 @@ export async function healthRoutes(fastify: FastifyInstance, deps: HealthRouteDe
     '/metrics',
     {
       preHandler: requireCapability('monitor'),
-      schema: { tags: ['health'], response: { 200: Type.String(), 401: ErrorShape, 403: ErrorShape } },
+      schema: { tags: ['health'], response: { 200: MetricsText, 401: ErrorShape, 403: ErrorShape } },
     },
     async (_request, reply) => {
       const body = await deps.metrics.registry.metrics();
@@ -178,39 +110,12 @@ export async function healthRoutes(fastify: FastifyInstance, deps: HealthRouteDe
   );
 }
 
-const SeriesPoint = Type.Object({
-  t: Type.String(),
-  requests: Type.Number(),
-  requests_per_s: Type.Number(),
-  errors: Type.Number(),
-  http_p95_ms: Type.Number(),
-  db_p95_ms: Type.Number(),
-  cpu_percent: Type.Number(),
-  memory_percent: Type.Number(),
-});
-
 /** GET /api/admin/metrics/series: the collected `system_metrics` over the last hour, day or week, all instances together. */
 export async function metricsSeriesRoutes(fastify: FastifyInstance, deps: { health: HealthService }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/api/admin/metrics/series',
-    {
-      schema: {
-        querystring: Type.Object(
-          { range: Type.Union([Type.Literal('1h'), Type.Literal('24h'), Type.Literal('7d')], { default: '1h' }) },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object({
-            range: Type.String(),
-            bucket_seconds: Type.Integer(),
-            from: Type.String(),
-            to: Type.String(),
-            points: Type.Array(SeriesPoint),
-          }),
-        },
-      },
-    },
+    { schema: { querystring: SeriesQuery, response: { 200: MetricsSeries } } },
     async (request, reply) => {
       void reply.header('cache-control', 'no-store');
       return deps.health.series(request.query.range);

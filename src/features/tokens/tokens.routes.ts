@@ -1,20 +1,9 @@
 // API tokens over HTTP, for owners only: create (shown once), list, revoke.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { describePrincipal } from '../../core/principal.js';
+import { CreatedToken, TokenCreateBody, TokenItem, TokenList, TokenParams } from './tokens.schemas.js';
 import type { TokenSummary, TokensService } from './tokens.service.js';
-
-const TokenItem = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  token_prefix: Type.String(),
-  scope: Type.String(),
-  created_by: Type.String(),
-  created_at: Type.String(),
-  last_used_at: Type.Union([Type.String(), Type.Null()]),
-  revoked_at: Type.Union([Type.String(), Type.Null()]),
-});
 
 const present = (t: TokenSummary) => ({
   ...t,
@@ -27,27 +16,15 @@ export async function tokensRoutes(fastify: FastifyInstance, deps: { tokens: Tok
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const ownerOnly = { ownerOnly: true };
 
-  app.get(
-    '/api/admin/tokens',
-    { config: ownerOnly, schema: { response: { 200: Type.Object({ items: Type.Array(TokenItem) }) } } },
-    async () => ({ items: (await deps.tokens.list()).map(present) }),
-  );
+  app.get('/api/admin/tokens', { config: ownerOnly, schema: { response: { 200: TokenList } } }, async () => ({
+    items: (await deps.tokens.list()).map(present),
+  }));
 
   app.post(
     '/api/admin/tokens',
     {
       config: ownerOnly,
-      schema: {
-        body: Type.Object(
-          {
-            name: Type.String({ minLength: 1, maxLength: 100 }),
-            scope: Type.Union([Type.Literal('evaluate'), Type.Literal('monitor'), Type.Literal('admin')]),
-            _csrf: Type.Optional(Type.String({ maxLength: 200 })),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: Type.Intersect([TokenItem, Type.Object({ token: Type.String() })]) },
-      },
+      schema: { body: TokenCreateBody, response: { 201: CreatedToken } },
     },
     async (request, reply) => {
       const principal = (await request.principal())!;
@@ -68,7 +45,7 @@ export async function tokensRoutes(fastify: FastifyInstance, deps: { tokens: Tok
     '/api/admin/tokens/:id',
     {
       config: ownerOnly,
-      schema: { params: Type.Object({ id: Type.String({ maxLength: 100 }) }), response: { 200: TokenItem } },
+      schema: { params: TokenParams, response: { 200: TokenItem } },
     },
     async (request) => {
       const principal = (await request.principal())!;
