@@ -21,10 +21,10 @@ module.exports = {
     },
     {
       name: 'console-browser-types-from-schemas-only',
-      comment: "Of another feature, the console's browser modules see only its *.schemas.ts and *.routes.ts.",
+      comment: "Of another feature, the console's browser modules see only its *.schemas.ts (the HTTP contract).",
       severity: 'error',
       from: { path: '^src/features/admin-ui/browser/' },
-      to: { path: '^src/features/(?!admin-ui/)[^/]+/', pathNot: '\\.(schemas|routes)\\.ts$' },
+      to: { path: '^src/features/(?!admin-ui/)[^/]+/', pathNot: '\\.schemas\\.ts$' },
     },
     {
       name: 'feature-internals-stay-inside',

@@ -1,6 +1,7 @@
 // HTTP conventions shared by every route: strict request validation, a hardened JSON body parser,
 // safe request ids, and the one error handler that turns anything thrown into
 // `{"error": {"code", "message"}}` without leaking internals.
+import { OPTIONAL_BODY } from './body-schema.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { Ajv, type Options as AjvOptions } from 'ajv';
@@ -32,13 +33,6 @@ function makeAjv(coerce: boolean): Ajv {
   return addFormats(new Ajv(options));
 }
 
-const OPTIONAL = 'x-body-optional';
-
-/** Marks a body schema as optional: a request without a body passes, one with a body is validated. */
-export function optionalBody<T extends object>(schema: T): T {
-  return { ...schema, [OPTIONAL]: true };
-}
-
 /** Bodies are validated strictly; query strings, params and headers (always text) are coerced. */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = makeAjv(false);
@@ -46,7 +40,7 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   return ({ schema, httpPart }) => {
     if (httpPart !== 'body') return coercing.compile(schema as object);
     const validate = strict.compile(schema as object);
-    if (!(schema as Record<string, unknown>)[OPTIONAL]) return validate;
+    if (!(schema as Record<string, unknown>)[OPTIONAL_BODY]) return validate;
     // Fastify passes a missing body as null.
     const optional = (data: unknown) => data === undefined || data === null || validate(data);
     // Fastify reads `errors` after a failed call: forward it live from the compiled validator.

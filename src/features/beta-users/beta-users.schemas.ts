@@ -1,7 +1,7 @@
 // The HTTP shapes of the tester API and of invite redemption: request schemas (what Ajv accepts)
 // and response schemas (what the serializer writes). The console imports their types.
 import { Type } from 'typebox';
-import { optionalBody } from '../../core/http.js';
+import { optionalBody } from '../../core/body-schema.js';
 
 export const TesterEmail = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
 // Keys must be flag names: other keys are refused, not ignored.

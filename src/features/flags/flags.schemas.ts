@@ -1,7 +1,7 @@
 // The HTTP shapes of the flag API and of OFREP: request schemas (what Ajv accepts) and response
 // schemas (what the serializer writes). The console imports their types.
 import { Type } from 'typebox';
-import { optionalBody } from '../../core/http.js';
+import { optionalBody } from '../../core/body-schema.js';
 
 export const FlagName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' });
 export const FlagCsrf = Type.Optional(Type.String({ maxLength: 200 }));
