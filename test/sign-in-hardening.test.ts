@@ -3,10 +3,11 @@
 // first signed them in, failed sign-ins folded into one audit row per client and window (still
 // counted in full by the KPIs), and the rate limit on every sign-in route.
 import { randomBytes } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, cookieLine, signIn, startOidcTestApp, type BrowserResponse, type OidcTestApp } from './helpers/oidc-browser.js';
 import type { TestAccount, TestOidcProvider } from './helpers/oidc-provider.js';
-import type { TestApp } from './helpers/test-app.js';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 const CLIENT_ID = 'beta-suite';
 const CLIENT_SECRET = randomBytes(24).toString('base64url');
@@ -110,4 +111,85 @@ describe('owner and admin sign-in through the OpenID provider', () => {
       after: { subject: 'kim-2', reason: expect.stringMatching(/another/) },
     });
   });
+});
+
+describe('failed sign-ins: rate-limited, folded in the audit log, counted in full', () => {
+  let t: TestApp;
+  let adminToken: string;
+  const RATE_LIMIT = 30;
+
+  beforeAll(async () => {
+    t = await createTestApp({ ADMIN_EMAILS: OWNER_EMAIL });
+    await t.app.ready();
+    adminToken = await t.token('admin');
+  });
+  afterAll(() => t?.close());
+
+  const fail = (route: 'callback' | 'link', client: string) =>
+    t.app.inject({
+      url: route === 'callback' ? '/auth/callback?code=abc&state=def' : '/auth/link?token=not-a-link',
+      remoteAddress: client,
+    });
+
+  /** Failed sign-ins in the audit log, per route and client: rows and the failures they stand for. */
+  async function failures(): Promise<Map<string, { rows: number; count: number }>> {
+    const res = await t.app.inject({
+      url: '/api/admin/audit?action=auth.sign_in_failed&limit=200',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(res.statusCode).toBe(200);
+    const byClient = new Map<string, { rows: number; count: number }>();
+    for (const row of res.json<{ items: Array<{ actor: string; entity_type: string; after: { client?: string; count?: number } }> }>()
+      .items) {
+      expect(row.actor).toBe('anonymous');
+      const key = `${row.entity_type} ${row.after.client}`;
+      const seen = byClient.get(key) ?? { rows: 0, count: 0 };
+      byClient.set(key, { rows: seen.rows + 1, count: seen.count + (row.after.count ?? 1) });
+    }
+    return byClient;
+  }
+
+  /** One row per route and client, or two if the ten-minute window turned meanwhile. */
+  const windowOf = () => Math.floor(Date.now() / 600_000);
+
+  it('folds concurrent failures from one client into one row per route, with their count', async () => {
+    const window = windowOf();
+    const answers = await Promise.all([
+      ...Array.from({ length: 10 }, () => fail('callback', '10.0.0.1')),
+      ...Array.from({ length: 10 }, () => fail('link', '10.0.0.1')),
+      fail('callback', '10.0.0.2'),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual(Array.from({ length: 21 }, () => 400));
+    const rowsEach = windowOf() === window ? 1 : 2;
+    const seen = await failures();
+    expect([...seen.keys()].sort()).toEqual(['login_link 10.0.0.1', 'session 10.0.0.1', 'session 10.0.0.2']);
+    for (const key of ['session 10.0.0.1', 'login_link 10.0.0.1']) {
+      expect(seen.get(key)!.count).toBe(10);
+      expect(seen.get(key)!.rows).toBeGreaterThanOrEqual(1);
+      expect(seen.get(key)!.rows).toBeLessThanOrEqual(rowsEach);
+    }
+    expect(seen.get('session 10.0.0.2')).toEqual({ rows: 1, count: 1 });
+  });
+
+  it.each(['callback', 'link'] as const)(
+    'rate-limits /auth/%s per client with 429 and Retry-After, auditing only what it answered',
+    async (route) => {
+      const client = route === 'callback' ? '10.0.1.1' : '10.0.1.2';
+      const statuses: number[] = [];
+      let limited: LightMyRequestResponse | undefined;
+      for (let i = 0; i < RATE_LIMIT + 5; i++) {
+        const res = await fail(route, client);
+        statuses.push(res.statusCode);
+        if (res.statusCode === 429) limited = res;
+      }
+      expect(statuses).toEqual([...Array.from({ length: RATE_LIMIT }, () => 400), ...Array.from({ length: 5 }, () => 429)]);
+      expect(limited!.json().error.code).toBe('RATE_LIMITED');
+      expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
+      // Another client, and the other sign-in route for this one, are unaffected.
+      expect((await fail(route, '10.0.1.3')).statusCode).toBe(400);
+      expect((await fail(route === 'callback' ? 'link' : 'callback', client)).statusCode).toBe(400);
+      const entity = route === 'callback' ? 'session' : 'login_link';
+      expect((await failures()).get(`${entity} ${client}`)?.count).toBe(RATE_LIMIT);
+    },
+  );
 });

@@ -107,6 +107,8 @@ export interface AuditLogTable {
   before: ColumnType<unknown, string | null | undefined, never>;
   after: ColumnType<unknown, string | null | undefined, never>;
   request_id: string | null;
+  /** Set on a row that counts repeats (`after.count`): the event, the client and the window it stands for. */
+  fold_key: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export type TokenScope = 'evaluate' | 'monitor' | 'admin';

@@ -3,11 +3,13 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial-schema.js';
 import * as m0002 from './0002-kpis-alerts.js';
 import * as m0003 from './0003-console-identities.js';
+import * as m0004 from './0004-audit-fold-key.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': m0001,
   '0002-kpis-alerts': m0002,
   '0003-console-identities': m0003,
+  '0004-audit-fold-key': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,5 @@
-// SQL for console sessions, one-time owner sign-in links, admin grants and the provider accounts
-// owners and admins are bound to.
+// SQL for console sessions, one-time owner sign-in links, admin grants, the provider accounts
+// owners and admins are bound to, and the folded audit rows of failed sign-ins.
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseSchema } from '../../db/schema.js';
 
@@ -132,4 +132,32 @@ export async function consumeLoginLink(db: Kysely<DatabaseSchema>, tokenHash: st
     .returning('email')
     .executeTakeFirst();
   return row?.email;
+}
+
+export interface FailedSignIn {
+  /** `session`: the provider's callback; `login_link`: a one-time owner link. */
+  entityType: 'session' | 'login_link';
+  /** The client's address. */
+  client: string;
+  reason: string;
+  requestId: string | null;
+}
+
+/**
+ * Audits a failed sign-in as one row per route, client and ten-minute window: the first failure
+ * inserts it with `count` 1, each repeat adds one and keeps the latest reason and request id. One
+ * statement, so concurrent repeats meet on the unique key instead of adding rows.
+ */
+export async function recordFailedSignIn(db: Kysely<DatabaseSchema>, failure: FailedSignIn): Promise<void> {
+  const action = 'auth.sign_in_failed';
+  const window = sql`extract(epoch FROM date_bin(interval '10 minutes', now(), timestamptz '2000-01-01 00:00:00+00'))::bigint`;
+  const after = JSON.stringify({ reason: failure.reason, client: failure.client, count: 1 });
+  await sql`
+    INSERT INTO audit_log (actor, action, entity_type, after, request_id, fold_key)
+    VALUES ('anonymous', ${action}, ${failure.entityType}, ${after}::jsonb, ${failure.requestId},
+      concat_ws(' ', ${action}::text, ${failure.entityType}::text, ${failure.client}::text, ${window}))
+    ON CONFLICT (fold_key) WHERE fold_key IS NOT NULL DO UPDATE SET
+      after = audit_log.after || jsonb_build_object(
+        'count', (audit_log.after ->> 'count')::bigint + 1, 'reason', excluded.after -> 'reason', 'lastAt', now()),
+      request_id = excluded.request_id`.execute(db);
 }

@@ -159,11 +159,10 @@ function callbackRoute(
       void reply.clearCookie(names.pending, cookieBase);
       const pending = sealed ? deps.sealer.unseal<PendingSignIn>(sealed, deps.now()) : undefined;
       if (!deps.oidc || !pending) {
-        await deps.auth.audit({
-          actor: 'anonymous',
-          action: 'auth.sign_in_failed',
+        await deps.auth.recordFailedSignIn({
           entityType: 'session',
-          after: { reason: 'no pending sign-in' },
+          client: request.ip,
+          reason: 'no pending sign-in',
           requestId: request.id,
         });
         return page(reply, 400, 'Sign-in expired', ['This sign-in attempt is unknown or has expired. Start again.']);
@@ -175,11 +174,10 @@ function callbackRoute(
         callbackUrl.search = new URL(request.url, 'http://callback.invalid').search;
         identity = await deps.oidc.finish(callbackUrl, pending);
       } catch (err) {
-        await deps.auth.audit({
-          actor: 'anonymous',
-          action: 'auth.sign_in_failed',
+        await deps.auth.recordFailedSignIn({
           entityType: 'session',
-          after: { reason: (err as Error).message.slice(0, 200) },
+          client: request.ip,
+          reason: (err as Error).message.slice(0, 200),
           requestId: request.id,
         });
         return page(reply, 401, 'Sign-in failed', ['The identity provider’s answer could not be verified. Start again.']);
@@ -219,11 +217,10 @@ function linkRoutes(fastify: FastifyInstance, deps: AuthRouteDeps, { page, signI
       const email = await deps.auth.redeemLoginLink(request.query.token);
       const role = email ? await deps.auth.roleFor(email) : undefined;
       if (!email || role !== 'OWNER') {
-        await deps.auth.audit({
-          actor: 'anonymous',
-          action: 'auth.sign_in_failed',
+        await deps.auth.recordFailedSignIn({
           entityType: 'login_link',
-          after: { reason: 'invalid, used or expired link' },
+          client: request.ip,
+          reason: 'invalid, used or expired link',
           requestId: request.id,
         });
         return page(reply, 400, 'Link invalid', [

@@ -10,6 +10,7 @@ import type { Principal, Role } from '../../core/principal.js';
 import type { RecordAudit } from '../../db/audit.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import {
+  type FailedSignIn,
   bindIdentity,
   consumeLoginLink,
   deleteAllSessions,
@@ -19,6 +20,7 @@ import {
   findSession,
   insertLoginLink,
   insertSession,
+  recordFailedSignIn,
   touchSession,
 } from './auth.repository.js';
 
@@ -79,6 +81,8 @@ export interface AuthService {
   mintLoginLink(actor: string): Promise<{ token: string; email: string; expiresAt: Date }>;
   redeemLoginLink(token: string): Promise<string | undefined>;
   audit(entry: AuditEntry): Promise<void>;
+  /** Audits a failed sign-in, folded with the same client's other failures on that route in the last minutes. */
+  recordFailedSignIn(failure: FailedSignIn): Promise<void>;
   deleteExpired(): Promise<number>;
 }
 
@@ -101,6 +105,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     ...sessionOps(deps, effectiveRole),
     ...loginLinkOps(deps),
     audit: (entry) => deps.recordAudit(deps.db, entry),
+    recordFailedSignIn: (failure) => recordFailedSignIn(deps.db, failure),
   };
 }
 
