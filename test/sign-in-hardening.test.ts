@@ -192,4 +192,17 @@ describe('failed sign-ins: rate-limited, folded in the audit log, counted in ful
       expect((await failures()).get(`${entity} ${client}`)?.count).toBe(RATE_LIMIT);
     },
   );
+
+  it('counts every folded failure in the refused-or-failed sign-ins KPI', async () => {
+    const total = [...(await failures()).values()].reduce((sum, f) => sum + f.count, 0);
+    // 21 concurrent, 2 × (30 answered + 2 from the neighbours).
+    expect(total).toBe(21 + 2 * (RATE_LIMIT + 2));
+    const res = await t.app.inject({ url: '/api/admin/kpis?window=24h', headers: { authorization: `Bearer ${adminToken}` } });
+    expect(res.statusCode, res.body).toBe(200);
+    const kpi = res
+      .json<{ kpis: Array<{ key: string; value: number; series: Array<{ v: number | null }> }> }>()
+      .kpis.find((k) => k.key === 'refused_sign_ins');
+    expect(kpi?.value).toBe(total);
+    expect(kpi!.series.reduce((sum, p) => sum + (p.v ?? 0), 0)).toBe(total);
+  });
 });

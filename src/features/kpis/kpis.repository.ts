@@ -140,12 +140,14 @@ export interface CountBucket {
   count: number;
 }
 
-/** Refused and failed sign-ins per bucket, from the audit log. */
+/** Refused and failed sign-ins per bucket, from the audit log; a row folding repeats counts as its `count`. */
 export async function refusedSignInBuckets(db: Db, range: Range): Promise<CountBucket[]> {
   const result = await sql<CountBucket>`
-    SELECT bucket, count(*)::int AS count
+    SELECT bucket, sum(n)::int AS count
     FROM (
-      SELECT ${binOf('at', range)} AS bucket FROM audit_log
+      SELECT ${binOf('at', range)} AS bucket,
+        CASE WHEN jsonb_typeof(after -> 'count') = 'number' THEN (after ->> 'count')::numeric ELSE 1 END AS n
+      FROM audit_log
       WHERE at >= ${range.from} AND at < ${range.to} AND action IN ('auth.sign_in_refused', 'auth.sign_in_failed')
     ) a
     GROUP BY bucket
