@@ -29,4 +29,13 @@ describe('loadConfig in production', () => {
     expect(loadConfig({}).adminEmails).toEqual(['toledonick98@gmail.com']);
     expect(loadConfig({ NODE_ENV: 'test' }).adminEmails).toEqual(['toledonick98@gmail.com']);
   });
+
+  it('folds owner addresses as sign-in compares them, and refuses a non-ASCII local part', () => {
+    expect(loadConfig({ ADMIN_EMAILS: ' Kate@EXAMPLE.com ' }).adminEmails).toEqual(['kate@example.com']);
+    // NFKC turns the Kelvin sign into K, but the address as written is not ASCII before the @.
+    expect(() => loadConfig({ ADMIN_EMAILS: '\u212Aate@example.com' })).toThrow(
+      /^ADMIN_EMAILS: "\u212Aate@example.com" has a non-ASCII part/,
+    );
+    expect(() => loadConfig({ ADMIN_EMAILS: 'j\u00fcrgen@example.com' })).toThrow(/non-ASCII part before the @/);
+  });
 });

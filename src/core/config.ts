@@ -1,5 +1,6 @@
 // The one configuration object: every environment variable the service reads, validated once
 // and frozen. `main.ts` is the only caller that passes `process.env`.
+import { emailKey, hasAsciiLocalPart } from './email.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -244,14 +245,18 @@ function adminEmailsOf(env: Env, nodeEnv: string): string[] {
   if (raw === undefined && nodeEnv === 'production') {
     throw new ConfigError('ADMIN_EMAILS', 'is required when NODE_ENV=production (comma-separated owner emails)');
   }
-  const adminEmails = (raw ?? 'toledonick98@gmail.com')
+  const written = (raw ?? 'toledonick98@gmail.com')
     .split(',')
-    .map((e) => e.trim().toLowerCase())
+    .map((e) => e.trim())
     .filter((e) => e !== '');
-  if (adminEmails.length === 0) throw new ConfigError('ADMIN_EMAILS', 'must name at least one email');
-  for (const email of adminEmails) {
+  if (written.length === 0) throw new ConfigError('ADMIN_EMAILS', 'must name at least one email');
+  const adminEmails = written.map((email) => {
     if (!EMAIL.test(email)) throw new ConfigError('ADMIN_EMAILS', `"${email}" is not an email address`);
-  }
+    // As written: NFKC would turn a look-alike (the Kelvin sign) into plain ASCII.
+    if (!hasAsciiLocalPart(email))
+      throw new ConfigError('ADMIN_EMAILS', `"${email}" has a non-ASCII part before the @, which owners may not`);
+    return emailKey(email);
+  });
   return adminEmails;
 }
 
