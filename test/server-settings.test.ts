@@ -169,8 +169,9 @@ describe(`settings seen in a running server (${TEST_DATABASE_KIND})`, () => {
     expect((failed('memory_high').time as number) - timedOut!.at).toBeGreaterThanOrEqual(4_000);
     expect(retried!.at - (failed('memory_high').time as number)).toBeGreaterThanOrEqual(990);
     expect(attempts('disk_high')[1]!.at - (failed('disk_high').time as number)).toBeGreaterThanOrEqual(990);
-    const delivered = server.logs().filter((l) => l.msg === 'alert webhook delivered' && l.attempt === 2);
-    expect(delivered.map((l) => l.rule).sort()).toEqual(['disk_high', 'memory_high']);
+    // The receiver answers before the server logs the delivery: wait for the log line.
+    const delivered = () => server.logs().filter((l) => l.msg === 'alert webhook delivered' && l.attempt === 2);
+    await expect.poll(() => delivered().map((l) => l.rule).sort(), { timeout: 5_000 }).toEqual(['disk_high', 'memory_high']);
   });
 
   it.skipIf(TEST_DATABASE_KIND !== 'postgres')('DB_POOL_RECYCLE_S=1 replaces every pooled connection within seconds', async () => {
