@@ -171,7 +171,15 @@ describe(`settings seen in a running server (${TEST_DATABASE_KIND})`, () => {
     expect(attempts('disk_high')[1]!.at - (failed('disk_high').time as number)).toBeGreaterThanOrEqual(990);
     // The receiver answers before the server logs the delivery: wait for the log line.
     const delivered = () => server.logs().filter((l) => l.msg === 'alert webhook delivered' && l.attempt === 2);
-    await expect.poll(() => delivered().map((l) => l.rule).sort(), { timeout: 5_000 }).toEqual(['disk_high', 'memory_high']);
+    await expect
+      .poll(
+        () =>
+          delivered()
+            .map((l) => l.rule)
+            .sort(),
+        { timeout: 5_000 },
+      )
+      .toEqual(['disk_high', 'memory_high']);
   });
 
   it.skipIf(TEST_DATABASE_KIND !== 'postgres')('DB_POOL_RECYCLE_S=1 replaces every pooled connection within seconds', async () => {
