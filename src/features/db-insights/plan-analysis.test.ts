@@ -319,7 +319,8 @@ describe('conditions and sort keys, operator by operator', () => {
   });
 
   it('reads the columns it can and skips expressions it does not know', () => {
-    expect(conditionColumns('((a = 1) AND (b IS TRUE) AND (t.* IS NULL) AND (lower(c) = $1))', 't', 't')).toEqual({
+    // The unknown ones first: reading them must not stop the reading of the rest.
+    expect(conditionColumns('((b IS TRUE) AND (t.* IS NULL) AND (lower(c) = $1) AND (a = 1))', 't', 't')).toEqual({
       equality: ['a'],
       range: [],
     });
@@ -422,6 +423,16 @@ describe('index candidates, case by case', () => {
     ).toEqual([]);
   });
 
+  it('treats index-only and bitmap scans like index scans', () => {
+    for (const type of ['Index Only Scan', 'Bitmap Heap Scan']) {
+      const discarding = scan({ 'Node Type': type, Filter: '(a.action = $1)', 'Rows Removed by Filter': 5000, 'Actual Rows': 10 });
+      expect(
+        findIndexCandidates({ Plan: discarding }).map((c) => c.reason),
+        type,
+      ).toEqual(['index_scan_filter']);
+    }
+  });
+
   it('only treats a sort under a limit as the limit’s', () => {
     const aggregate: ExplainRoot = {
       Plan: {
@@ -434,11 +445,17 @@ describe('index candidates, case by case', () => {
     expect(findIndexCandidates(tid)).toEqual([]);
     const join = limitSort({ 'Node Type': 'Hash Join', Plans: [] });
     expect(findIndexCandidates(join)).toEqual([]);
+    // A Merge Append lists sort keys, but it is not a sort.
+    const mergeAppend: ExplainRoot = {
+      Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Merge Append', 'Sort Key': ['a.at'], Plans: [scan()] }] },
+    };
+    expect(findIndexCandidates(mergeAppend)).toEqual([]);
   });
 
   it('does not stumble over nodes without children', () => {
     for (const plan of [
       { 'Node Type': 'Limit' },
+      { 'Node Type': 'Limit', Plans: [] },
       { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Sort', 'Sort Key': ['a.at'] }] },
       { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Sort', 'Sort Key': ['a.at'], Plans: [{ 'Node Type': 'Materialize' }] }] },
       { 'Node Type': 'Nested Loop' },

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { bucketStarts, computeKpis, fleetDownSlots, KPI_TARGETS, statusOf, windowRange, type KpiInputs } from './kpi-compute.js';
-import type { FleetHealth } from './kpis.repository.js';
+import type { FleetHealth, Range } from './kpis.repository.js';
 
 const now = new Date('2026-06-01T12:00:00.000Z');
-const range = windowRange('24h', now);
+// The 24 h window, written out (windowRange is checked against it below).
+const range: Range = { from: new Date('2026-05-31T12:00:00.000Z'), to: now, stepS: 3600 };
 const hour = (h: number) => new Date(range.from.getTime() + h * 3_600_000);
 const seconds = (at: Date, s: number) => new Date(at.getTime() + s * 1000);
 
@@ -208,7 +209,7 @@ describe('KPI targets', () => {
 
 describe('windows', () => {
   it('ends each window now, with its bucket width', () => {
-    expect(windowRange('24h', now)).toEqual({ from: new Date('2026-05-31T12:00:00.000Z'), to: now, stepS: 3600 });
+    expect(windowRange('24h', now)).toEqual(range);
     expect(windowRange('7d', now)).toEqual({ from: new Date('2026-05-25T12:00:00.000Z'), to: now, stepS: 21_600 });
     expect(windowRange('30d', now)).toEqual({ from: new Date('2026-05-02T12:00:00.000Z'), to: now, stepS: 86_400 });
     expect(bucketStarts(windowRange('7d', now)).slice(0, 2)).toEqual([
