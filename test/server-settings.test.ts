@@ -11,31 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.js';
 import { quietLogger } from './helpers/database-urls.js';
 import { send } from './helpers/http-client.js';
+import { systemMetricsRow } from './helpers/system-metrics.js';
 import { runCli, serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { cloneTemplate, TEST_DATABASE_KIND, TEST_POOL, type TestDatabaseLocation } from './helpers/test-database.js';
 
 const DAY_MS = 86_400_000;
-
-/** A system_metrics row as the collector writes it, `cpu` marking it in the series. */
-const metricsRow = (recordedAt: Date, cpu: number) => ({
-  recorded_at: recordedAt,
-  instance_id: 'seeded',
-  cpu_percent: cpu,
-  memory_percent: 10,
-  rss_bytes: 1,
-  heap_used_bytes: 1,
-  event_loop_lag_ms: 1,
-  request_count: 0,
-  error_count: 0,
-  request_rate: 0,
-  http_p95_ms: 0,
-  db_p95_ms: 0,
-  db_reachable: true,
-  pool_total: 0,
-  pool_idle: 0,
-  pool_waiting: 0,
-});
 
 interface Delivery {
   rule: string;
@@ -86,7 +67,10 @@ describe(`settings seen in a running server (${TEST_DATABASE_KIND})`, () => {
     const seeding = await openDatabase({ databaseUrl: db.databaseUrl, dataDir: db.dataDir, pool: TEST_POOL, logger: quietLogger });
     await seeding.db
       .insertInto('system_metrics')
-      .values([metricsRow(new Date(seededAt - 1.5 * DAY_MS), 11.1), metricsRow(new Date(seededAt - 2.5 * DAY_MS), 33.3)])
+      .values([
+        systemMetricsRow('seeded', new Date(seededAt - 1.5 * DAY_MS), 11.1),
+        systemMetricsRow('seeded', new Date(seededAt - 2.5 * DAY_MS), 33.3),
+      ])
       .execute();
     await seeding.close();
     const token = async (scope: string) => {

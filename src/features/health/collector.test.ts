@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../core/metrics.js';
+import { systemMetricsRow } from '../../../test/helpers/system-metrics.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/test-database.js';
 import { createCollector } from './collector.js';
 import { createSystemSampler, type SystemSampler, type SystemStats } from './system-stats.js';
@@ -25,25 +26,6 @@ const fixedSampler = (stats: Partial<SystemStats> = {}): SystemSampler => ({
       ...stats,
     }),
   stop: () => undefined,
-});
-
-const metricsRow = (instanceId: string, recordedAt: Date) => ({
-  recorded_at: recordedAt,
-  instance_id: instanceId,
-  cpu_percent: 1,
-  memory_percent: 1,
-  rss_bytes: 1,
-  heap_used_bytes: 1,
-  event_loop_lag_ms: 1,
-  request_count: 0,
-  error_count: 0,
-  request_rate: 0,
-  http_p95_ms: 0,
-  db_p95_ms: 0,
-  db_reachable: true,
-  pool_total: 0,
-  pool_idle: 0,
-  pool_waiting: 0,
 });
 
 describe('metrics collector', () => {
@@ -99,8 +81,8 @@ describe('metrics collector', () => {
     await t.database.db
       .insertInto('system_metrics')
       .values([
-        metricsRow('past-retention', new Date(now.getTime() - 2 * DAY_MS - 60_000)),
-        metricsRow('within-retention', new Date(now.getTime() - 2 * DAY_MS + 60_000)),
+        systemMetricsRow('past-retention', new Date(now.getTime() - 2 * DAY_MS - 60_000)),
+        systemMetricsRow('within-retention', new Date(now.getTime() - 2 * DAY_MS + 60_000)),
       ])
       .execute();
     const collector = createCollector({
