@@ -1,3 +1,4 @@
+import { freemem, totalmem } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/test-app.js';
 
@@ -117,14 +118,17 @@ describe('health routes', () => {
     expect(body.requests.perRoute['GET unmatched']).toBeGreaterThanOrEqual(1);
     expect(body.requests.total).toBeGreaterThanOrEqual(3);
     expect(body.requests.successRate).toBe(1);
-    expect(body.requests.responseTimeMs.p99).toBeGreaterThanOrEqual(body.requests.responseTimeMs.p50);
     expect(body.database.reachable).toBe(true);
     expect(body.database.perType.SELECT.total).toBeGreaterThan(0);
     expect(body.database.perType.INSERT.total).toBeGreaterThan(0);
     expect(Object.keys(body.database.perType).sort()).toEqual(['DELETE', 'INSERT', 'OTHER', 'SELECT', 'UPDATE']);
     expect(body.database.pool.max).toBeGreaterThanOrEqual(1);
-    expect(body.system.rssBytes).toBeGreaterThan(0);
-    expect(body.system.memoryPercent).toBeGreaterThan(0);
+    // The app runs in this process: its figures are this process's and this machine's.
+    const rss = process.memoryUsage().rss;
+    expect(body.system.rssBytes).toBeGreaterThan(rss * 0.5);
+    expect(body.system.rssBytes).toBeLessThan(rss * 1.5);
+    const usedPercent = (1 - freemem() / totalmem()) * 100;
+    expect(Math.abs(body.system.memoryPercent - usedPercent)).toBeLessThan(15);
   });
 
   it('GET /metrics serves Prometheus exposition with route templates and DB histograms', async () => {
