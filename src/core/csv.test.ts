@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { csvStream, safeCell, writeRow } from './csv.js';
+import { csvStream, safeCell } from './csv.js';
 
 async function render(rows: unknown[][]): Promise<string> {
   const stream = csvStream(['a', 'b']);
@@ -11,13 +11,6 @@ async function render(rows: unknown[][]): Promise<string> {
   stream.end();
   await done;
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Rows written until the stream asks the writer to wait (nobody reads it yet). */
-function fillUntilFull(csv: ReturnType<typeof csvStream>): number {
-  let rows = 0;
-  while (csv.write([`row ${rows}`, 'x'.repeat(100)])) rows++;
-  return rows + 1;
 }
 
 describe('safeCell', () => {
@@ -67,45 +60,5 @@ describe('csvStream', () => {
       ['', "it's"],
     ]);
     expect(text).toBe('\ufeffa,b\nplain,two words\n"a,b","say ""hi"""\n"cr\rhere","lf\nhere"\n,it\'s\n');
-  });
-});
-
-describe('writeRow', () => {
-  it('writes a row and reports that the download goes on', async () => {
-    const csv = csvStream(['a', 'b']);
-    const chunks: string[] = [];
-    csv.on('data', (c: Buffer) => chunks.push(c.toString()));
-    expect(await writeRow(csv, ['1', '2'])).toBe(true);
-    csv.end();
-    await new Promise((r) => csv.on('end', r));
-    expect(chunks.join('')).toBe('\ufeffa,b\n1,2\n');
-  });
-
-  it('waits while the reader is slow, and goes on once it catches up', async () => {
-    const csv = csvStream(['a', 'b']);
-    fillUntilFull(csv);
-    let settled = false;
-    const pending = writeRow(csv, ['late', 'row']).then((more) => ((settled = true), more));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(settled).toBe(false);
-    csv.resume(); // the reader drains the buffer
-    expect(await pending).toBe(true);
-    // It stops listening once it is done waiting.
-    expect(csv.listenerCount('drain')).toBe(0);
-    expect(csv.listenerCount('close')).toBe(0);
-  });
-
-  it('stops when the download is aborted while it waits, and writes nothing more afterwards', async () => {
-    const csv = csvStream(['a', 'b']);
-    fillUntilFull(csv);
-    const pending = writeRow(csv, ['late', 'row']);
-    csv.destroy(); // the client went away mid-download
-    expect(await pending).toBe(false);
-    expect(csv.listenerCount('drain')).toBe(0);
-    let written = 0;
-    const write = csv.write.bind(csv);
-    csv.write = ((...args: Parameters<typeof write>) => (written++, write(...args))) as typeof csv.write;
-    expect(await writeRow(csv, ['after', 'abort'])).toBe(false);
-    expect(written).toBe(0);
   });
 });

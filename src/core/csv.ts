@@ -16,26 +16,9 @@ export function safeCell(value: unknown): string {
   return FORMULA_START.test(text) ? `'${text}` : text;
 }
 
-/** A streaming CSV writer with a header row; push rows with `write(array)`, then `end()`. */
+/** A streaming CSV writer with a header row (`csvExport` feeds it). */
 export function csvStream(columns: readonly string[]): Stringifier {
   return stringify({ bom: true, header: true, columns: [...columns], quoted_match: /[",\r\n]/, cast: { string: (v) => v } });
-}
-
-/** Writes one row, waiting while the reader is slow; stops quietly once the download was aborted. */
-export async function writeRow(csv: Stringifier, row: string[]): Promise<boolean> {
-  if (csv.destroyed) return false;
-  if (!csv.write(row)) {
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        csv.off('drain', done);
-        csv.off('close', done);
-        resolve();
-      };
-      csv.once('drain', done);
-      csv.once('close', done);
-    });
-  }
-  return !csv.destroyed;
 }
 
 /**
