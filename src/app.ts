@@ -24,9 +24,6 @@ import { kpis, type AlertSample } from './features/kpis/index.js';
 import { tokensPlugin } from './features/tokens/index.js';
 import { createServices, type Services } from './services.js';
 
-export { isAdminPath, ADMIN_PREFIXES } from './core/admin-scope.js';
-export { BODY_LIMIT_BYTES } from './core/http-server.js';
-
 export interface AppDeps {
   config: Config;
   database: Database;

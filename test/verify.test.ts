@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAdminPath } from '../src/app.js';
+import { isAdminPath } from '../src/core/admin-scope.js';
 import { ADMIN_PROBES } from '../src/verify/admin-probes.js';
 import type { VerifyReport } from '../src/verify/verify.js';
 import { runCli, serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
