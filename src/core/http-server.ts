@@ -11,6 +11,9 @@ import { createValidatorCompiler, registerErrorHandling, registerJsonParser, req
 import type { Metrics } from './metrics.js';
 import { createFallbackStore, type RateLimitState } from './rate-limit-store.js';
 
+/** Levels at which the per-request line is written: below them its fields are not even gathered. */
+const DEBUG_LEVELS = new Set(['debug', 'trace']);
+
 /** Largest request body accepted anywhere. Routes may set a lower limit. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -87,9 +90,11 @@ export async function registerHttpBasics(
     void reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    // The path only: query strings carry sign-in link tokens and search terms.
-    const path = request.url.split('?', 1)[0];
-    request.log.debug({ method: request.method, url: path, status: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
+    if (DEBUG_LEVELS.has(request.log.level)) {
+      // The path only: query strings carry sign-in link tokens and search terms.
+      const path = request.url.split('?', 1)[0];
+      request.log.debug({ method: request.method, url: path, status: reply.statusCode, ms: reply.elapsedTime }, 'request completed');
+    }
     options.metrics.recordRequest({
       method: request.method,
       route: request.routeOptions.url ?? 'unmatched',
