@@ -21,6 +21,7 @@ import { feedbackPlugin } from './features/feedback/index.js';
 import { flagsPlugin, OPERATORS } from './features/flags/index.js';
 import { healthPlugin, type SystemMetricsRow } from './features/health/index.js';
 import { kpis, type AlertSample } from './features/kpis/index.js';
+import { testerPortalPlugin } from './features/tester-portal/index.js';
 import { tokensPlugin } from './features/tokens/index.js';
 import { createServices, type Services } from './services.js';
 
@@ -126,6 +127,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(tokensPlugin, { tokens: services.tokens });
   await app.register(auditPlugin, { audit: services.audit });
   await app.register(dbInsightsPlugin, { insights: services.dbInsights, observeQueries: (listener) => database.observeQueries(listener) });
+  await app.register(testerPortalPlugin);
   await app.register(adminConsole.routes);
 
   const { tokens, auth: authService, dbInsights, flags } = services;

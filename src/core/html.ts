@@ -1,10 +1,37 @@
-// Minimal HTML for the few server pages outside the console (sign-in notices, errors).
-// Every interpolated value is escaped.
+// Server-rendered HTML: escaping, the `html` template every page is written with, and minimal
+// pages for the few notices outside the console (sign-in notices, errors). Every interpolated value
+// is escaped.
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+/** Markup produced by `html`, inserted as is into another `html` template. */
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+type Interpolation = SafeHtml | string | number | boolean | null | undefined | readonly Interpolation[];
+
+function render(value: Interpolation): string {
+  if (value === null || value === undefined || value === false) return '';
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map(render).join('');
+  return escapeHtml(String(value));
+}
+
+/** A tagged template: every interpolated value is escaped unless it is markup from this template, so user data never becomes HTML. */
+export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
+  let out = strings[0] ?? '';
+  values.forEach((v, i) => {
+    out += render(v) + (strings[i + 1] ?? '');
+  });
+  return new SafeHtml(out);
 }
 
 // Looks like the console's own pages (Bootstrap's palette) without loading anything.

@@ -4,8 +4,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AppError } from '../../core/errors.js';
 import type { Principal } from '../../core/principal.js';
+import { serveAssets } from '../../core/static-assets.js';
 import { ASSET_PREFIX, loadAssets, type AssetTable } from './assets.js';
 import { CONSOLE_BASE } from './browser/ids.js';
 import { CONSOLE_PAGES, type ConsolePage } from './console-pages.js';
@@ -64,32 +64,6 @@ function pageRoutes(fastify: FastifyInstance, assets: AssetTable, conditionOpera
   CONSOLE_PAGES.forEach(route);
 }
 
-function assetRoute(fastify: FastifyInstance, assets: AssetTable): void {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  app.get(
-    `${ASSET_PREFIX}/:version/:name`,
-    {
-      schema: {
-        params: Type.Object({
-          version: Type.String({ maxLength: 64, pattern: '^[a-z0-9]+$' }),
-          name: Type.String({ maxLength: 100, pattern: '^[a-z0-9][a-z0-9._-]*$' }),
-        }),
-      },
-    },
-    async (request, reply) => {
-      const asset = assets.get(request.params.name);
-      if (!asset) throw new AppError('NOT_FOUND', 'No such file.');
-      // An old version's URL still gets today's file, but is not cached as if it were immutable.
-      const current = request.params.version === assets.version;
-      return reply
-        .header('cache-control', current ? 'public, max-age=31536000, immutable' : 'no-cache')
-        .header('etag', `"${assets.version}"`)
-        .type(asset.contentType)
-        .send(asset.body);
-    },
-  );
-}
-
 function noticeRoutes(fastify: FastifyInstance, assets: AssetTable, googleSignIn: boolean): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   // Where anonymous visitors of console pages are sent (the admin guard redirects here).
@@ -108,7 +82,7 @@ export function createAdminConsole(options: AdminConsoleOptions): AdminConsole {
     forbiddenPage: (principal) => forbiddenPage(assets, principal),
     routes: async (fastify) => {
       pageRoutes(fastify, assets, options.conditionOperators);
-      assetRoute(fastify, assets);
+      serveAssets(fastify, ASSET_PREFIX, assets);
       noticeRoutes(fastify, assets, options.googleSignIn);
     },
   };
