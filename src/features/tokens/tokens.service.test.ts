@@ -34,7 +34,7 @@ describe('tokens service', () => {
     expect(await tokens.verify(`bst_${'A'.repeat(43)}`)).toBeUndefined();
     expect(await tokens.verify('not-a-token')).toBeUndefined();
     const { token, record } = await tokens.create({ name: 'old', scope: 'admin', createdBy: 'cli' });
-    expect(await tokens.verify(token)).toBeDefined();
+    expect(await tokens.verify(token)).toEqual({ kind: 'token', id: record.id, name: 'old', scope: 'admin' });
     await tokens.revoke(record.id);
     expect(await tokens.verify(token)).toBeUndefined();
     const listed = (await tokens.list()).find((r) => r.id === record.id);
