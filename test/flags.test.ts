@@ -108,8 +108,11 @@ describe('feature flags', () => {
     });
 
     it('records since when a flag has been on for everyone', async () => {
+      const sent = Date.now();
       const full = (await create({ name: 'full-rollout', is_enabled: true, rollout_percentage: 100 })).json();
-      expect(full.full_rollout_since).not.toBeNull();
+      // On for everyone from its creation: stamped between sending the request and now.
+      expect(Date.parse(full.full_rollout_since)).toBeGreaterThanOrEqual(sent);
+      expect(Date.parse(full.full_rollout_since)).toBeLessThanOrEqual(Date.now());
       const partial = await t.app.inject({
         method: 'PATCH',
         url: '/api/admin/flags/full-rollout',

@@ -402,11 +402,13 @@ describe('success metrics and alerting', () => {
 
       await feed();
       expect(await alerts('open')).toHaveLength(1);
+      const resolvingSampleAt = now().toISOString();
       await feed();
       expect(await alerts('open')).toEqual([]);
       const resolved = await alerts('resolved');
       expect(resolved).toEqual([expect.objectContaining({ id: open[0]!.id, state: 'resolved', value: 20, message: 'CPU back to 20 %' })]);
-      expect(resolved[0]!.resolved_at).not.toBeNull();
+      // Resolved by the second healthy sample, at its time.
+      expect(resolved[0]!.resolved_at).toBe(resolvingSampleAt);
       expect(receiver.received).toHaveLength(3);
       expect(receiver.received[2]!.body).toMatchObject({ status: 'resolved', alert: { id: open[0]!.id, state: 'resolved' } });
     });
