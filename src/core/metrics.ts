@@ -93,9 +93,16 @@ export interface MetricsSnapshot {
   };
 }
 
+/** Records the requests of one route (method and template), with its metric children bound once. */
+export interface RouteRecorder {
+  record(status: number, durationMs: number): void;
+}
+
 export interface Metrics {
   readonly registry: Registry;
   recordRequest(sample: RequestSample): void;
+  /** The recorder for one method and route template: bind it once per route, call it per request. */
+  routeRecorder(method: string, route: string): RouteRecorder;
   recordQuery(type: QueryType, durationMs: number, failed: boolean): void;
   snapshot(now?: number): MetricsSnapshot;
 }
@@ -135,10 +142,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
-  const requestWindow = new SlidingWindow(windowMs);
-  const perRoute = new Map<string, number>();
-  let total = 0;
-  let errors5xx = 0;
+  const requests = createRequestStats(httpDuration, windowMs);
   const queryWindows = new Map(QUERY_TYPES.map((t) => [t, new SlidingWindow(windowMs)]));
   const allQueries = new SlidingWindow(windowMs);
   const queryTotals = new Map(QUERY_TYPES.map((t) => [t, 0]));
@@ -147,13 +151,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return {
     registry,
     recordRequest({ method, route, status, durationMs }) {
-      total++;
-      if (status >= 500) errors5xx++;
-      const key = `${method} ${route}`;
-      perRoute.set(key, (perRoute.get(key) ?? 0) + 1);
-      requestWindow.add(durationMs, Date.now());
-      httpDuration.observe({ method, route, status_code: String(status) }, durationMs / 1000);
+      requests.routeRecorder(method, route).record(status, durationMs);
     },
+    routeRecorder: requests.routeRecorder,
     recordQuery(type, durationMs, failed) {
       const now = Date.now();
       queryTotals.set(type, (queryTotals.get(type) ?? 0) + 1);
@@ -166,26 +166,68 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       }
     },
     snapshot(now = Date.now()) {
-      const responseTimeMs = requestWindow.summary(now);
       const perType = Object.fromEntries(
         QUERY_TYPES.map((t) => [t, { total: queryTotals.get(t) ?? 0, ...queryWindows.get(t)!.summary(now) }]),
       ) as MetricsSnapshot['database']['perType'];
       return {
         windowSeconds: windowMs / 1000,
-        requests: {
-          total,
-          successRate: total === 0 ? 1 : round((total - errors5xx) / total),
-          errors5xx,
-          perRoute: Object.fromEntries(perRoute),
-          responseTimeMs,
-          ratePerSecond: round(responseTimeMs.count / (windowMs / 1000)),
-        },
+        requests: requests.summary(now),
         database: {
           total: [...queryTotals.values()].reduce((a, b) => a + b, 0),
           errors: queryErrors,
           perType,
           all: allQueries.summary(now),
         },
+      };
+    },
+  };
+}
+
+/** Request counts and response times: one recorder per method and route, bound once. */
+function createRequestStats(httpDuration: Histogram<'method' | 'route' | 'status_code'>, windowMs: number) {
+  const window = new SlidingWindow(windowMs);
+  const perRoute = new Map<string, RouteRecorder & { count: number }>();
+  let total = 0;
+  let errors5xx = 0;
+
+  // Each recorder keeps one histogram child per status code it has answered: a request costs a map
+  // lookup by status instead of prom-client hashing a label object.
+  function routeRecorder(method: string, route: string): RouteRecorder {
+    const key = `${method} ${route}`;
+    const existing = perRoute.get(key);
+    if (existing) return existing;
+    const children = new Map<number, { observe(seconds: number): void }>();
+    const recorder = {
+      count: 0,
+      record(status: number, durationMs: number) {
+        total++;
+        recorder.count++;
+        if (status >= 500) errors5xx++;
+        window.add(durationMs, Date.now());
+        let child = children.get(status);
+        if (child === undefined) {
+          child = httpDuration.labels({ method, route, status_code: String(status) });
+          children.set(status, child);
+        }
+        child.observe(durationMs / 1000);
+      },
+    };
+    perRoute.set(key, recorder);
+    return recorder;
+  }
+
+  return {
+    routeRecorder,
+    summary(now: number): MetricsSnapshot['requests'] {
+      const responseTimeMs = window.summary(now);
+      return {
+        total,
+        successRate: total === 0 ? 1 : round((total - errors5xx) / total),
+        errors5xx,
+        // Routes are bound when registered: list only those that have answered.
+        perRoute: Object.fromEntries([...perRoute].filter(([, r]) => r.count > 0).map(([key, r]) => [key, r.count])),
+        responseTimeMs,
+        ratePerSecond: round(responseTimeMs.count / (windowMs / 1000)),
       };
     },
   };
