@@ -21,6 +21,7 @@ import { feedbackPlugin } from './features/feedback/index.js';
 import { flagsPlugin, OPERATORS } from './features/flags/index.js';
 import { healthPlugin, type SystemMetricsRow } from './features/health/index.js';
 import { kpis, type AlertSample } from './features/kpis/index.js';
+import { testersPlugin } from './features/testers/index.js';
 import { testerPortalPlugin } from './features/tester-portal/index.js';
 import { tokensPlugin } from './features/tokens/index.js';
 import { createServices, type Services } from './services.js';
@@ -118,12 +119,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     redeemRateLimitPerMin: config.publicRateLimitPerMin,
     feedbackFor: (userId) => services.feedback.forTester(userId),
   });
-  await app.register(feedbackPlugin, {
-    ...common,
-    feedback: services.feedback,
-    corsOrigins: config.corsOrigins,
-    rateLimitPerMin: config.publicRateLimitPerMin,
-  });
+  const publicApi = { corsOrigins: config.corsOrigins, rateLimitPerMin: config.publicRateLimitPerMin };
+  await app.register(feedbackPlugin, { ...common, ...publicApi, feedback: services.feedback });
+  await app.register(testersPlugin, { ...common, ...publicApi, testers: services.testers, publicUrl: config.publicUrl });
   await app.register(tokensPlugin, { tokens: services.tokens });
   await app.register(auditPlugin, { audit: services.audit });
   await app.register(dbInsightsPlugin, { insights: services.dbInsights, observeQueries: (listener) => database.observeQueries(listener) });

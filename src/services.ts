@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { Clock } from './core/clock.js';
 import type { Config } from './core/config.js';
+import { createMailer } from './core/mailer.js';
 import type { Database } from './db/database.js';
 import { createAuditService, recordAudit, type AuditService } from './features/audit/index.js';
 import { createAuthService, type AuthService } from './features/auth/index.js';
@@ -13,6 +14,7 @@ import { createDbInsights, type DbInsights } from './features/db-insights/index.
 import { createFeedbackService, type FeedbackService } from './features/feedback/index.js';
 import { createFlagsFeature, type FlagsFeature } from './features/flags/index.js';
 import { createKpisFeature, type KpisFeature } from './features/kpis/index.js';
+import { createTestersService, type TesterFeedback, type TestersService } from './features/testers/index.js';
 import { createTokensService, type TokensService } from './features/tokens/index.js';
 
 export interface ServicesDeps {
@@ -34,7 +36,11 @@ export interface Services {
   feedback: FeedbackService;
   kpis: KpisFeature;
   dbInsights: DbInsights;
+  testers: TestersService;
 }
+
+/** Attempts per tester mail (waits of 1, 2 and 4 s between them). */
+const MAIL_ATTEMPTS = 4;
 
 const warnWith = (logger: ServicesDeps['logger'], msg: string) => (err: unknown) =>
   logger.warn({ err: { message: (err as Error).message } }, msg);
@@ -47,6 +53,42 @@ export async function createServices(deps: ServicesDeps): Promise<Services> {
   const submitted = deps.registry
     ? new Counter({ name: 'feedback_submitted_total', help: 'Feedback rows stored', registers: [deps.registry] })
     : undefined;
+  const feedback = createFeedbackService({
+    db,
+    ensureTester: (trx, email) => users.ensureTester(trx, email),
+    recordAudit,
+    onSubmitted: () => submitted?.inc(),
+    clock,
+  });
+  const testers = createTestersService({
+    db,
+    accounts: users.accounts,
+    feedback: {
+      submit: async (f) =>
+        (
+          await feedback.submit(
+            { email: f.email, rating: f.rating, feature: f.feature ?? undefined, comment: f.comment ?? undefined },
+            undefined,
+          )
+        ).body,
+      forTester: async (userId) => (await feedback.forTester(userId)) as TesterFeedback[],
+    },
+    flags: {
+      all: () => flags.service.snapshot(),
+      valueFor: (name, tester) => flags.service.explain(name, { targetingKey: tester.id, email: tester.email }).value,
+      overridesChanged: (trx) => flags.overridesChanged(trx),
+      refreshOverrides: () => flags.store.apply({ op: 'overrides' }),
+    },
+    recordAudit,
+    clock,
+    mailer: config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, attempts: MAIL_ATTEMPTS }) : undefined,
+    mailAttempts: MAIL_ATTEMPTS,
+    publicUrl: config.publicUrl,
+    programName: config.programName,
+    idleTimeoutMs: config.sessionIdleTimeoutMin * 60_000,
+    absoluteTimeoutMs: config.sessionAbsoluteTimeoutH * 3_600_000,
+    logger,
+  });
   return {
     audit: createAuditService(db),
     tokens: createTokensService(db, { recordAudit, onTouchError: warnWith(logger, 'could not record token use') }),
@@ -61,13 +103,8 @@ export async function createServices(deps: ServicesDeps): Promise<Services> {
     }),
     flags,
     users,
-    feedback: createFeedbackService({
-      db,
-      ensureTester: (trx, email) => users.ensureTester(trx, email),
-      recordAudit,
-      onSubmitted: () => submitted?.inc(),
-      clock,
-    }),
+    feedback,
+    testers,
     kpis: createKpisFeature({ db, instanceId: deps.instanceId, intervalS: config.metricsIntervalS, alerts: config.alerts, clock, logger }),
     dbInsights: await createDbInsights({
       db,

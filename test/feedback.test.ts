@@ -315,7 +315,8 @@ describe('feedback', () => {
         .where(sql<string>`lower(email)`, '=', 'new.tester@example.com')
         .execute();
       expect(testers).toHaveLength(1);
-      expect(testers[0]).toMatchObject({ source: 'feedback', is_active: true, role: 'TESTER', redeemed_at: null });
+      // Unverified: an address typed into public feedback counts as active only once confirmed.
+      expect(testers[0]).toMatchObject({ source: 'feedback', is_active: false, verified_at: null, role: 'TESTER', redeemed_at: null });
       expect(row.user_id).toBe(testers[0]!.id);
       expect(await rowCounts(t)).toEqual({
         ...before,

@@ -106,6 +106,7 @@ describe('loadConfig', () => {
       'GOOGLE_CLIENT_SECRET',
       'REDIS_URL',
       'CORS_ORIGINS',
+      'SMTP_URL',
       'ALERT_WEBHOOK_URL',
     ]);
     expect(documented.PUBLIC_URL).toBe('http://localhost:$PORT');
@@ -115,6 +116,19 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     for (const [name, , , pick] of [...INTEGERS, ...DECIMALS]) expect(String(pick(config)), name).toBe(documented[name]);
     expect(String(config.dbPool.min)).toBe(documented.DB_POOL_MIN);
+  });
+
+  it('reads tester mail settings: smtp:// or smtps:// only, a sender address with an optional name', () => {
+    expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example.com:465', MAIL_FROM: 'Beta <beta@example.com>' })).toMatchObject({
+      smtpUrl: 'smtps://u:p@mail.example.com:465',
+      mailFrom: 'Beta <beta@example.com>',
+      programName: 'NOUS beta',
+    });
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example.com' })).toThrow('SMTP_URL: must start with smtp:// or smtps://');
+    expect(() => loadConfig({ MAIL_FROM: 'Beta <not an address>' })).toThrow(/^MAIL_FROM: expected an address/);
+    expect(() => loadConfig({ BETA_PROGRAM_NAME: 'x'.repeat(101) })).toThrow(
+      'BETA_PROGRAM_NAME: must be one line of at most 100 characters',
+    );
   });
 
   it('is frozen, including nested objects', () => {

@@ -38,6 +38,12 @@ export interface Config {
   readonly healthProbeIntervalMs: number;
   readonly publicRateLimitPerMin: number;
   readonly corsOrigins: readonly string[];
+  /** `smtp://` or `smtps://`; unset → no mail is sent (invite links are copied by hand). */
+  readonly smtpUrl: string | undefined;
+  /** The sender of the program's mail: `address` or `Name <address>`. */
+  readonly mailFrom: string;
+  /** The beta program's name, shown to testers and in their mail. */
+  readonly programName: string;
   readonly flagStaleDays: number;
   readonly flagCountsFlushS: number;
   readonly shutdownDelayMs: number;
@@ -115,7 +121,19 @@ export const CONFIG_VARIABLES = [
     default: '30',
     meaning: 'requests per minute per client on public POST routes (feedback, invite redemption)',
   },
-  { name: 'CORS_ORIGINS', default: '', meaning: 'comma-separated origins allowed to call the public feedback API from a browser' },
+  {
+    name: 'CORS_ORIGINS',
+    default: '',
+    meaning: 'comma-separated origins allowed to call the public feedback and waitlist APIs from a browser',
+  },
+  {
+    name: 'SMTP_URL',
+    default: '',
+    meaning:
+      'smtp://user:pass@host:587 or smtps://…:465 for tester mail (invites, sign-in links); unset → no mail, invite links copied by hand',
+  },
+  { name: 'MAIL_FROM', default: 'beta@localhost', meaning: 'sender of tester mail: an address, or Name <address>' },
+  { name: 'BETA_PROGRAM_NAME', default: 'NOUS beta', meaning: "the beta program's name, shown on the tester pages and in their mail" },
   { name: 'FLAG_STALE_DAYS', default: '30', meaning: 'a flag not evaluated, or fully rolled out, for this many days is reported stale' },
   { name: 'FLAG_COUNTS_FLUSH_S', default: '60', meaning: 'how often evaluation counts are written to the hourly adoption table' },
   { name: 'HEALTH_PROBE_INTERVAL_MS', default: '2000', meaning: 'background database probe interval (/healthz never queries)' },
@@ -225,6 +243,20 @@ function origins(env: Env): string[] {
       }
       return parsed.origin;
     });
+}
+
+const MAIL_FROM = /^(?:[^<>\r\n]{1,100} <[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/;
+
+function mailOf(env: Env): Pick<Config, 'smtpUrl' | 'mailFrom' | 'programName'> {
+  const smtpUrl = url(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+  const mailFrom = read(env, 'MAIL_FROM') ?? 'beta@localhost';
+  if (!MAIL_FROM.test(mailFrom)) throw new ConfigError('MAIL_FROM', `expected an address or "Name <address>", got "${mailFrom}"`);
+  const programName = read(env, 'BETA_PROGRAM_NAME') ?? 'NOUS beta';
+  // eslint-disable-next-line no-control-regex
+  if (programName.length > 100 || /[\u0000-\u001f]/.test(programName)) {
+    throw new ConfigError('BETA_PROGRAM_NAME', 'must be one line of at most 100 characters');
+  }
+  return { smtpUrl, mailFrom, programName };
 }
 
 function sessionSecretOf(env: Env, nodeEnv: string): string | undefined {
@@ -342,6 +374,7 @@ export function loadConfig(env: Env): Config {
     metricsRetentionDays: integer(env, 'METRICS_RETENTION_DAYS', 14, 1, 3650),
     publicRateLimitPerMin: integer(env, 'PUBLIC_RATE_LIMIT_PER_MIN', 30, 1, 100_000_000),
     corsOrigins: origins(env),
+    ...mailOf(env),
     flagStaleDays: integer(env, 'FLAG_STALE_DAYS', 30, 1, 3650),
     flagCountsFlushS: integer(env, 'FLAG_COUNTS_FLUSH_S', 60, 1, 3600),
     healthProbeIntervalMs: integer(env, 'HEALTH_PROBE_INTERVAL_MS', 2000, 100, 600_000),

@@ -3,10 +3,16 @@
 export const ERROR_STATUS = {
   VALIDATION_ERROR: 400,
   UNAUTHORIZED: 401,
+  /** A tester API call without a tester session. */
+  UNAUTHENTICATED: 401,
+  /** Any invitation that cannot be used (wrong, used, foreign): one answer for all. */
+  INVALID_INVITE: 400,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
+  /** Sending mail was asked for, but no SMTP server is configured. */
+  MAIL_DISABLED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,

@@ -16,9 +16,17 @@ export interface BetaUsersTable {
   is_active: Generated<boolean>;
   role: Generated<'TESTER' | 'ADMIN'>;
   notes: string | null;
-  source: Generated<'admin' | 'feedback' | 'import'>;
+  source: Generated<'admin' | 'feedback' | 'import' | 'waitlist'>;
   created_at: CursorTime;
   updated_at: Timestamp;
+  /** When the address was confirmed (invite redeemed, link followed); null for testers created by public feedback. */
+  verified_at: Date | null;
+  /** When an invite mail last went out. */
+  invited_at: Date | null;
+  /** The tester's last request with a tester session (written at most once a minute). */
+  last_seen_at: Date | null;
+  /** Set when the tester left the program and their personal data was erased. */
+  erased_at: Date | null;
 }
 
 export interface FeatureFlagsTable {
@@ -36,6 +44,11 @@ export interface FeatureFlagsTable {
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  /** Listed for testers in their portal, with the public title, description and stage. */
+  early_access: Generated<boolean>;
+  public_title: string | null;
+  public_description: string | null;
+  stage: 'alpha' | 'beta' | 'preview' | null;
 }
 
 export interface FlagEvaluationsHourlyTable {
@@ -192,6 +205,48 @@ export interface FlagTesterReachTable {
   last_evaluated_at: Date;
 }
 
+export interface TesterSessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: CreatedAt;
+  last_seen_at: Timestamp;
+  expires_at: Date;
+}
+
+export interface WaitlistTable {
+  id: Generated<string>;
+  email: string;
+  status: Generated<'pending' | 'confirmed' | 'approved'>;
+  user_id: string | null;
+  created_at: CursorTime;
+  confirmed_at: Date | null;
+  approved_at: Date | null;
+}
+
+/** One-time links for testers: stored hashed, single use. */
+export interface TesterLinksTable {
+  token_hash: string;
+  purpose: 'sign_in' | 'confirm';
+  user_id: string | null;
+  waitlist_id: string | null;
+  created_at: CreatedAt;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface MailOutboxTable {
+  id: Generated<string>;
+  kind: 'invite' | 'sign_in' | 'confirm';
+  to_masked: string;
+  user_id: string | null;
+  status: Generated<'queued' | 'sent' | 'failed'>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: CursorTime;
+  sent_at: Date | null;
+}
+
 export interface DatabaseSchema {
   beta_users: BetaUsersTable;
   feature_flags: FeatureFlagsTable;
@@ -209,4 +264,8 @@ export interface DatabaseSchema {
   admin_requests_hourly: AdminRequestsHourlyTable;
   admin_page_views_daily: AdminPageViewsDailyTable;
   flag_tester_reach: FlagTesterReachTable;
+  tester_sessions: TesterSessionsTable;
+  waitlist: WaitlistTable;
+  tester_links: TesterLinksTable;
+  mail_outbox: MailOutboxTable;
 }

@@ -40,6 +40,12 @@ export const ADMIN_PROBES: readonly AdminProbe[] = [
   { method: 'PATCH', route: '/api/admin/users/:id' },
   { method: 'DELETE', route: '/api/admin/users/:id' },
   { method: 'POST', route: '/api/admin/users/:id/invite' },
+  { method: 'POST', route: '/api/admin/users/:id/send-invite' },
+  { method: 'POST', route: '/api/admin/users/send-invites' },
+  { method: 'GET', route: '/api/admin/users/funnel' },
+  { method: 'GET', route: '/api/admin/waitlist' },
+  { method: 'POST', route: '/api/admin/waitlist/approve' },
+  { method: 'GET', route: '/api/admin/mail' },
   // Console pages: anonymous visitors are sent to sign-in.
   { method: 'GET', route: '/admin' },
   { method: 'GET', route: '/admin/beta' },

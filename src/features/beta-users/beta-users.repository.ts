@@ -21,6 +21,9 @@ export async function insertUser(
       notes: user.notes,
       flag_set: JSON.stringify(user.flagSet),
       source: user.source,
+      // An address typed into public feedback is nobody's word: unverified, and not active, until confirmed.
+      is_active: user.source !== 'feedback',
+      verified_at: user.source === 'feedback' ? null : sql<Date>`now()`,
     })
     .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
     .returningAll()
@@ -49,6 +52,11 @@ export async function listUsers(db: Kysely<DatabaseSchema>, filter: UserFilter):
   if (filter.role) query = query.where('role', '=', filter.role);
   if (filter.active !== undefined) query = query.where('is_active', '=', filter.active);
   if (filter.source) query = query.where('source', '=', filter.source);
+  if (filter.joined !== undefined) query = query.where('redeemed_at', filter.joined ? 'is not' : 'is', null);
+  if (filter.order === 'newest') {
+    if (filter.after) query = query.where(sql<boolean>`(created_at, id) < (${filter.after.at}, ${filter.after.id}::uuid)`);
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  }
   if (filter.after) query = query.where(sql<boolean>`(created_at, id) > (${filter.after.at}, ${filter.after.id}::uuid)`);
   return query.orderBy('created_at').orderBy('id').limit(filter.limit).execute();
 }
@@ -56,7 +64,7 @@ export async function listUsers(db: Kysely<DatabaseSchema>, filter: UserFilter):
 export async function updateUser(
   db: Kysely<DatabaseSchema>,
   id: string,
-  patch: UserPatch & { invite_code?: string; redeemed_at?: null },
+  patch: UserPatch & { invite_code?: string; redeemed_at?: null; verified_at?: Date },
 ): Promise<BetaUserRow> {
   const { flag_set, ...rest } = patch;
   return db
@@ -71,15 +79,25 @@ export async function deleteUser(db: Kysely<DatabaseSchema>, id: string): Promis
   await db.deleteFrom('beta_users').where('id', '=', id).execute();
 }
 
-/** Marks an invite joined; only for the code's own email, only once, only while active. Concurrent redeems: one wins. */
+/**
+ * Marks an invite joined; only for the code's own email, only once, only while active (or not yet
+ * confirmed: redeeming confirms the address). Concurrent redeems: one wins.
+ */
 export async function redeemInvite(db: Kysely<DatabaseSchema>, code: string, email: string): Promise<BetaUserRow | undefined> {
   return db
     .updateTable('beta_users')
-    .set({ redeemed_at: sql<Date>`now()`, joined_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .set({
+      redeemed_at: sql<Date>`now()`,
+      joined_at: sql<Date>`now()`,
+      updated_at: sql<Date>`now()`,
+      is_active: true,
+      verified_at: sql<Date>`coalesce(verified_at, now())`,
+    })
     .where('invite_code', '=', code)
     .where(sql<string>`lower(email)`, '=', email.toLowerCase())
     .where('redeemed_at', 'is', null)
-    .where('is_active', '=', true)
+    .where('erased_at', 'is', null)
+    .where((eb) => eb.or([eb('is_active', '=', true), eb('verified_at', 'is', null)]))
     .returningAll()
     .executeTakeFirst();
 }
@@ -96,7 +114,7 @@ export async function* allUsers(db: Kysely<DatabaseSchema>, pageSize = 1000): As
   }
 }
 
-/** The id of the tester with this email, created (source `feedback`, active, TESTER) when unknown. */
+/** The id of the tester with this email, created (source `feedback`, unverified, TESTER) when unknown. */
 export async function ensureTester(db: Kysely<DatabaseSchema>, email: string): Promise<string> {
   const created = await insertUser(db, { email, role: 'TESTER', notes: null, flagSet: {}, source: 'feedback' });
   if (created) return created.id;

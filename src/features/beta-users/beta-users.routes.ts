@@ -21,6 +21,7 @@ import {
   TesterSummary,
 } from './beta-users.schemas.js';
 import type { BetaUserRow, BetaUsersService } from './beta-users.service.js';
+import { testerStatus } from './beta-users.types.js';
 
 export interface BetaUserRouteDeps {
   users: BetaUsersService;
@@ -49,8 +50,11 @@ function presenter(publicUrl: string) {
   return (u: BetaUserRow) => ({
     ...u,
     invite_url: `${publicUrl}/beta/join?code=${encodeURIComponent(u.invite_code)}`,
-    joined_at: u.joined_at.toISOString(),
+    status: testerStatus(u),
+    joined_at: u.redeemed_at?.toISOString() ?? null,
     redeemed_at: u.redeemed_at?.toISOString() ?? null,
+    invited_at: u.invited_at?.toISOString() ?? null,
+    last_seen_at: u.last_seen_at?.toISOString() ?? null,
     created_at: u.created_at.toISOString(),
     updated_at: u.updated_at.toISOString(),
   });

@@ -12,7 +12,14 @@ export const TesterFlagSet = Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-
 export const TesterNotes = Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]);
 export const TesterCsrf = Type.Optional(Type.String({ maxLength: 200 }));
 export const TesterRole = Type.Union([Type.Literal('TESTER'), Type.Literal('ADMIN')]);
-export const TesterSource = Type.Union([Type.Literal('admin'), Type.Literal('feedback'), Type.Literal('import')]);
+export const TesterSource = Type.Union([Type.Literal('admin'), Type.Literal('feedback'), Type.Literal('import'), Type.Literal('waitlist')]);
+export const TesterStatus = Type.Union([
+  Type.Literal('invited'),
+  Type.Literal('active'),
+  Type.Literal('unverified'),
+  Type.Literal('inactive'),
+]);
+const OptionalTime = Type.Union([Type.String(), Type.Null()]);
 export const TesterParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
 export const TesterOut = Type.Object({
@@ -21,8 +28,13 @@ export const TesterOut = Type.Object({
   invite_code: Type.String(),
   invite_url: Type.String(),
   flag_set: Type.Record(Type.String(), Type.Boolean()),
-  joined_at: Type.String(),
-  redeemed_at: Type.Union([Type.String(), Type.Null()]),
+  status: TesterStatus,
+  /** When the tester joined (redeemed the invite or confirmed the address); null before. */
+  joined_at: OptionalTime,
+  redeemed_at: OptionalTime,
+  /** When an invite mail last went out. */
+  invited_at: OptionalTime,
+  last_seen_at: OptionalTime,
   is_active: Type.Boolean(),
   role: Type.String(),
   notes: Type.Union([Type.String(), Type.Null()]),
@@ -37,6 +49,9 @@ export const TesterListQuery = Type.Object(
     role: Type.Optional(TesterRole),
     active: Type.Optional(Type.Boolean()),
     source: Type.Optional(TesterSource),
+    /** false: invited, not joined yet. */
+    joined: Type.Optional(Type.Boolean()),
+    order: Type.Optional(Type.Union([Type.Literal('oldest'), Type.Literal('newest')])),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   },

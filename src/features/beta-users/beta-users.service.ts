@@ -6,10 +6,12 @@ import type { Actor } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { allUsers, countUsers, ensureTester, findUserById, listUsers } from './beta-users.repository.js';
 import type { BetaUserRow, ImportResult, UserCounts, UserFilter } from './beta-users.types.js';
+import { createTesterAccounts, type TesterAccounts } from './tester-accounts.js';
 import { createTesterChanges, requireTesterId, type TesterChanges, type TesterChangesDeps } from './tester-changes.js';
 import { importTesters } from './tester-import.js';
 
 export type { BetaUserRow, ImportResult, NewTesterInput, UserCounts, UserFilter, UserPatch } from './beta-users.types.js';
+export type { Funnel, TesterAccounts } from './tester-accounts.js';
 
 export interface BetaUsersService extends TesterChanges {
   /** NOT_FOUND when there is no such tester. */
@@ -23,12 +25,16 @@ export interface BetaUsersService extends TesterChanges {
   importList(text: string, by: Actor): Promise<ImportResult>;
   /** The id of the tester with this email, created (source `feedback`) when unknown; runs in `db` (a transaction). */
   ensureTester(db: Kysely<DatabaseSchema>, email: string): Promise<string>;
+  /** The testers' own side of their rows (join, sign-in, enrolment, erasure), for the testers feature. */
+  accounts: TesterAccounts;
 }
 
 export function createBetaUsersService(deps: TesterChangesDeps): BetaUsersService {
   const { db } = deps;
+  const changes = createTesterChanges(deps);
   return {
-    ...createTesterChanges(deps),
+    ...changes,
+    accounts: createTesterAccounts(changes),
     async get(id) {
       requireTesterId(id);
       const row = await findUserById(db, id);

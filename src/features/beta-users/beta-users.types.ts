@@ -4,7 +4,9 @@ import type { Position } from '../../core/cursor.js';
 import type { BetaUsersTable } from '../../db/schema.js';
 
 export type BetaUserRow = Selectable<BetaUsersTable>;
-export type Source = 'admin' | 'feedback' | 'import';
+export type Source = 'admin' | 'feedback' | 'import' | 'waitlist';
+/** invited: not joined yet; unverified: created by public feedback, address not confirmed; inactive: deactivated or left. */
+export type TesterStatus = 'invited' | 'active' | 'unverified' | 'inactive';
 export type TesterRole = 'TESTER' | 'ADMIN';
 
 export interface UserFilter {
@@ -12,6 +14,10 @@ export interface UserFilter {
   role?: TesterRole;
   active?: boolean;
   source?: Source;
+  /** false: invited but not joined yet. */
+  joined?: boolean;
+  /** Default oldest first. */
+  order?: 'oldest' | 'newest';
   after?: Position;
   limit: number;
 }
@@ -43,4 +49,12 @@ export interface UserCounts {
   admins: number;
   redeemed: number;
   joined_7d: number;
+}
+
+/** One status from the row's facts: left or deactivated, then unconfirmed, then not yet joined. */
+export function testerStatus(row: Pick<BetaUserRow, 'is_active' | 'verified_at' | 'redeemed_at' | 'erased_at'>): TesterStatus {
+  if (row.erased_at !== null) return 'inactive';
+  if (row.verified_at === null) return 'unverified';
+  if (!row.is_active) return 'inactive';
+  return row.redeemed_at === null ? 'invited' : 'active';
 }

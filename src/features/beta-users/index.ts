@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { betaUserRoutes } from './beta-users.routes.js';
 import type { BetaUsersService } from './beta-users.service.js';
 
-export { createBetaUsersService, type BetaUsersService } from './beta-users.service.js';
+export { createBetaUsersService, type BetaUsersService, type Funnel, type TesterAccounts } from './beta-users.service.js';
 
 export interface BetaUsersPluginOptions {
   users: BetaUsersService;

@@ -125,7 +125,9 @@ export function createTesterChanges(deps: TesterChangesDeps): TesterChanges {
         if (patch.is_active !== undefined && before.role !== 'TESTER' && !by.isOwner) {
           throw new AppError('FORBIDDEN', 'Only an owner may activate or deactivate an admin.');
         }
-        return patch;
+        if (before.erased_at !== null && patch.is_active === true) throw new AppError('CONFLICT', 'This tester left the program.');
+        // An admin activating an unconfirmed tester vouches for the address.
+        return patch.is_active === true && before.verified_at === null ? { ...patch, verified_at: new Date() } : patch;
       });
     },
     remove: (id, by) => removeAudited(deps, id, by),

@@ -18,6 +18,10 @@ const flag = (patch: Partial<FlagRow> = {}): FlagRow => ({
   created_by: null,
   created_at: daysAgo(100),
   updated_at: daysAgo(1),
+  early_access: false,
+  public_title: null,
+  public_description: null,
+  stage: null,
   ...patch,
 });
 const evaluated = (hoursAgo: number, total = 10, trues = 5): AdoptionRow => ({

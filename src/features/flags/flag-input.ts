@@ -2,7 +2,7 @@
 // is passed in.
 import { AppError } from '../../core/errors.js';
 import { validateConditions } from './conditions.js';
-import type { FlagRow, FlagWrite } from './flags.types.js';
+import type { FlagRow, FlagStage, FlagWrite } from './flags.types.js';
 
 export const FLAG_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 export const MAX_TARGET_USERS = 1000;
@@ -15,6 +15,17 @@ export interface FlagInput {
   target_users?: string[];
   conditions?: unknown[];
   permanent?: boolean;
+  early_access?: boolean;
+  public_title?: string | null;
+  public_description?: string | null;
+  stage?: FlagStage | null;
+}
+
+/** A patch's value for a nullable field: absent keeps `base`, null clears, text is trimmed ('' clears). */
+function nullableText(value: string | null | undefined, base: string | null): string | null {
+  if (value === undefined) return base;
+  const trimmed = value?.trim() ?? '';
+  return trimmed === '' ? null : trimmed;
 }
 
 function normalizeTargets(targets: string[]): string[] {
@@ -51,6 +62,10 @@ export function mergeFlag(base: FlagWrite, patch: FlagInput, now: Date, previous
     conditions,
     permanent: patch.permanent ?? base.permanent,
     full_rollout_since: null,
+    early_access: patch.early_access ?? base.early_access,
+    public_title: nullableText(patch.public_title, base.public_title),
+    public_description: nullableText(patch.public_description, base.public_description),
+    stage: patch.stage === undefined ? base.stage : patch.stage,
   };
   const full = next.is_enabled && next.rollout_percentage === 100;
   next.full_rollout_since = full ? (previous?.full_rollout_since ?? now) : null;
@@ -71,6 +86,10 @@ export function newFlag(input: FlagInput & { name: string }, now: Date): FlagWri
     conditions: [],
     permanent: false,
     full_rollout_since: null,
+    early_access: false,
+    public_title: null,
+    public_description: null,
+    stage: null,
   };
   return mergeFlag(base, input, now);
 }
@@ -86,6 +105,10 @@ export function editFlag(row: FlagRow, patch: FlagInput, now: Date): FlagWrite {
     conditions: row.conditions,
     permanent: row.permanent,
     full_rollout_since: row.full_rollout_since,
+    early_access: row.early_access,
+    public_title: row.public_title,
+    public_description: row.public_description,
+    stage: row.stage,
   };
   return mergeFlag(current, patch, now, row);
 }

@@ -40,6 +40,10 @@ export async function updateFlag(db: Kysely<DatabaseSchema>, name: string, flag:
       conditions: JSON.stringify(flag.conditions),
       permanent: flag.permanent,
       full_rollout_since: flag.full_rollout_since,
+      early_access: flag.early_access,
+      public_title: flag.public_title,
+      public_description: flag.public_description,
+      stage: flag.stage,
       version: sql<number>`version + 1`,
       updated_at: sql<Date>`now()`,
     })

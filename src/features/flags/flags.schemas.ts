@@ -6,6 +6,8 @@ import { optionalBody } from '../../core/body-schema.js';
 export const FlagName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' });
 export const FlagCsrf = Type.Optional(Type.String({ maxLength: 200 }));
 export const FlagParams = Type.Object({ name: FlagName });
+/** How far along an early-access feature is, as testers see it. */
+export const FlagStage = Type.Union([Type.Literal('alpha'), Type.Literal('beta'), Type.Literal('preview'), Type.Null()]);
 export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 50 })) });
 
 const editable = {
@@ -15,6 +17,10 @@ const editable = {
   target_users: Type.Optional(Type.Array(Type.String({ maxLength: 254 }), { maxItems: 1000 })),
   conditions: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 50 })),
   permanent: Type.Optional(Type.Boolean()),
+  early_access: Type.Optional(Type.Boolean()),
+  public_title: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 120 }), Type.Null()])),
+  public_description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+  stage: Type.Optional(FlagStage),
   _csrf: FlagCsrf,
 };
 export const FlagCreateBody = Type.Object({ name: FlagName, ...editable }, { additionalProperties: false });
@@ -46,6 +52,10 @@ export const FlagOut = Type.Object({
   created_at: Type.String(),
   updated_at: Type.String(),
   full_rollout_since: Type.Union([Type.String(), Type.Null()]),
+  early_access: Type.Boolean(),
+  public_title: Type.Union([Type.String(), Type.Null()]),
+  public_description: Type.Union([Type.String(), Type.Null()]),
+  stage: FlagStage,
 });
 export const EvaluationPoint = Type.Object({ at: Type.String(), evaluations: Type.Integer(), true_count: Type.Integer() });
 export const FlagAdoption = Type.Object({

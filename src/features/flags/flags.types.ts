@@ -14,7 +14,14 @@ export interface FlagWrite {
   conditions: unknown[];
   permanent: boolean;
   full_rollout_since: Date | null;
+  /** Listed in the testers' portal under `public_title`, `public_description` and `stage`. */
+  early_access: boolean;
+  public_title: string | null;
+  public_description: string | null;
+  stage: FlagStage | null;
 }
+
+export type FlagStage = 'alpha' | 'beta' | 'preview';
 
 /** A beta user's per-flag overrides, as the snapshot holds them. */
 export interface OverrideRow {
