@@ -68,11 +68,23 @@ export function parseNumber(value: unknown): number | undefined {
 
 // SemVer 2.0.0 only: the `semver` package also accepts a leading `v` or `=` and surrounding blanks, which we refuse.
 const SEMVER_START = /^\d/;
+/** The `semver` package's own limit: longer strings are never versions. */
+const MAX_SEMVER_LENGTH = 256;
+const PARSED_VERSIONS_KEPT = 1000;
+const parsedVersions = new Map<string, SemVer | null>();
 
 /** A strictly valid SemVer 2.0.0 version (`1.2.3`, `1.2.3-beta.1+build.5`; not `v1.2.3`, `1.2`, ` 1.2.3`). */
 export function parseSemver(value: unknown): SemVer | undefined {
-  if (typeof value !== 'string' || !SEMVER_START.test(value) || value.trim() !== value) return undefined;
-  return semver.parse(value, { loose: false }) ?? undefined;
+  if (typeof value !== 'string' || value.length > MAX_SEMVER_LENGTH) return undefined;
+  // Contexts repeat a handful of app versions: parse each once (the versions are only compared, never changed).
+  let parsed = parsedVersions.get(value);
+  if (parsed === undefined) {
+    const valid = SEMVER_START.test(value) && value.trim() === value;
+    parsed = (valid ? semver.parse(value, { loose: false }) : null) ?? null;
+    if (parsedVersions.size >= PARSED_VERSIONS_KEPT) parsedVersions.clear();
+    parsedVersions.set(value, parsed);
+  }
+  return parsed ?? undefined;
 }
 
 // Date (UTC midnight) or date-time with an explicit offset: a date-time without one would depend on the
@@ -115,53 +127,37 @@ function daysInMonth(year: number, month: number): number {
 }
 
 // --- operators ---
+// Each operator is compiled once per condition: its values are checked and parsed then, and the
+// matcher it returns only looks at the context's value. The `(actual, values)` forms below are the
+// same code, compiled on each call.
 
-/** `eq`: the attribute (a string, finite number or boolean) strictly equals `values[0]` — same type, case-sensitive. */
-export const eq: OperatorFn = (actual, values) => {
-  const a = asScalar(actual);
-  return a !== undefined && values.length > 0 && a === values[0];
-};
+/** An operator compiled for one condition's values, called with the context's attribute value. */
+export type Matcher = (actual: unknown) => boolean;
+const never: Matcher = () => false;
 
-/** `neq`: the attribute and `values[0]` are both scalars and differ (in value or type: `5` differs from `"5"`). */
-export const neq: OperatorFn = (actual, values) => {
-  const a = asScalar(actual);
-  const b = asScalar(values[0]);
-  return a !== undefined && b !== undefined && a !== b;
-};
-
-/** `in`: the attribute (a scalar) strictly equals one of `values`. */
-export const isIn: OperatorFn = (actual, values) => {
-  const a = asScalar(actual);
-  return a !== undefined && values.includes(a);
-};
-
-/** `not_in`: the attribute is present and a scalar, and equals none of `values`. */
-export const notIn: OperatorFn = (actual, values) => {
-  const a = asScalar(actual);
-  return a !== undefined && !values.includes(a);
-};
-
-function stringOperator(test: (actual: string, value: string) => boolean): OperatorFn {
-  return (actual, values) => typeof actual === 'string' && values.some((value) => typeof value === 'string' && test(actual, value));
+function stringOperator(test: (actual: string, value: string) => boolean): (values: readonly unknown[]) => Matcher {
+  return (values) => {
+    const strings = values.filter((value): value is string => typeof value === 'string');
+    return (actual) => {
+      if (typeof actual !== 'string') return false;
+      for (const value of strings) if (test(actual, value)) return true;
+      return false;
+    };
+  };
 }
-
-/** `contains`: the attribute is a string containing one of the string `values` (case-sensitive). */
-export const contains = stringOperator((actual, value) => actual.includes(value));
-/** `starts_with`: the attribute is a string starting with one of the string `values` (case-sensitive). */
-export const startsWith = stringOperator((actual, value) => actual.startsWith(value));
-/** `ends_with`: the attribute is a string ending with one of the string `values` (case-sensitive). */
-export const endsWith = stringOperator((actual, value) => actual.endsWith(value));
 
 function compareWith<T>(
   parse: (value: unknown) => T | undefined,
   compare: (a: T, b: T) => number,
   accept: (order: number) => boolean,
-): OperatorFn {
-  return (actual, values) => {
-    const a = parse(actual);
-    if (a === undefined) return false;
+): (values: readonly unknown[]) => Matcher {
+  return (values) => {
     const b = parse(values[0]);
-    return b !== undefined && accept(compare(a, b));
+    if (b === undefined) return never;
+    return (actual) => {
+      const a = parse(actual);
+      return a !== undefined && accept(compare(a, b));
+    };
   };
 }
 
@@ -169,47 +165,76 @@ const numeric = (accept: (order: number) => boolean) => compareWith(parseNumber,
 const version = (accept: (order: number) => boolean) => compareWith(parseSemver, (a, b) => a.compare(b), accept);
 const instant = (accept: (order: number) => boolean) => compareWith(parseInstant, (a, b) => a - b, accept);
 
-/** `gt`: attribute > `values[0]`, both numbers or plain decimal strings (see {@link parseNumber}). */
-export const gt = numeric((order) => order > 0);
-/** `gte`: attribute >= `values[0]`, both numbers or plain decimal strings. */
-export const gte = numeric((order) => order >= 0);
-/** `lt`: attribute < `values[0]`, both numbers or plain decimal strings. */
-export const lt = numeric((order) => order < 0);
-/** `lte`: attribute <= `values[0]`, both numbers or plain decimal strings. */
-export const lte = numeric((order) => order <= 0);
-/** `semver_gt`: attribute > `values[0]` in SemVer precedence (a pre-release sorts before its release; build metadata is ignored). */
-export const semverGt = version((order) => order > 0);
-/** `semver_lt`: attribute < `values[0]` in SemVer precedence. */
-export const semverLt = version((order) => order < 0);
-/** `semver_eq`: attribute and `values[0]` have equal SemVer precedence (`1.2.3+a` equals `1.2.3+b`). */
-export const semverEq = version((order) => order === 0);
-/** `before`: the attribute's instant is strictly earlier than `values[0]`'s (see {@link parseInstant}). */
-export const before = instant((order) => order < 0);
-/** `after`: the attribute's instant is strictly later than `values[0]`'s. */
-export const after = instant((order) => order > 0);
+const COMPILERS: Readonly<Record<Operator, (values: readonly unknown[]) => Matcher>> = {
+  /** `eq`: the attribute (a string, finite number or boolean) strictly equals `values[0]` — same type, case-sensitive. */
+  eq: (values) => {
+    if (values.length === 0) return never;
+    const expected = values[0];
+    return (actual) => {
+      const a = asScalar(actual);
+      return a !== undefined && a === expected;
+    };
+  },
+  /** `neq`: the attribute and `values[0]` are both scalars and differ (in value or type: `5` differs from `"5"`). */
+  neq: (values) => {
+    const b = asScalar(values[0]);
+    if (b === undefined) return never;
+    return (actual) => {
+      const a = asScalar(actual);
+      return a !== undefined && a !== b;
+    };
+  },
+  /** `in`: the attribute (a scalar) strictly equals one of `values` (a Set compares as `includes` does). */
+  in: (values) => {
+    const set = new Set(values);
+    return (actual) => {
+      const a = asScalar(actual);
+      return a !== undefined && set.has(a);
+    };
+  },
+  /** `not_in`: the attribute is present and a scalar, and equals none of `values`. */
+  not_in: (values) => {
+    const set = new Set(values);
+    return (actual) => {
+      const a = asScalar(actual);
+      return a !== undefined && !set.has(a);
+    };
+  },
+  /** `contains`: the attribute is a string containing one of the string `values` (case-sensitive). */
+  contains: stringOperator((actual, value) => actual.includes(value)),
+  /** `starts_with`: the attribute is a string starting with one of the string `values` (case-sensitive). */
+  starts_with: stringOperator((actual, value) => actual.startsWith(value)),
+  /** `ends_with`: the attribute is a string ending with one of the string `values` (case-sensitive). */
+  ends_with: stringOperator((actual, value) => actual.endsWith(value)),
+  /** `gt`: attribute > `values[0]`, both numbers or plain decimal strings (see {@link parseNumber}). */
+  gt: numeric((order) => order > 0),
+  /** `gte`: attribute >= `values[0]`, both numbers or plain decimal strings. */
+  gte: numeric((order) => order >= 0),
+  /** `lt`: attribute < `values[0]`, both numbers or plain decimal strings. */
+  lt: numeric((order) => order < 0),
+  /** `lte`: attribute <= `values[0]`, both numbers or plain decimal strings. */
+  lte: numeric((order) => order <= 0),
+  /** `semver_gt`: attribute > `values[0]` in SemVer precedence (a pre-release sorts before its release; build metadata is ignored). */
+  semver_gt: version((order) => order > 0),
+  /** `semver_lt`: attribute < `values[0]` in SemVer precedence. */
+  semver_lt: version((order) => order < 0),
+  /** `semver_eq`: attribute and `values[0]` have equal SemVer precedence (`1.2.3+a` equals `1.2.3+b`). */
+  semver_eq: version((order) => order === 0),
+  /** `before`: the attribute's instant is strictly earlier than `values[0]`'s (see {@link parseInstant}). */
+  before: instant((order) => order < 0),
+  /** `after`: the attribute's instant is strictly later than `values[0]`'s. */
+  after: instant((order) => order > 0),
+  /** `exists`: the attribute is present and not null; `values` are ignored. */
+  exists: () => (actual) => actual !== undefined && actual !== null,
+};
 
-/** `exists`: the attribute is present and not null; `values` are ignored. */
-export const exists: OperatorFn = (actual) => actual !== undefined && actual !== null;
-
-export const OPERATOR_FUNCTIONS: Readonly<Record<Operator, OperatorFn>> = Object.freeze({
-  eq,
-  neq,
-  in: isIn,
-  not_in: notIn,
-  contains,
-  starts_with: startsWith,
-  ends_with: endsWith,
-  gt,
-  gte,
-  lt,
-  lte,
-  semver_gt: semverGt,
-  semver_lt: semverLt,
-  semver_eq: semverEq,
-  before,
-  after,
-  exists,
-});
+/** Every operator in its `(actual, values)` form (compiled on each call; evaluation compiles once per flag). */
+export const OPERATOR_FUNCTIONS: Readonly<Record<Operator, OperatorFn>> = Object.freeze(
+  Object.fromEntries(OPERATORS.map((operator) => [operator, (actual, values) => COMPILERS[operator](values)(actual)] as const)) as Record<
+    Operator,
+    OperatorFn
+  >,
+);
 
 export function isOperator(value: unknown): value is Operator {
   return typeof value === 'string' && Object.hasOwn(OPERATOR_FUNCTIONS, value);
@@ -225,10 +250,16 @@ export function attributeValue(context: EvaluationContext, attribute: unknown): 
  * array) does not match, so a bad stored row turns a flag off for everyone rather than on.
  */
 export function matchCondition(condition: Condition, context: EvaluationContext): boolean {
-  if (!isPlainObject(condition)) return false;
-  const { operator, values } = condition;
-  if (!isOperator(operator) || !Array.isArray(values)) return false;
-  return OPERATOR_FUNCTIONS[operator](attributeValue(context, condition.attribute), values);
+  return compileCondition(condition)(context);
+}
+
+/** {@link matchCondition} for one condition, compiled once: its values are parsed now, not per evaluation. */
+export function compileCondition(condition: Condition): (context: EvaluationContext) => boolean {
+  if (!isPlainObject(condition)) return never;
+  const { operator, values, attribute } = condition;
+  if (!isOperator(operator) || !Array.isArray(values)) return never;
+  const match = COMPILERS[operator](values);
+  return (context) => match(attributeValue(context, attribute));
 }
 
 // --- validation (admin API) ---

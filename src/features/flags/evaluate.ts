@@ -1,25 +1,9 @@
 // Boolean flag evaluation in the order the issue fixes (kill switch, targeting, beta users, conditions, rollout),
 // and the same walk with every step recorded, which answers "why does this user get this?". Pure: no I/O, no clock.
-import { bucketOf } from './bucket.js';
-import {
-  attributeValue,
-  matchCondition,
-  type Condition,
-  type ConditionValue,
-  type EvaluationContext,
-  type Operator,
-} from './conditions.js';
+import { compileFlag, matchTargetUsers, type CompiledFlag, type Flag } from './compile.js';
+import { attributeValue, type Condition, type ConditionValue, type EvaluationContext, type Operator } from './conditions.js';
 
-export interface Flag {
-  name: string;
-  is_enabled: boolean;
-  /** 0 to 100: the share of users, by bucket, who get `true` once targeting and conditions are passed. */
-  rollout_percentage: number;
-  /** Targeting keys (compared exactly) and emails (any entry holding `@`, compared case-insensitively). */
-  target_users: readonly string[];
-  /** All must match; an empty list matches everyone. */
-  conditions: readonly Condition[];
-}
+export type { Flag } from './compile.js';
 
 /** A beta-program member, found by the caller from the context's targetingKey (as id) or email. */
 export interface BetaUser {
@@ -75,9 +59,12 @@ export interface Explanation extends EvaluationResult {
   steps: ExplainStep[];
 }
 
-/** Evaluates a boolean flag for a context. `flag` is undefined when no flag has that name. */
+/**
+ * Evaluates a boolean flag for a context. `flag` is undefined when no flag has that name. A flag from
+ * {@link compileFlag} (as the snapshot holds them) is evaluated as is; any other is compiled first.
+ */
 export function evaluateFlag(flag: Flag | undefined, context: EvaluationContext, options: EvaluateOptions = {}): EvaluationResult {
-  return walk(flag, context, options, undefined);
+  return walk(flag === undefined ? undefined : compileFlag(flag), context, options, undefined);
 }
 
 /**
@@ -86,26 +73,37 @@ export function evaluateFlag(flag: Flag | undefined, context: EvaluationContext,
  */
 export function explainFlag(flag: Flag | undefined, context: EvaluationContext, options: EvaluateOptions = {}): Explanation {
   const steps: ExplainStep[] = [];
-  return { ...walk(flag, context, options, steps), steps };
+  return { ...walk(flag === undefined ? undefined : compileFlag(flag), context, options, steps), steps };
 }
 
-const on = (reason: Reason, bucket?: number): EvaluationResult =>
-  bucket === undefined ? { value: true, reason, variant: 'on' } : { value: true, reason, variant: 'on', bucket };
-const off = (reason: Reason, bucket?: number): EvaluationResult =>
-  bucket === undefined ? { value: false, reason, variant: 'off' } : { value: false, reason, variant: 'off', bucket };
-const error = (errorCode: EvaluationErrorCode): EvaluationResult => ({ value: false, reason: 'ERROR', variant: 'off', errorCode });
+// Results without a bucket are shared and frozen: evaluation allocates only for a rollout's answer.
+const ON: Readonly<Record<'STATIC' | 'TARGETING_MATCH', EvaluationResult>> = {
+  STATIC: Object.freeze({ value: true, reason: 'STATIC', variant: 'on' }),
+  TARGETING_MATCH: Object.freeze({ value: true, reason: 'TARGETING_MATCH', variant: 'on' }),
+};
+const OFF: Readonly<Record<'DISABLED' | 'DEFAULT' | 'TARGETING_MATCH', EvaluationResult>> = {
+  DISABLED: Object.freeze({ value: false, reason: 'DISABLED', variant: 'off' }),
+  DEFAULT: Object.freeze({ value: false, reason: 'DEFAULT', variant: 'off' }),
+  TARGETING_MATCH: Object.freeze({ value: false, reason: 'TARGETING_MATCH', variant: 'off' }),
+};
+const ERRORS: Readonly<Record<EvaluationErrorCode, EvaluationResult>> = {
+  FLAG_NOT_FOUND: Object.freeze({ value: false, reason: 'ERROR', variant: 'off', errorCode: 'FLAG_NOT_FOUND' }),
+  TARGETING_KEY_MISSING: Object.freeze({ value: false, reason: 'ERROR', variant: 'off', errorCode: 'TARGETING_KEY_MISSING' }),
+};
+const split = (value: boolean, bucket: number): EvaluationResult =>
+  value ? { value: true, reason: 'SPLIT', variant: 'on', bucket } : { value: false, reason: 'SPLIT', variant: 'off', bucket };
 
 // One walk for both entry points, so the explanation can never disagree with the evaluation.
 // Each step records itself in `steps` when explaining; a step that decides returns the result.
 function walk(
-  flag: Flag | undefined,
+  flag: CompiledFlag | undefined,
   rawContext: EvaluationContext,
   options: EvaluateOptions,
   steps: ExplainStep[] | undefined,
 ): EvaluationResult {
   if (flag === undefined) {
     steps?.push({ step: 'flag', found: false, detail: 'no flag has this name' });
-    return error('FLAG_NOT_FOUND');
+    return ERRORS.FLAG_NOT_FOUND;
   }
   const context: EvaluationContext = typeof rawContext === 'object' && rawContext !== null ? rawContext : {};
   steps?.push({ step: 'flag', found: true, detail: `flag ${flag.name}` });
@@ -116,7 +114,7 @@ function walk(
     enabled: flag.is_enabled === true,
     detail: flag.is_enabled === true ? 'the flag is enabled' : 'the flag is disabled: everyone gets false',
   });
-  if (flag.is_enabled !== true) return off('DISABLED');
+  if (flag.is_enabled !== true) return OFF.DISABLED;
 
   // 2. individual targeting, then beta-program overrides
   const targetingKey = nonEmptyString(context.targetingKey);
@@ -125,7 +123,7 @@ function walk(
   if (targeted !== undefined) return targeted;
 
   // 3. conditions: all must match
-  if (!conditionsStep(flag, context, steps)) return off('DEFAULT');
+  if (!conditionsStep(flag, context, steps)) return OFF.DEFAULT;
 
   // 4. rollout
   return rolloutStep(flag, targetingKey, steps);
@@ -133,19 +131,19 @@ function walk(
 
 /** Target users, then the beta user's override: the result when either decides. */
 function targetingStep(
-  flag: Flag,
+  flag: CompiledFlag,
   betaUser: BetaUser | undefined,
   targetingKey: string | undefined,
   email: string | undefined,
   steps: ExplainStep[] | undefined,
 ): EvaluationResult | undefined {
-  const matchedBy = matchTargetUsers(flag.target_users, targetingKey, email);
+  const matchedBy = matchTargetUsers(flag, targetingKey, email);
   steps?.push(
     matchedBy === undefined
       ? { step: 'target_users', matched: false, detail: 'neither the targetingKey nor the email is in target_users' }
       : { step: 'target_users', matched: true, matchedBy, detail: `the ${matchedBy} is in target_users` },
   );
-  if (matchedBy !== undefined) return on('TARGETING_MATCH');
+  if (matchedBy !== undefined) return ON.TARGETING_MATCH;
 
   const beta = betaOverride(flag.name, betaUser, targetingKey, email);
   if (steps !== undefined && betaUser !== undefined) {
@@ -155,48 +153,47 @@ function targetingStep(
         : { step: 'beta_user', matched: true, value: beta.value, detail: beta.detail },
     );
   }
-  if (beta.value !== undefined) return beta.value ? on('TARGETING_MATCH') : off('TARGETING_MATCH');
+  if (beta.value !== undefined) return beta.value ? ON.TARGETING_MATCH : OFF.TARGETING_MATCH;
   return undefined;
 }
 
 /** Whether every condition matches. Evaluation stops at the first that fails; an explanation records them all. */
-function conditionsStep(flag: Flag, context: EvaluationContext, steps: ExplainStep[] | undefined): boolean {
-  const conditions: readonly Condition[] = Array.isArray(flag.conditions) ? flag.conditions : [];
-  let allMatch = Array.isArray(flag.conditions);
-  for (let index = 0; index < conditions.length; index++) {
-    const condition = conditions[index]!;
-    const matched = matchCondition(condition, context);
-    if (steps !== undefined) {
-      const actual = attributeValue(context, condition?.attribute);
-      steps.push({
-        step: 'condition',
-        index,
-        attribute: condition?.attribute,
-        operator: condition?.operator,
-        values: condition?.values,
-        actual,
-        matched,
-        detail: describeCondition(condition, actual, matched),
-      });
-    }
-    if (!matched) {
-      allMatch = false;
-      if (steps === undefined) break;
-    }
+function conditionsStep(flag: CompiledFlag, context: EvaluationContext, steps: ExplainStep[] | undefined): boolean {
+  const { matchers } = flag;
+  if (matchers === false) return false;
+  if (steps === undefined) {
+    for (let index = 0; index < matchers.length; index++) if (!matchers[index]!(context)) return false;
+    return true;
+  }
+  let allMatch = true;
+  for (let index = 0; index < matchers.length; index++) {
+    const condition = flag.conditions[index]!;
+    const matched = matchers[index]!(context);
+    const actual = attributeValue(context, condition?.attribute);
+    steps.push({
+      step: 'condition',
+      index,
+      attribute: condition?.attribute,
+      operator: condition?.operator,
+      values: condition?.values,
+      actual,
+      matched,
+      detail: describeCondition(condition, actual, matched),
+    });
+    if (!matched) allMatch = false;
   }
   return allMatch;
 }
 
-function rolloutStep(flag: Flag, targetingKey: string | undefined, steps: ExplainStep[] | undefined): EvaluationResult {
-  // A non-number (say a string from a numeric column) counts as 0: off for everyone rather than on.
-  const percentage = typeof flag.rollout_percentage === 'number' && !Number.isNaN(flag.rollout_percentage) ? flag.rollout_percentage : 0;
+function rolloutStep(flag: CompiledFlag, targetingKey: string | undefined, steps: ExplainStep[] | undefined): EvaluationResult {
+  const { percentage } = flag;
   if (percentage >= 100) {
     steps?.push({ step: 'rollout', percentage, threshold: percentage, matched: true, detail: 'rolled out to everyone' });
-    return on('STATIC');
+    return ON.STATIC;
   }
   if (percentage <= 0) {
     steps?.push({ step: 'rollout', percentage, threshold: percentage, matched: false, detail: 'rolled out to no one' });
-    return off('DEFAULT');
+    return OFF.DEFAULT;
   }
   if (targetingKey === undefined) {
     steps?.push({
@@ -206,9 +203,9 @@ function rolloutStep(flag: Flag, targetingKey: string | undefined, steps: Explai
       matched: false,
       detail: 'a partial rollout needs a targetingKey to place the user in a bucket',
     });
-    return error('TARGETING_KEY_MISSING');
+    return ERRORS.TARGETING_KEY_MISSING;
   }
-  const bucket = bucketOf(flag.name, targetingKey);
+  const bucket = flag.bucket(targetingKey);
   const inRollout = bucket <= percentage;
   steps?.push({
     step: 'rollout',
@@ -218,30 +215,11 @@ function rolloutStep(flag: Flag, targetingKey: string | undefined, steps: Explai
     matched: inRollout,
     detail: inRollout ? `bucket ${bucket} <= ${percentage}: in the rollout` : `bucket ${bucket} > ${percentage}: not in the rollout`,
   });
-  return inRollout ? on('SPLIT', bucket) : off('SPLIT', bucket);
+  return split(inRollout, bucket);
 }
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function matchTargetUsers(
-  targetUsers: readonly string[],
-  targetingKey: string | undefined,
-  email: string | undefined,
-): 'targetingKey' | 'email' | undefined {
-  if (!Array.isArray(targetUsers)) return undefined;
-  const keyAsEmail = targetingKey?.includes('@') ? targetingKey.toLowerCase() : undefined;
-  for (const entry of targetUsers) {
-    if (typeof entry !== 'string' || entry === '') continue;
-    if (entry === targetingKey) return 'targetingKey';
-    if (entry.includes('@')) {
-      const entryEmail = entry.toLowerCase();
-      if (entryEmail === email) return 'email';
-      if (entryEmail === keyAsEmail) return 'targetingKey';
-    }
-  }
-  return undefined;
 }
 
 function betaOverride(

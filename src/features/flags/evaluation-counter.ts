@@ -12,18 +12,35 @@ const HOUR = 3_600_000;
 
 export function createEvaluationCounter(): EvaluationCounter {
   let pending = new Map<string, EvaluationCount>();
+  // The rows of the current hour by flag ([false, true]), so counting needs no key string. Emptied
+  // whenever the hour changes or the pending rows are taken or put back.
+  let currentHour = Number.NaN;
+  let rowsByFlag = new Map<string, [EvaluationCount | undefined, EvaluationCount | undefined]>();
+
+  function rowFor(flag: string, hour: number, value: boolean): EvaluationCount {
+    const key = `${flag}\u0000${hour}\u0000${value}`;
+    let row = pending.get(key);
+    if (!row) pending.set(key, (row = { flag_name: flag, hour: new Date(hour), value, count: 0 }));
+    return row;
+  }
+
   return {
     count(flag, value, at) {
       const hour = Math.floor(at / HOUR) * HOUR;
-      const key = `${flag}\u0000${hour}\u0000${value}`;
-      const row = pending.get(key);
-      if (row) row.count++;
-      else pending.set(key, { flag_name: flag, hour: new Date(hour), value, count: 1 });
+      if (hour !== currentHour) {
+        currentHour = hour;
+        rowsByFlag = new Map();
+      }
+      let rows = rowsByFlag.get(flag);
+      if (rows === undefined) rowsByFlag.set(flag, (rows = [undefined, undefined]));
+      const slot = value ? 1 : 0;
+      (rows[slot] ??= rowFor(flag, hour, value)).count++;
     },
     async flush(write) {
       if (pending.size === 0) return 0;
       const taken = pending;
       pending = new Map();
+      rowsByFlag = new Map();
       try {
         await write([...taken.values()]);
       } catch (err) {
@@ -32,6 +49,7 @@ export function createEvaluationCounter(): EvaluationCounter {
           if (existing) existing.count += row.count;
           else pending.set(key, row);
         }
+        rowsByFlag = new Map();
         throw err;
       }
       return taken.size;

@@ -2,8 +2,9 @@
 // step with the database through NOTIFY (every instance, within moments of a commit) and
 // reloaded whole after the notification connection comes back.
 import { createChangeLog, type ChangeLog, type StoreEvent } from './change-log.js';
+import { compileFlag, type CompiledFlag } from './compile.js';
 import type { Condition } from './conditions.js';
-import type { BetaUser, Flag } from './evaluate.js';
+import type { BetaUser } from './evaluate.js';
 import type { FlagChange, FlagRow, OverrideRow } from './flags.types.js';
 
 export type { StoreEvent } from './change-log.js';
@@ -20,8 +21,12 @@ export interface FlagStore {
   start(): Promise<void>;
   stop(): Promise<void>;
   get(name: string): FlagRow | undefined;
+  /** Every flag, by name. */
   all(): FlagRow[];
-  evaluable(name: string): Flag | undefined;
+  /** The flag compiled for evaluation (once per version). */
+  evaluable(name: string): CompiledFlag | undefined;
+  /** Every flag compiled, by name (the same array until the flags change). */
+  evaluables(): readonly CompiledFlag[];
   /** The beta user with overrides matching this targeting key (id) or email. */
   overrideFor(targetingKey: string | undefined, email: string | undefined): BetaUser | undefined;
   /** Events after `seq`, or undefined when they are no longer held (then send everything). */
@@ -34,15 +39,17 @@ export interface FlagStore {
   apply(change: FlagChange): Promise<void>;
 }
 
-export function toEvaluable(row: FlagRow): Flag {
-  return {
+export function toEvaluable(row: FlagRow): CompiledFlag {
+  return compileFlag({
     name: row.name,
     is_enabled: row.is_enabled,
     rollout_percentage: row.rollout_percentage,
     target_users: row.target_users,
     conditions: row.conditions as Condition[],
-  };
+  });
 }
+
+const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
 
 /** Beta users with overrides, found by id (the targeting key) or by email (case-insensitive). */
 function indexOverrides(rows: OverrideRow[]) {
@@ -59,23 +66,34 @@ function indexOverrides(rows: OverrideRow[]) {
 /** The flags themselves: every write goes through here, and every effective change is logged. */
 function createFlagSnapshot(source: FlagStoreSource, log: ChangeLog) {
   let flags = new Map<string, FlagRow>();
-  let evaluables = new Map<string, Flag>();
+  let evaluables = new Map<string, CompiledFlag>();
+  // Sorted once per change, not per request.
+  let sortedRows: FlagRow[] | undefined;
+  let sortedEvaluables: CompiledFlag[] | undefined;
+  const changed = () => {
+    sortedRows = undefined;
+    sortedEvaluables = undefined;
+  };
 
   function remove(name: string, version: number) {
     flags.delete(name);
     evaluables.delete(name);
+    changed();
     log.emit('delete', name, version, null);
   }
 
   return {
-    flags: () => flags,
+    get: (name: string) => flags.get(name),
+    sorted: () => (sortedRows ??= [...flags.values()].sort(byName)),
     evaluable: (name: string) => evaluables.get(name),
+    evaluables: () => (sortedEvaluables ??= [...evaluables.values()].sort(byName)),
     /** Swaps in a full load; returns what tells subscribers what changed while we were not listening. */
     replace(rows: FlagRow[]): () => void {
       const previous = flags;
       const next = new Map(rows.map((r) => [r.name, r]));
       flags = next;
       evaluables = new Map(rows.map((r) => [r.name, toEvaluable(r)]));
+      changed();
       return () => {
         for (const [name, row] of next) {
           if (previous.get(name)?.version !== row.version) log.emit('upsert', name, row.version, row);
@@ -100,6 +118,7 @@ function createFlagSnapshot(source: FlagStoreSource, log: ChangeLog) {
       if (current && current.version >= row.version) return;
       flags.set(row.name, row);
       evaluables.set(row.name, toEvaluable(row));
+      changed();
       log.emit('upsert', row.name, row.version, row);
     },
   };
@@ -151,9 +170,10 @@ export function createFlagStore(source: FlagStoreSource): FlagStore {
       await queue;
       log.unsubscribeAll();
     },
-    get: (name) => snapshot.flags().get(name),
-    all: () => [...snapshot.flags().values()].sort((a, b) => a.name.localeCompare(b.name)),
+    get: (name) => snapshot.get(name),
+    all: () => [...snapshot.sorted()],
     evaluable: (name) => snapshot.evaluable(name),
+    evaluables: () => snapshot.evaluables(),
     overrideFor(targetingKey, email) {
       return (
         (targetingKey !== undefined ? overrides.byId.get(targetingKey) : undefined) ??

@@ -1,6 +1,6 @@
 // OpenFeature Remote Evaluation Protocol (OFREP) over the in-memory snapshot, and a server-sent
 // events stream of flag changes. Callers present an `evaluate` (or `admin`) token.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Counter, type Registry } from 'prom-client';
@@ -10,6 +10,7 @@ import type { EvaluationContext } from './conditions.js';
 import type { EvaluationResult } from './evaluate.js';
 import { FlagStreamHeaders, OfrepBody, OfrepParams } from './flags.schemas.js';
 import type { FlagEvaluation, StoreEvent } from './flags.service.js';
+import { answerJson, bulkAnswer } from './ofrep-answers.js';
 
 export interface OfrepRouteDeps {
   flags: FlagEvaluation;
@@ -19,9 +20,6 @@ export interface OfrepRouteDeps {
   /** Told of every successful evaluation and whom it was for (success metrics: testers reached). */
   onEvaluated(flag: string, targetingKey: string | undefined, email: string | undefined): void;
 }
-
-type Success = { key: string; value: boolean; reason: string; variant: string; metadata: Record<string, never> };
-type Failure = { key: string; errorCode: string; errorDetails: string };
 
 const HEARTBEAT_MS = 15_000;
 
@@ -46,18 +44,6 @@ function ofrepError(err: unknown, request: FastifyRequest, reply: FastifyReply) 
   });
 }
 
-function present(key: string, result: EvaluationResult): Success | Failure {
-  if (result.errorCode) {
-    return {
-      key,
-      errorCode: result.errorCode,
-      errorDetails:
-        result.errorCode === 'FLAG_NOT_FOUND' ? `Flag "${key}" does not exist.` : 'A partial rollout needs a targetingKey in the context.',
-    };
-  }
-  return { key, value: result.value, reason: result.reason, variant: result.variant, metadata: {} };
-}
-
 /** POST /ofrep/v1/evaluate/flags[/:key], in their own scope for the protocol's error shape. */
 async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps): Promise<void> {
   const evaluations = new Counter({
@@ -66,14 +52,25 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
     labelNames: ['flag', 'value'] as const,
     registers: [deps.registry],
   });
-  function evaluate(key: string, context: EvaluationContext): EvaluationResult {
-    const result = deps.flags.evaluate(key, context);
-    if (!result.errorCode) {
-      const targetingKey = typeof context.targetingKey === 'string' && context.targetingKey !== '' ? context.targetingKey : undefined;
-      deps.onEvaluated(key, targetingKey, typeof context.email === 'string' ? context.email : undefined);
-      evaluations.inc({ flag: key, value: String(result.value) });
+  // The counter's children per flag ([false, true]), bound once rather than labelled per evaluation.
+  const children = new Map<string, [{ inc(): void }, { inc(): void }]>();
+  const childFor = (flag: string, value: boolean) => {
+    let pair = children.get(flag);
+    if (pair === undefined) {
+      pair = [evaluations.labels({ flag, value: 'false' }), evaluations.labels({ flag, value: 'true' })];
+      children.set(flag, pair);
     }
-    return result;
+    return pair[value ? 1 : 0];
+  };
+  /** Tells the success metrics and Prometheus of each successful evaluation for this context. */
+  function counted(evaluated: ReadonlyArray<{ name: string; result: EvaluationResult }>, context: EvaluationContext): void {
+    const targetingKey = typeof context.targetingKey === 'string' && context.targetingKey !== '' ? context.targetingKey : undefined;
+    const email = typeof context.email === 'string' ? context.email : undefined;
+    for (const { name, result } of evaluated) {
+      if (result.errorCode) continue;
+      deps.onEvaluated(name, targetingKey, email);
+      childFor(name, result.value).inc();
+    }
   }
 
   await fastify.register(async (scope) => {
@@ -83,20 +80,22 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
 
     api.post('/ofrep/v1/evaluate/flags/:key', { schema: { params: OfrepParams, body: OfrepBody } }, async (request, reply) => {
       const context = (request.body?.context ?? {}) as EvaluationContext;
-      const body = present(request.params.key, evaluate(request.params.key, context));
-      const status = 'errorCode' in body ? (body.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400) : 200;
-      return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
+      const { key } = request.params;
+      const result = deps.flags.evaluate(key, context);
+      counted([{ name: key, result }], context);
+      const status = result.errorCode ? (result.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400) : 200;
+      return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(answerJson(key, result));
     });
 
     api.post('/ofrep/v1/evaluate/flags', { schema: { body: OfrepBody } }, async (request, reply) => {
       const context = (request.body?.context ?? {}) as EvaluationContext;
-      const flags = deps.flags.snapshot().map((flag) => present(flag.name, evaluate(flag.name, context)));
-      const payload = JSON.stringify({ flags });
-      // The ETag covers the evaluated answer, so it changes when the context changes the outcome too.
-      const etag = `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
-      void reply.header('etag', etag).header('cache-control', 'no-cache');
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-      return reply.code(200).type('application/json; charset=utf-8').send(payload);
+      const evaluated = deps.flags.evaluateAll(context);
+      counted(evaluated, context);
+      // The ETag follows the evaluated answer, so it changes when the context changes an outcome too.
+      const answer = bulkAnswer(evaluated);
+      void reply.header('etag', answer.etag).header('cache-control', 'no-cache');
+      if (request.headers['if-none-match'] === answer.etag) return reply.code(304).send();
+      return reply.code(200).type('application/json; charset=utf-8').send(answer.body());
     });
   });
 }

@@ -1,0 +1,90 @@
+// A flag prepared for evaluation, once per flag version: conditions compiled into matchers (their
+// values parsed once), target users indexed, the rollout percentage checked, and the hash of the
+// bucketing prefix (`name:`) kept. Pure: evaluate.ts walks it, for evaluation and explanation alike.
+import { bucketerFor } from './bucket.js';
+import { compileCondition, type Condition, type EvaluationContext } from './conditions.js';
+
+/** A boolean flag as stored (see flags.types), the input of compilation. */
+export interface Flag {
+  name: string;
+  is_enabled: boolean;
+  /** 0 to 100: the share of users, by bucket, who get `true` once targeting and conditions are passed. */
+  rollout_percentage: number;
+  /** Targeting keys (compared exactly) and emails (any entry holding `@`, compared case-insensitively). */
+  target_users: readonly string[];
+  /** All must match; an empty list matches everyone. */
+  conditions: readonly Condition[];
+}
+
+const COMPILED: unique symbol = Symbol('compiled flag');
+
+export interface CompiledFlag extends Flag {
+  readonly [COMPILED]: true;
+  /** `rollout_percentage`, or 0 when it is not a number. */
+  readonly percentage: number;
+  /** One per condition, in order; false when `conditions` is not an array (nothing then matches). */
+  readonly matchers: ReadonlyArray<(context: EvaluationContext) => boolean> | false;
+  /** Target-user entries by value: exact entries, and lower-cased ones holding `@`, each with its first position. */
+  readonly targetKeys: ReadonlyMap<string, number>;
+  readonly targetEmails: ReadonlyMap<string, number>;
+  /** `bucketOf(name, targetingKey)`. */
+  bucket(targetingKey: string): number;
+}
+
+export function isCompiled(flag: Flag): flag is CompiledFlag {
+  return (flag as Partial<CompiledFlag>)[COMPILED] === true;
+}
+
+/** Compiles `flag`; a flag that is already compiled is returned as is. Never throws on malformed stored data. */
+export function compileFlag(flag: Flag): CompiledFlag {
+  if (isCompiled(flag)) return flag;
+  const targetKeys = new Map<string, number>();
+  const targetEmails = new Map<string, number>();
+  if (Array.isArray(flag.target_users)) {
+    flag.target_users.forEach((entry: unknown, index) => {
+      if (typeof entry !== 'string' || entry === '') return;
+      if (!targetKeys.has(entry)) targetKeys.set(entry, index);
+      const email = entry.toLowerCase();
+      if (entry.includes('@') && !targetEmails.has(email)) targetEmails.set(email, index);
+    });
+  }
+  let bucketer: ((targetingKey: string) => number) | undefined;
+  const rollout: unknown = flag.rollout_percentage;
+  return {
+    name: flag.name,
+    is_enabled: flag.is_enabled,
+    rollout_percentage: flag.rollout_percentage,
+    target_users: flag.target_users,
+    conditions: flag.conditions,
+    [COMPILED]: true,
+    // A non-number (say a string from a numeric column) counts as 0: off for everyone rather than on.
+    percentage: typeof rollout === 'number' && !Number.isNaN(rollout) ? rollout : 0,
+    matchers: Array.isArray(flag.conditions)
+      ? (flag.conditions as readonly Condition[]).map((condition) => compileCondition(condition))
+      : false,
+    targetKeys,
+    targetEmails,
+    bucket: (targetingKey) => (bucketer ??= bucketerFor(flag.name))(targetingKey),
+  };
+}
+
+/**
+ * Which of the context's identifiers the first matching target-user entry matched: an entry equal to
+ * the targetingKey, then (entries holding `@`, case-insensitively) one equal to the email or to a
+ * targetingKey that is an email. `email` is already lower-cased.
+ */
+export function matchTargetUsers(
+  flag: CompiledFlag,
+  targetingKey: string | undefined,
+  email: string | undefined,
+): 'targetingKey' | 'email' | undefined {
+  const byKey = targetingKey === undefined ? undefined : flag.targetKeys.get(targetingKey);
+  if (flag.targetEmails.size === 0) return byKey === undefined ? undefined : 'targetingKey';
+  const byEmail = email === undefined ? undefined : flag.targetEmails.get(email);
+  const byKeyAsEmail = targetingKey?.includes('@') ? flag.targetEmails.get(targetingKey.toLowerCase()) : undefined;
+  // The first entry decides; within one entry the targetingKey is checked before the email.
+  const first = Math.min(byKey ?? Infinity, byEmail ?? Infinity, byKeyAsEmail ?? Infinity);
+  if (first === Infinity) return undefined;
+  if (first === byKey) return 'targetingKey';
+  return first === byEmail ? 'email' : 'targetingKey';
+}

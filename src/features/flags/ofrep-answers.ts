@@ -1,0 +1,68 @@
+// OFREP answers as JSON text. A flag's answer is one of a few fixed strings (its name and outcome
+// decide it), made once and reused; a bulk answer joins them, and its ETag is a digest of the flag
+// names and outcomes — which determine the body — so no body is hashed or even built for a 304.
+import { hash } from 'node:crypto';
+import type { EvaluationResult, Reason } from './evaluate.js';
+
+type Success = { key: string; value: boolean; reason: string; variant: string; metadata: Record<string, never> };
+type Failure = { key: string; errorCode: string; errorDetails: string };
+
+/** The protocol's answer for one flag. */
+export function present(key: string, result: EvaluationResult): Success | Failure {
+  if (result.errorCode) {
+    return {
+      key,
+      errorCode: result.errorCode,
+      errorDetails:
+        result.errorCode === 'FLAG_NOT_FOUND' ? `Flag "${key}" does not exist.` : 'A partial rollout needs a targetingKey in the context.',
+    };
+  }
+  return { key, value: result.value, reason: result.reason, variant: result.variant, metadata: {} };
+}
+
+const REASONS: Readonly<Record<Reason, number>> = { STATIC: 0, TARGETING_MATCH: 1, SPLIT: 2, DISABLED: 3, DEFAULT: 4, ERROR: 5 };
+const TARGETING_KEY_MISSING = 12;
+
+/** 0–12: everything of a result that its answer shows (the variant follows the value). */
+function outcomeOf(result: EvaluationResult): number {
+  if (result.errorCode !== undefined) return TARGETING_KEY_MISSING;
+  return REASONS[result.reason] * 2 + (result.value ? 1 : 0);
+}
+
+/** Names whose answers are kept; past it the table starts again (flags are far fewer). */
+const NAMES_KEPT = 10_000;
+const answers = new Map<string, Array<string | undefined>>();
+
+/** `JSON.stringify(present(key, result))`, made once per flag name and outcome. */
+export function answerJson(key: string, result: EvaluationResult): string {
+  // An unknown key is whatever a caller sent: answered, never kept.
+  if (result.errorCode === 'FLAG_NOT_FOUND') return JSON.stringify(present(key, result));
+  let byOutcome = answers.get(key);
+  if (byOutcome === undefined) {
+    if (answers.size >= NAMES_KEPT) answers.clear();
+    answers.set(key, (byOutcome = []));
+  }
+  return (byOutcome[outcomeOf(result)] ??= JSON.stringify(present(key, result)));
+}
+
+export interface BulkAnswer {
+  /** A strong validator: equal for equal bodies (the same flags with the same outcomes), different otherwise. */
+  etag: string;
+  body(): string;
+}
+
+/** The bulk answer `{"flags": [...]}` for flags evaluated in order. */
+export function bulkAnswer(evaluated: ReadonlyArray<{ name: string; result: EvaluationResult }>): BulkAnswer {
+  const parts = new Array<string>(evaluated.length);
+  let outcomes = '';
+  for (let i = 0; i < evaluated.length; i++) {
+    const { name, result } = evaluated[i]!;
+    parts[i] = answerJson(name, result);
+    // Length-prefixed names: no two lists of names and outcomes give the same string.
+    outcomes += `${name.length}:${name}${String.fromCharCode(97 + outcomeOf(result))}`;
+  }
+  return {
+    etag: `"${hash('sha256', outcomes, 'base64url').slice(0, 27)}"`,
+    body: () => `{"flags":[${parts.join(',')}]}`,
+  };
+}
