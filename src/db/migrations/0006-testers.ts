@@ -12,7 +12,6 @@ const UP = [
   `ALTER TABLE beta_users ADD COLUMN erased_at timestamptz`,
   `ALTER TABLE beta_users DROP CONSTRAINT beta_users_source_check`,
   `ALTER TABLE beta_users ADD CONSTRAINT beta_users_source_check CHECK (source IN ('admin', 'feedback', 'import', 'waitlist'))`,
-  `CREATE INDEX beta_users_created_at_desc_idx ON beta_users (created_at DESC, id DESC)`,
 
   `ALTER TABLE feature_flags ADD COLUMN early_access boolean NOT NULL DEFAULT false`,
   `ALTER TABLE feature_flags ADD COLUMN public_title text CHECK (public_title IS NULL OR length(public_title) BETWEEN 1 AND 120)`,
@@ -81,7 +80,6 @@ const DOWN = [
   'ALTER TABLE feature_flags DROP COLUMN IF EXISTS public_description',
   'ALTER TABLE feature_flags DROP COLUMN IF EXISTS public_title',
   'ALTER TABLE feature_flags DROP COLUMN IF EXISTS early_access',
-  'DROP INDEX IF EXISTS beta_users_created_at_desc_idx',
   `ALTER TABLE beta_users DROP CONSTRAINT beta_users_source_check`,
   `ALTER TABLE beta_users ADD CONSTRAINT beta_users_source_check CHECK (source IN ('admin', 'feedback', 'import'))`,
   'ALTER TABLE beta_users DROP COLUMN IF EXISTS erased_at',
