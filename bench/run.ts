@@ -217,6 +217,8 @@ const STARTUP_TIMEOUT_MS = 60_000;
 const SEED_BUDGET_MS = 300_000;
 const STOP_TIMEOUT_MS = 15_000;
 const RSS_SAMPLE_MS = 250;
+/** USER_HZ: the unit of utime and stime in /proc/<pid>/stat (100 on every Linux architecture Node runs on). */
+const CLOCK_TICKS = 100;
 
 interface Options {
   quick: boolean;
@@ -225,6 +227,10 @@ interface Options {
   durationS: number;
   connections: number;
   warmupS: number;
+  /** Bare/endpoint pairs per endpoint and target; the summary takes the median of their CPU ratios. */
+  rounds: number;
+  /** Directory for the beta-suite server's V8 CPU profiles (`--cpu-prof`), one per target; none when undefined. */
+  profileDir: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -235,6 +241,8 @@ function parseOptions(argv: string[]): Options {
       duration: { type: 'string' },
       connections: { type: 'string' },
       warmup: { type: 'string' },
+      profile: { type: 'string' },
+      rounds: { type: 'string' },
       only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -248,6 +256,8 @@ function parseOptions(argv: string[]): Options {
         '  --duration S     seconds of load per endpoint (default 10)\n' +
         '  --connections N  concurrent connections (default 50)\n' +
         '  --warmup S       unmeasured load before each run (default 1, 0 to skip)\n' +
+        '  --rounds N       bare/endpoint pairs per endpoint (default 1); the summary shows the median CPU ratio\n' +
+        '  --profile DIR    run the server under --cpu-prof, writing its profile into DIR (see bench/profile-top.ts)\n' +
         'PostgreSQL: BENCH_DATABASE_URL (an admin URL on a loopback host) or 127.0.0.1:5432 if it answers.\n',
     );
     process.exit(0);
@@ -271,6 +281,8 @@ function parseOptions(argv: string[]): Options {
     durationS: whole(values.duration, 'duration', values.quick ? 3 : 10, 1, 600),
     connections: whole(values.connections, 'connections', 50, 1, 1000),
     warmupS: whole(values.warmup, 'warmup', 1, 0, 60),
+    rounds: whole(values.rounds, 'rounds', 1, 1, 10),
+    profileDir: values.profile,
   };
 }
 
@@ -485,6 +497,18 @@ async function createDatabase(cleanup: Cleanup, adminUrl: string): Promise<{ url
 // Measuring
 // ---------------------------------------------------------------------------------------------
 
+/** User plus system CPU time of a process (all its threads), in seconds, from /proc/<pid>/stat. */
+function readCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
 function readRss(pid: number): number | null {
   try {
     const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -597,6 +621,12 @@ interface RunResult {
   timeouts: number;
   mismatches: number;
   ratioToBare: number | null;
+  /** Server CPU (user + system, every thread) during the measured run, seconds. */
+  cpuSeconds: number | null;
+  /** Requests answered per server CPU-second: what the server costs, whatever autocannon takes from the machine. */
+  requestsPerCpuSecond: number | null;
+  /** requestsPerCpuSecond over the ceiling run's, just before it. */
+  cpuRatioToBare: number | null;
   rssIdleBytes: number | null;
   rssLoadedMaxBytes: number | null;
   /** VmRSS right after the load stopped (a major GC under load can make it lower than idle). */
@@ -623,10 +653,14 @@ async function measure(
     if (rss !== null && (rssMax === null || rss > rssMax)) rssMax = rss;
   }, RSS_SAMPLE_MS);
   let outcome: LoadOutcome;
+  let cpuSeconds: number | null;
   try {
     if (opts.warmupS > 0) await runLoad(server.baseUrl, ep, opts.warmupS, opts.connections, signal);
     await afterWarmup?.();
+    const cpuBefore = readCpuSeconds(server.pid);
     outcome = await runLoad(server.baseUrl, ep, opts.durationS, opts.connections, signal);
+    const cpuAfter = readCpuSeconds(server.pid);
+    cpuSeconds = cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) * 100) / 100;
   } finally {
     clearInterval(sampler);
   }
@@ -669,6 +703,9 @@ async function measure(
     timeouts: result.timeouts,
     mismatches: result.mismatches,
     ratioToBare: null,
+    cpuSeconds,
+    requestsPerCpuSecond: cpuSeconds ? Math.round(result.requests.total / cpuSeconds) : null,
+    cpuRatioToBare: null,
     rssIdleBytes: rssIdle,
     rssLoadedMaxBytes: rssMax,
     rssAfterBytes: rssAfter,
@@ -719,7 +756,13 @@ async function startBare(cleanup: Cleanup, signal: AbortSignal): Promise<ServerP
   return startServer(cleanup, signal, { label: 'bare fastify', args: [BARE_JS, String(port)], port, env: cleanEnv(), readyPath: '/bare' });
 }
 
-async function startApp(cleanup: Cleanup, signal: AbortSignal, target: TargetName, pgAdminUrl: string | undefined): Promise<ServerProc> {
+async function startApp(
+  cleanup: Cleanup,
+  signal: AbortSignal,
+  target: TargetName,
+  pgAdminUrl: string | undefined,
+  profileDir: string | undefined,
+): Promise<ServerProc> {
   const dir = await mkdtemp(join(os.tmpdir(), `nous-bench-${target}-`));
   const removeDir = cleanup.add(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
   let dropDb: (() => Promise<void>) | undefined;
@@ -746,7 +789,15 @@ async function startApp(cleanup: Cleanup, signal: AbortSignal, target: TargetNam
   };
   return startServer(cleanup, signal, {
     label: `beta-suite on ${target}`,
-    args: [MAIN_JS, 'serve', '--port', String(port), '--host', '127.0.0.1'],
+    args: [
+      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+      MAIN_JS,
+      'serve',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    ],
     port,
     env,
     readyPath: '/healthz',
@@ -787,7 +838,7 @@ function setupContext(server: ServerProc, target: TargetName, monitorToken: stri
 interface Report {
   date: string;
   mode: 'quick' | 'full';
-  settings: { durationS: number; warmupS: number; connections: number; targets: TargetName[]; rssSampleMs: number };
+  settings: { durationS: number; warmupS: number; connections: number; rounds: number; targets: TargetName[]; rssSampleMs: number };
   machine: {
     cpus: number;
     cpuModel: string;
@@ -829,6 +880,8 @@ function markdownTable(runs: RunResult[]): string {
     'non-2xx',
     'errors / timeouts',
     'vs bare',
+    'req per CPU-s',
+    'vs bare (CPU)',
     'RSS idle MiB',
     'RSS loaded MiB',
     'DB p95 ms (n in window)',
@@ -844,17 +897,36 @@ function markdownTable(runs: RunResult[]): string {
     String(r.non2xx),
     `${r.errors} / ${r.timeouts}`,
     r.server === 'bare' ? 'ceiling' : r.ratioToBare === null ? '—' : `${r.ratioToBare.toFixed(2)}×`,
+    r.requestsPerCpuSecond === null ? '—' : r.requestsPerCpuSecond.toLocaleString('en-US'),
+    r.server === 'bare' ? 'ceiling' : r.cpuRatioToBare === null ? '—' : `${r.cpuRatioToBare.toFixed(2)}×`,
     mib(r.rssIdleBytes),
     mib(r.rssLoadedMaxBytes),
     r.db === null ? '—' : r.db.p95Ms === null ? '— (0)' : `${ms(r.db.p95Ms, 3)} (${r.db.queryCount})`,
     r.db?.queriesDuringRun == null ? '—' : String(r.db.queriesDuringRun),
   ]);
-  const right = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  const right = new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (right.has(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+/** Per target and endpoint: the median, over its rounds, of requests per CPU-second against the ceiling's. */
+function summaryTable(runs: RunResult[]): string {
+  const groups = new Map<string, number[]>();
+  for (const r of runs) {
+    if (r.server === 'bare' || r.cpuRatioToBare === null) continue;
+    const key = `| ${r.server} | ${r.endpoint} |`;
+    groups.set(key, [...(groups.get(key) ?? []), r.cpuRatioToBare]);
+  }
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const rows = [...groups].map(([key, ratios]) => `${key} ${median(ratios).toFixed(2)}× | ${ratios.map((r) => r.toFixed(2)).join(', ')} |`);
+  return ['| Server | Endpoint | vs bare (CPU), median | each round |', '|---|---|---:|---|', ...rows].join('\n');
 }
 
 function markdownReport(report: Report, table: string): string {
@@ -864,11 +936,11 @@ function markdownReport(report: Report, table: string): string {
 
 ${report.date} · ${m.cpus} × ${m.cpuModel} · ${(m.totalMemoryBytes / 1073741824).toFixed(1)} GiB · Node ${m.node} · ${m.platform} ${m.release} (${m.arch})${report.git.commit ? ` · commit ${report.git.commit.slice(0, 10)}${report.git.dirty ? ' (dirty)' : ''}` : ''} · load average ${m.loadAverageAtStart[0]} at start, ${m.loadAverageAtEnd[0]} at end
 
-${(m.loadAverageAtStart[0] ?? 0) > m.cpus / 2 ? `**The machine was already busy when the run started (1-minute load average ${m.loadAverageAtStart[0]} on ${m.cpus} CPUs): these figures are noisy.**\n\n` : ''}autocannon over 127.0.0.1, ${s.connections} connections, ${s.durationS} s per run after ${s.warmupS} s warm-up; each endpoint runs right after its own bare-Fastify ceiling run. Targets: ${s.targets.join(', ')}.
+${(m.loadAverageAtStart[0] ?? 0) > m.cpus / 2 ? `**The machine was already busy when the run started (1-minute load average ${m.loadAverageAtStart[0]} on ${m.cpus} CPUs): these figures are noisy.**\n\n` : ''}autocannon over 127.0.0.1, ${s.connections} connections, ${s.durationS} s per run after ${s.warmupS} s warm-up; each endpoint runs right after its own bare-Fastify ceiling run, ${s.rounds} round${s.rounds === 1 ? '' : 's'} per endpoint. Targets: ${s.targets.join(', ')}.
 
 ${table}
 
-req/s: mean of autocannon's per-second samples. Latency: all 2xx responses of the run. vs bare: req/s over the ceiling run just before it. RSS: the server process's VmRSS before the load, and the maximum sampled every ${s.rssSampleMs} ms during warm-up and load. DB p95: \`database.queryTimeMs.p95\` from \`/health/metrics\` right after the run (the server's sliding ${report.runs.find((r) => r.db)?.db?.windowSeconds ?? 60} s window; number of queries in that window in parentheses, which can include start-up migrations). DB queries in run: queries the server made from the end of the warm-up to the end of the run, whatever their source (requests, background probe, collector, the metrics call's token check). See bench/README.md.
+req/s: mean of autocannon's per-second samples. Latency: all 2xx responses of the run. vs bare: req/s over the ceiling run just before it. req per CPU-s: requests answered per second of server CPU (user + system, all threads, from \`/proc/<pid>/stat\`) during the run; vs bare (CPU) divides it by the ceiling's, which is the figure the targets use, since autocannon takes a share of the same CPUs. RSS: the server process's VmRSS before the load, and the maximum sampled every ${s.rssSampleMs} ms during warm-up and load. DB p95: \`database.queryTimeMs.p95\` from \`/health/metrics\` right after the run (the server's sliding ${report.runs.find((r) => r.db)?.db?.windowSeconds ?? 60} s window; number of queries in that window in parentheses, which can include start-up migrations). DB queries in run: queries the server made from the end of the warm-up to the end of the run, whatever their source (requests, background probe, collector, the metrics call's token check). See bench/README.md.
 `;
 }
 
@@ -911,7 +983,7 @@ async function main(): Promise<number> {
 
     // The whole run is bounded: start-ups, every load run, and slack; past that, abort and clean up.
     const selected = opts.only.length === 0 ? ENDPOINTS : ENDPOINTS.filter((ep) => opts.only.includes(ep.name));
-    const runs = targets.length * selected.length * 2;
+    const runs = targets.length * selected.length * 2 * opts.rounds;
     const budgetMs =
       (1 + targets.length) * (STARTUP_TIMEOUT_MS + STOP_TIMEOUT_MS + SEED_BUDGET_MS) +
       runs * (opts.durationS + opts.warmupS + 15) * 1000 +
@@ -926,7 +998,14 @@ async function main(): Promise<number> {
     const report: Report = {
       date: new Date().toISOString(),
       mode: opts.quick ? 'quick' : 'full',
-      settings: { durationS: opts.durationS, warmupS: opts.warmupS, connections: opts.connections, targets, rssSampleMs: RSS_SAMPLE_MS },
+      settings: {
+        durationS: opts.durationS,
+        warmupS: opts.warmupS,
+        connections: opts.connections,
+        rounds: opts.rounds,
+        targets,
+        rssSampleMs: RSS_SAMPLE_MS,
+      },
       machine: {
         cpus: machineCpus.length,
         cpuModel: machineCpus[0]?.model.trim() ?? 'unknown',
@@ -949,7 +1028,7 @@ async function main(): Promise<number> {
 
     for (const target of targets) {
       log(`starting beta-suite on ${target}`);
-      const server = await startApp(cleanup, abort.signal, target, pgAdminUrl);
+      const server = await startApp(cleanup, abort.signal, target, pgAdminUrl, opts.profileDir);
       const monitorToken = (await runCli(server.env, ['token', 'create', '--name', 'bench', '--scope', 'monitor'], abort.signal)).trim();
       if (!monitorToken) throw new Error('token create printed no token');
       const ctx = setupContext(server, target, monitorToken, abort.signal, opts.quick);
@@ -958,7 +1037,7 @@ async function main(): Promise<number> {
         const overrides = (await ep.setup?.(ctx)) ?? {};
         endpoints.push(resolveRequest(ep.name, { method: ep.method, path: ep.path, headers: ep.headers, body: ep.body, ...overrides }));
       }
-      for (const ep of endpoints) {
+      for (const ep of endpoints.flatMap((e) => Array.from({ length: opts.rounds }, () => e))) {
         const ceilingRun = await measure(bare, 'bare', ceiling, opts, abort.signal);
         report.runs.push(ceilingRun);
         let totalBefore: number | undefined;
@@ -969,6 +1048,10 @@ async function main(): Promise<number> {
           ceilingRun.requests.perSecondMean > 0
             ? Math.round((run.requests.perSecondMean / ceilingRun.requests.perSecondMean) * 1000) / 1000
             : null;
+        run.cpuRatioToBare =
+          run.requestsPerCpuSecond !== null && ceilingRun.requestsPerCpuSecond
+            ? Math.round((run.requestsPerCpuSecond / ceilingRun.requestsPerCpuSecond) * 1000) / 1000
+            : null;
         run.db = await fetchDbMetrics(server, monitorToken, abort.signal, totalBefore);
         report.runs.push(run);
       }
@@ -976,7 +1059,7 @@ async function main(): Promise<number> {
     }
 
     report.machine.loadAverageAtEnd = loadAverage();
-    const table = markdownTable(report.runs);
+    const table = `${markdownTable(report.runs)}\n\n${summaryTable(report.runs)}`;
     await mkdir(RESULTS_DIR, { recursive: true });
     // Only a full run of every endpoint replaces the recorded results.
     const base = opts.only.length > 0 ? 'partial' : opts.quick ? 'quick' : 'latest';
