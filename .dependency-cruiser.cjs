@@ -8,7 +8,7 @@ module.exports = {
       name: 'feature-to-feature',
       comment: 'Features cooperate through interfaces passed in by app.ts, never by importing each other.',
       severity: 'error',
-      from: { path: '^src/features/([^/]+)/', pathNot: '^src/features/admin-ui/browser/' },
+      from: { path: '^src/features/([^/]+)/', pathNot: '^src/features/(admin-ui|tester-portal)/browser/' },
       to: { path: '^src/features/([^/]+)/', pathNot: '^src/features/$1/' },
     },
     {
@@ -25,6 +25,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/features/admin-ui/browser/' },
       to: { path: '^src/features/(?!admin-ui/)[^/]+/', pathNot: '\\.schemas\\.ts$' },
+    },
+    {
+      name: 'tester-pages-browser-reads-response-types-only',
+      comment:
+        "The tester pages' browser modules may import the testers feature's route schemas for their response types (type-only, erased from the browser build), nothing else.",
+      severity: 'error',
+      from: { path: '^src/features/tester-portal/browser/' },
+      to: { path: '^src/features/(?!tester-portal/)[^/]+/', pathNot: '^src/features/testers/testers\\.schemas\\.ts$' },
+    },
+    {
+      name: 'tester-pages-browser-types-only',
+      severity: 'error',
+      from: { path: '^src/features/tester-portal/browser/' },
+      to: { path: '^src/features/testers/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'feature-internals-stay-inside',

@@ -24,6 +24,8 @@ export const CONSOLE_MODULES = [
   'dashboard.js',
   'users.js',
   'users-import.js',
+  'users-invites.js',
+  'users-waitlist.js',
   'flags.js',
   'flag-card.js',
   'flag-editors.js',

@@ -54,7 +54,7 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
     title: 'Beta testers',
     script: 'users.js',
     body: (c) => usersBody(c.isOwner),
-    query: { search: 254, role: 10, active: 5, source: 10 },
+    query: { search: 254, role: 10, active: 5, source: 10, joined: 5, tab: 10 },
   },
   {
     id: 'flags',

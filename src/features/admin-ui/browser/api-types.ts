@@ -21,6 +21,7 @@ import type {
   MetricsSeries as MetricsSeriesSchema,
 } from '../../health/health.schemas.js';
 import type { Alert as AlertSchema, Kpi as KpiSchema, KpiReport as KpiReportSchema } from '../../kpis/kpis.schemas.js';
+import type { ApproveResponse, FunnelOut, WaitlistEntryOut } from '../../testers/testers.schemas.js';
 import type { CreatedToken as CreatedTokenSchema, TokenItem } from '../../tokens/tokens.schemas.js';
 
 /** A page of a cursor-paginated admin list. */
@@ -78,3 +79,10 @@ export type Alert = Static<typeof AlertSchema>;
 export type ApiToken = Static<typeof TokenItem>;
 /** POST /api/admin/tokens: the token itself, shown once. */
 export type CreatedToken = Static<typeof CreatedTokenSchema>;
+
+/** One waitlist entry (GET /api/admin/waitlist). */
+export type WaitlistEntry = Static<typeof WaitlistEntryOut>;
+/** POST /api/admin/waitlist/approve */
+export type WaitlistApproval = Static<typeof ApproveResponse>;
+/** GET /api/admin/users/funnel: testers at each step, the last one over 30 days. */
+export type TesterFunnel = Static<typeof FunnelOut>;

@@ -1,4 +1,5 @@
-// The dashboard: tiles, targets (KPIs), open alerts and charts, refreshed every 5 s while visible.
+// The dashboard: tiles, the tester funnel beside the invite-redemption target, targets (KPIs), open
+// alerts and charts, refreshed every 5 s while visible.
 import { api } from './api.js';
 import type {
   Alert,
@@ -11,13 +12,14 @@ import type {
   MetricsReport,
   MetricsSeries,
   Page,
+  TesterFunnel,
   TesterSummary,
 } from './api-types.js';
 import { drawChart, timeLabel } from './charts.js';
 import { messageOf, poll, stars, statusBadge, statusTile } from './common.js';
 import { byId, el, fill, find, get, sparkline } from './dom.js';
 import { fmtAgo, fmtInt, fmtMs, fmtNumber } from './format.js';
-import { DASHBOARD, tileId, type TileName } from './ids.js';
+import { DASHBOARD, FUNNEL, tileId, type TileName } from './ids.js';
 
 const REFRESH_MS = 5000;
 
@@ -183,6 +185,36 @@ async function kpis(): Promise<void> {
     throw err;
   }
   fill(box, answer.kpis.length === 0 ? el('p', { class: 'text-secondary small mb-0' }, 'No targets defined.') : answer.kpis.map(kpiCard));
+  const redemption = answer.kpis.find((k) => k.key === 'invite_redemption_rate');
+  if (redemption) {
+    const card = kpiCard(redemption);
+    card.className = 'col-12';
+    fill(byId(FUNNEL.redemption, HTMLElement), card);
+  }
+}
+
+/** One step of the funnel: its count, and its share of everyone invited as a bar. */
+function funnelStep(key: string, label: string, count: number, invited: number): HTMLElement {
+  const share = invited === 0 ? null : count / invited;
+  return el(
+    'li',
+    { class: 'col-6 col-md-3', dataset: { step: key } },
+    el('div', { class: 'tile-label' }, label),
+    el('div', { class: 'tile-value', dataset: { count: String(count) } }, fmtInt(count)),
+    el('progress', { class: 'funnel-bar', max: String(Math.max(invited, 1)), value: String(count), 'aria-hidden': 'true' }),
+    el('div', { class: 'small text-secondary' }, share === null ? 'nobody invited yet' : `${fmtNumber(share * 100, 0)} % of invited`),
+  );
+}
+
+async function funnel(): Promise<void> {
+  const f = await api<TesterFunnel>('/api/admin/users/funnel');
+  fill(
+    byId(FUNNEL.steps, HTMLElement),
+    funnelStep('invited', 'Invited', f.invited, f.invited),
+    funnelStep('joined', 'Joined', f.joined, f.invited),
+    funnelStep('enrolled', 'Enrolled in a feature', f.enrolled, f.invited),
+    funnelStep('feedback', 'Gave feedback (30 days)', f.gave_feedback_30d, f.invited),
+  );
 }
 
 const alertItem = (a: Alert) =>
@@ -214,7 +246,7 @@ async function alerts(): Promise<void> {
 }
 
 async function refresh(): Promise<void> {
-  const results = await Promise.allSettled([tiles(), charts(), kpis(), alerts()]);
+  const results = await Promise.allSettled([tiles(), funnel(), charts(), kpis(), alerts()]);
   for (const r of results) if (r.status === 'rejected') console.warn('dashboard refresh:', messageOf(r.reason));
   const time = byId(DASHBOARD.lastUpdate, HTMLTimeElement);
   time.textContent = new Date().toLocaleTimeString('en-GB');

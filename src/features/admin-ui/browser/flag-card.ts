@@ -6,6 +6,7 @@ import { statusBadge } from './common.js';
 import { byId, el, fill, sparkline } from './dom.js';
 import {
   conditionsEditor,
+  earlyAccessEditor,
   explainTool,
   flagPath,
   lifecycleControls,
@@ -115,6 +116,7 @@ function heading(flag: FlagWithAdoption, editing: FlagEditing): HTMLElement {
       ' ',
       a.stale ? el('span', { class: 'badge text-bg-warning', title: a.stale_reason ?? '' }, 'stale') : null,
       flag.permanent ? el('span', { class: 'badge text-bg-light border ms-1' }, 'permanent') : null,
+      flag.early_access ? el('span', { class: 'badge text-bg-info ms-1' }, `early access${flag.stage ? ` · ${flag.stage}` : ''}`) : null,
     ),
     el('p', { class: 'small text-secondary mb-2 text-break' }, flag.description || 'No description.'),
     switchControl(flag, editing),
@@ -162,10 +164,11 @@ function details(flag: FlagWithAdoption, editing: FlagEditing): HTMLDetailsEleme
   const box = el(
     'details',
     { class: 'mt-3' },
-    el('summary', { class: 'small' }, 'Targeting, conditions, explain and history'),
+    el('summary', { class: 'small' }, 'Early access, targeting, conditions, explain and history'),
     el(
       'div',
       { class: 'vstack gap-3 mt-3' },
+      earlyAccessEditor(flag, editing),
       targetsEditor(flag, editing),
       conditionsEditor(flag, editing),
       explainTool(flag),

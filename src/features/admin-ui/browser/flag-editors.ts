@@ -1,4 +1,5 @@
-// The editors inside a flag's card: target users, conditions, the explain tool, permanence and
+// The editors inside a flag's card: early access (offered to testers in their portal, with a public
+// title, description and stage), target users, conditions, the explain tool, permanence and
 // deletion, and the flag's history from the audit log.
 import { api, send } from './api.js';
 import type { AuditEntry, Condition, Explanation, Flag, Page } from './api-types.js';
@@ -7,7 +8,12 @@ import { el, fill } from './dom.js';
 import { fmtDate } from './format.js';
 import { flagCardId } from './ids.js';
 
-export type FlagPatch = Partial<Pick<Flag, 'rollout_percentage' | 'target_users' | 'conditions' | 'permanent'>>;
+export type FlagPatch = Partial<
+  Pick<
+    Flag,
+    'rollout_percentage' | 'target_users' | 'conditions' | 'permanent' | 'early_access' | 'public_title' | 'public_description' | 'stage'
+  >
+>;
 
 /** What the card's controls may do; the page keeps the flags and redraws a card after a change. */
 export interface FlagEditing {
@@ -47,6 +53,57 @@ export function targetsEditor(flag: Flag, editing: FlagEditing): HTMLElement {
 
 const field = (cls: string, label: string, id: string, control: HTMLElement) =>
   el('div', { class: cls }, el('label', { class: 'form-label small', for: id }, label), control);
+
+const STAGES = ['alpha', 'beta', 'preview'] as const;
+
+/** Early access: whether testers see the flag in their portal (and may enrol), under which title, description and stage. */
+export function earlyAccessEditor(flag: Flag, editing: FlagEditing): HTMLElement {
+  const base = `early-${flag.name}`;
+  const offered = el('input', { class: 'form-check-input', type: 'checkbox', id: `${base}-on`, checked: flag.early_access });
+  const title = el('input', {
+    class: 'form-control form-control-sm',
+    id: `${base}-title`,
+    maxlength: '120',
+    value: flag.public_title ?? '',
+  });
+  const description = el('textarea', { class: 'form-control form-control-sm', id: `${base}-description`, rows: '2', maxlength: '2000' });
+  description.value = flag.public_description ?? '';
+  const stage = el(
+    'select',
+    { class: 'form-select form-select-sm', id: `${base}-stage` },
+    el('option', { value: '', selected: flag.stage === null }, '—'),
+    STAGES.map((s) => el('option', { value: s, selected: flag.stage === s }, s)),
+  );
+  const save = () => {
+    const text = (v: string) => (v.trim() === '' ? null : v.trim());
+    const chosen = STAGES.find((s) => s === stage.value) ?? null;
+    return editing.patch(flag, {
+      early_access: offered.checked,
+      public_title: text(title.value),
+      public_description: text(description.value),
+      stage: chosen,
+    });
+  };
+  return el(
+    'fieldset',
+    { class: 'row g-2 align-items-end' },
+    el('legend', { class: 'form-label fs-6' }, 'Early access (testers see it in their portal and may enrol)'),
+    el(
+      'div',
+      { class: 'col-12 form-check ms-2' },
+      offered,
+      el('label', { class: 'form-check-label', for: `${base}-on` }, 'Offer to testers as early access'),
+    ),
+    field('col-12 col-md-5', 'Public title', `${base}-title`, title),
+    field('col-6 col-md-3', 'Stage', `${base}-stage`, stage),
+    field('col-12', 'Public description', `${base}-description`, description),
+    el(
+      'div',
+      { class: 'col-12' },
+      el('button', { type: 'button', class: 'btn btn-sm btn-outline-primary', onclick: save }, 'Save early access'),
+    ),
+  );
+}
 
 function conditionRow(c: Partial<Condition>, index: number, flagName: string, operators: readonly string[]): HTMLElement {
   const base = `cond-${flagName}-${index}`;

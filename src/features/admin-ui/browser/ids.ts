@@ -106,3 +106,27 @@ export const TOKENS = {
   copy: 'copy-token',
   revokeAll: 'revoke-all',
 } as const;
+
+/** The testers page's invite controls and its two tabs (testers, waitlist). */
+export const INVITES = {
+  joinedFilter: 'f-joined',
+  mailState: 'mail-state',
+  bulk: 'bulk-invite',
+  tabTesters: 'tab-testers',
+  tabWaitlist: 'tab-waitlist',
+  panelTesters: 'panel-testers',
+  panelWaitlist: 'panel-waitlist',
+} as const;
+
+export const WAITLIST = {
+  table: 'waitlist-table',
+  status: 'waitlist-status',
+  selectAll: 'waitlist-all',
+  approveSelected: 'approve-selected',
+  nextCount: 'approve-next-count',
+  approveNext: 'approve-next',
+  result: 'waitlist-result',
+} as const;
+
+/** The dashboard's tester funnel and, beside it, the invite-redemption target. */
+export const FUNNEL = { steps: 'funnel', redemption: 'funnel-redemption' } as const;

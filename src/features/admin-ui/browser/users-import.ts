@@ -1,10 +1,12 @@
 // Importing testers from a pasted list: the preview reads the text as the server will (one address
-// per line, notes after a comma); the server decides what is new, duplicate or invalid.
+// per line, notes after a comma); the server decides what is new, duplicate or invalid. Afterwards
+// everyone it created can be invited at once.
 import { api } from './api.js';
 import type { ImportResult } from './api-types.js';
 import { showError } from './common.js';
 import { byId, el, fill } from './dom.js';
 import { USERS } from './ids.js';
+import { offerBulkInvite } from './users-invites.js';
 
 interface PreviewLine {
   line: number;
@@ -106,6 +108,7 @@ export function wireImport(reload: () => Promise<void>): void {
     try {
       const result = await api<ImportResult>('/api/admin/users/import', { method: 'POST', body: { text: text.value } });
       fill(output, importSummary(result));
+      offerBulkInvite(result.created);
       text.value = '';
       run.textContent = 'Import';
       await reload();

@@ -1,12 +1,16 @@
-// Beta testers: search and filters, add (with the invite link to copy), paste-a-list import with a
-// preview, activate or deactivate, notes and flag overrides, roles (owners), CSV export.
+// Beta testers: search and filters (also "not yet joined"), newest first, with when each was invited,
+// joined and last seen; add (with the invite link to copy), copy or send an invite, paste-a-list
+// import with a preview, activate or deactivate, notes and flag overrides, roles (owners), CSV
+// export; and the waitlist tab.
 import { api, send } from './api.js';
 import type { FlagWithAdoption, Tester } from './api-types.js';
 import { bindFilters, copyText, isOwner, pagedTable, queryOf, showError, toast } from './common.js';
 import { byId, el, fill, get } from './dom.js';
-import { fmtDate } from './format.js';
+import { fmtAgo, fmtDate } from './format.js';
 import { CONSOLE_BASE, LIST, USERS } from './ids.js';
 import { wireImport } from './users-import.js';
+import { inviteButtons, loadMailState, statusBadge } from './users-invites.js';
+import { wireWaitlist } from './users-waitlist.js';
 
 const table = get(`#${USERS.table} tbody`, HTMLTableSectionElement);
 const filters = byId(LIST.filters, HTMLFormElement);
@@ -74,15 +78,19 @@ function userRow(user: Tester): HTMLTableRowElement {
       'Feedback',
     ),
     el('button', { type: 'button', class: 'btn btn-outline-secondary', onclick: () => edit(user, row) }, 'Edit'),
+    inviteButtons(user),
     el('button', { type: 'button', class: 'btn btn-outline-secondary', onclick: () => reinvite(user, row) }, 'New invite'),
     el('button', { type: 'button', class: 'btn btn-outline-danger', onclick: () => remove(user, row) }, 'Remove'),
   );
   row.append(
     el('td', { class: 'email-cell' }, user.email),
+    el('td', {}, statusBadge(user)),
+    el('td', { class: 'text-nowrap small' }, fmtDate(user.invited_at ?? user.created_at)),
+    el('td', { class: 'text-nowrap small' }, fmtDate(user.joined_at)),
+    el('td', { class: 'text-nowrap small' }, fmtAgo(user.last_seen_at)),
     el('td', {}, roleCell),
     el('td', {}, active),
     el('td', {}, user.source),
-    el('td', { class: 'text-nowrap small' }, fmtDate(user.joined_at)),
     el('td', { class: 'comment small' }, user.notes ?? ''),
     el('td', {}, overridesCell(user)),
     el('td', { class: 'text-end' }, actions),
@@ -94,9 +102,13 @@ const load = pagedTable({
   table,
   more: byId(LIST.more, HTMLButtonElement),
   url: '/api/admin/users',
-  query: () => queryOf(filters),
+  query: () => {
+    const params = queryOf(filters);
+    params.set('order', 'newest');
+    return params;
+  },
   row: userRow,
-  columns: 8,
+  columns: 11,
   empty: 'No testers match.',
 });
 
@@ -213,4 +225,6 @@ addForm.addEventListener('submit', (e) => {
 byId(USERS.copyInvite, HTMLButtonElement).addEventListener('click', () => void copyText(inviteLink.value, inviteLink));
 wireImport(load);
 bindFilters(filters, load);
-void load();
+wireWaitlist();
+// The invite buttons depend on whether mail goes out: know that before the first rows are drawn.
+void loadMailState().then(() => load());

@@ -1,6 +1,7 @@
-// The dashboard's markup: tiles that open their page, open alerts, charts with their time ranges,
-// targets and the latest feedback, all filled by dashboard.js.
-import { CONSOLE_BASE, DASHBOARD, tileId, type TileName } from '../browser/ids.js';
+// The dashboard's markup: tiles that open their page, the tester funnel beside the invite-redemption
+// target, open alerts, charts with their time ranges, targets and the latest feedback, all filled
+// by dashboard.js.
+import { CONSOLE_BASE, DASHBOARD, FUNNEL, tileId, type TileName } from '../browser/ids.js';
 import { html, type SafeHtml } from '../html.js';
 
 /** A dashboard tile; with `href`, the whole tile opens that page. */
@@ -56,6 +57,21 @@ export function dashboardBody(): SafeHtml {
         ${tile('rps', 'Requests / s', 'last 60 s', `${CONSOLE_BASE}/health`)}
         ${tile('p95', 'p95 latency', 'last 60 s', `${CONSOLE_BASE}/health`)}
         ${tile('dbp95', 'Database p95', 'last 60 s', `${CONSOLE_BASE}/database`)} ${tile('health', 'Health', '', `${CONSOLE_BASE}/health`)}
+      </div>
+    </section>
+    <section aria-labelledby="funnel-h" class="mb-4">
+      <h2 id="funnel-h" class="h5">Testers: from invitation to feedback</h2>
+      <div class="row g-3">
+        <div class="col-12 col-lg-8">
+          <div class="card h-100">
+            <div class="card-body">
+              <ol id="${FUNNEL.steps}" class="funnel list-unstyled row g-3 mb-0">
+                <li class="col-12 text-secondary small">Loading…</li>
+              </ol>
+            </div>
+          </div>
+        </div>
+        <div class="col-12 col-lg-4"><div id="${FUNNEL.redemption}" class="row g-3 h-100"></div></div>
       </div>
     </section>
     <section aria-labelledby="alerts-h" class="mb-4">

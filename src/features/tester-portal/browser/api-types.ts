@@ -1,43 +1,16 @@
-// The tester JSON API's answers, as the contract with the testers feature states them. Types only:
-// nothing of this reaches the browser.
+// The tester JSON API's answers, typed from the testers feature's TypeBox schemas (its HTTP
+// contract), so a changed response fails the type check here. Types only: nothing of this reaches
+// the browser.
+import type { Static } from 'typebox';
+import type { FeatureOut, MeResponse, ProgramOut, TesterFeedbackOut } from '../../testers/testers.schemas.js';
 
-export interface Program {
-  name: string;
-  /** False when the server sends no mail (no SMTP): sign-in links come from the owner instead. */
-  mail_enabled: boolean;
-}
-
-export interface TesterMe {
-  id: string;
-  email: string;
-  status: 'active' | 'unverified' | 'inactive';
-  joined_at: string | null;
-}
-
+/** GET /api/beta/program: the name, and false for mail_enabled when the server sends no mail. */
+export type Program = Static<typeof ProgramOut>;
 /** GET /api/beta/me */
-export interface Me {
-  tester: TesterMe;
-  csrf_token: string;
-}
-
-export type Stage = 'alpha' | 'beta' | 'preview';
-/** Why a feature is on or off for this tester. */
-export type Reason = 'enrolled' | 'rolled_out' | 'not_yet' | 'left';
-
-export interface EarlyFeature {
-  name: string;
-  title: string;
-  description: string;
-  stage: Stage;
-  enrolled: boolean;
-  on: boolean;
-  reason: Reason;
-}
-
-export interface MyFeedback {
-  id: string;
-  feature: string | null;
-  rating: number;
-  comment: string | null;
-  created_at: string;
-}
+export type Me = Static<typeof MeResponse>;
+/** A feature the tester may try, with whether it is on for them and why. */
+export type EarlyFeature = Static<typeof FeatureOut>;
+export type Stage = EarlyFeature['stage'];
+export type Reason = EarlyFeature['reason'];
+/** One of the tester's own ratings. */
+export type MyFeedback = Static<typeof TesterFeedbackOut>;
