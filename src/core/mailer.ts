@@ -43,7 +43,8 @@ export function maskAddress(address: string): string {
   return `${address.slice(0, 1)}…${address.slice(at)}`;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A wait that does not keep the process alive. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 export function createMailer(options: MailerOptions): Mailer {
   const timeout = options.timeoutMs ?? 10_000;
@@ -56,9 +57,11 @@ export function createMailer(options: MailerOptions): Mailer {
   });
   const attempts = options.attempts ?? 4;
   const backoffMs = options.backoffMs ?? 1000;
+  let closed = false;
   return {
     async send(message, onAttempt) {
       for (let attempt = 1; ; attempt++) {
+        if (closed) throw new Error('mailer closed before the mail was sent');
         try {
           await transport.sendMail({ from: options.from, ...message });
           await onAttempt?.(attempt, undefined);
@@ -71,6 +74,10 @@ export function createMailer(options: MailerOptions): Mailer {
         }
       }
     },
-    close: () => transport.close(),
+    close() {
+      // Retries still waiting give up: a shutdown does not wait out their backoff.
+      closed = true;
+      transport.close();
+    },
   };
 }

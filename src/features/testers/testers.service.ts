@@ -21,8 +21,9 @@ export interface TestersServiceDeps extends TestersPorts {
 export interface TestersService extends TesterAccess, PortalOps, OwnerOps {
   sessions: TesterSessions;
   program(): { name: string; mail_enabled: boolean };
-  /** Resolves when the work started after answers (lookups, mail) is done. */
+  /** Resolves when the work started after answers (lookups, mail and its retries) is done. */
   idle(): Promise<void>;
+  /** At shutdown: waits for started follow-ups, stops mail retries (their outbox rows stay `queued`). */
   close(): Promise<void>;
 }
 
@@ -69,7 +70,8 @@ export function createTestersService(deps: TestersServiceDeps): TestersService {
     program: () => ({ name: deps.programName, mail_enabled: mail.enabled }),
     idle,
     async close() {
-      await idle();
+      // Follow-ups already started finish (they are short); mail still being retried is left queued.
+      while (background.size > 0) await Promise.allSettled([...background]);
       deps.mailer?.close();
     },
   };
