@@ -46,21 +46,26 @@ function ofrepError(err: unknown, request: FastifyRequest, reply: FastifyReply) 
 
 /** POST /ofrep/v1/evaluate/flags[/:key], in their own scope for the protocol's error shape. */
 async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps): Promise<void> {
-  const evaluations = new Counter({
+  // Counted in plain numbers per flag ([false, true]) and handed to Prometheus when it scrapes:
+  // prom-client hashes the label object on every `inc`, even through a bound child.
+  const pending = new Map<string, [number, number]>();
+  new Counter({
     name: 'flag_evaluations_total',
     help: 'Flag evaluations by flag and resulting value',
     labelNames: ['flag', 'value'] as const,
     registers: [deps.registry],
+    collect() {
+      for (const [flag, counts] of pending) {
+        if (counts[0] > 0) this.inc({ flag, value: 'false' }, counts[0]);
+        if (counts[1] > 0) this.inc({ flag, value: 'true' }, counts[1]);
+      }
+      pending.clear();
+    },
   });
-  // The counter's children per flag ([false, true]), bound once rather than labelled per evaluation.
-  const children = new Map<string, [{ inc(): void }, { inc(): void }]>();
-  const childFor = (flag: string, value: boolean) => {
-    let pair = children.get(flag);
-    if (pair === undefined) {
-      pair = [evaluations.labels({ flag, value: 'false' }), evaluations.labels({ flag, value: 'true' })];
-      children.set(flag, pair);
-    }
-    return pair[value ? 1 : 0];
+  const countFor = (flag: string, value: boolean) => {
+    let counts = pending.get(flag);
+    if (counts === undefined) pending.set(flag, (counts = [0, 0]));
+    counts[value ? 1 : 0]++;
   };
   /** Tells the success metrics and Prometheus of each successful evaluation for this context. */
   function counted(evaluated: ReadonlyArray<{ name: string; result: EvaluationResult }>, context: EvaluationContext): void {
@@ -69,7 +74,7 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
     for (const { name, result } of evaluated) {
       if (result.errorCode) continue;
       deps.onEvaluated(name, targetingKey, email);
-      childFor(name, result.value).inc();
+      countFor(name, result.value);
     }
   }
 
