@@ -69,17 +69,32 @@ export interface BetaFeedbackTable {
   created_at: CursorTime;
 }
 
+/** A view: the counter slots of a day, feature and rating summed (groups with a count above 0). */
 export interface FeedbackStatsDailyTable {
+  /** UTC day, as `YYYY-MM-DD`. */
+  day: ColumnType<string, never, never>;
+  /** '' for feedback without a feature. */
+  feature: ColumnType<string, never, never>;
+  rating: ColumnType<number, never, never>;
+  count: ColumnType<string, never, never>;
+}
+
+/** Feedback counts per UTC day, feature and rating, spread over slots so concurrent writers rarely share a row. */
+export interface FeedbackStatSlotsTable {
   /** UTC day, as `YYYY-MM-DD`. */
   day: ColumnType<string, string, string>;
   /** '' for feedback without a feature. */
   feature: string;
   rating: number;
+  /** 0–63: a database session adds to slot `pg_backend_pid() % 64`; past days are rolled up into 0. */
+  slot: number;
   count: ColumnType<string, number | bigint, number | bigint>;
 }
 
 export interface IdempotencyKeysTable {
   scope: string;
+  /** A digest of who sent the key (client address or credential); '' for keys stored before callers were kept. */
+  caller: ColumnType<string, string | undefined, string>;
   key: string;
   request_hash: string;
   status: number | null;
@@ -253,6 +268,7 @@ export interface DatabaseSchema {
   flag_evaluations_hourly: FlagEvaluationsHourlyTable;
   beta_feedback: BetaFeedbackTable;
   feedback_stats_daily: FeedbackStatsDailyTable;
+  feedback_stat_slots: FeedbackStatSlotsTable;
   idempotency_keys: IdempotencyKeysTable;
   system_metrics: SystemMetricsTable;
   audit_log: AuditLogTable;

@@ -4,6 +4,7 @@ import * as m0001 from './0001-initial-schema.js';
 import * as m0002 from './0002-kpis-alerts.js';
 import * as m0003 from './0003-console-identities.js';
 import * as m0004 from './0004-audit-fold-key.js';
+import * as m0005 from './0005-feedback-counter-slots.js';
 import * as m0006 from './0006-testers.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-kpis-alerts': m0002,
   '0003-console-identities': m0003,
   '0004-audit-fold-key': m0004,
+  '0005-feedback-counter-slots': m0005,
   '0006-testers': m0006,
 };
 

@@ -1,5 +1,6 @@
-// Feedback submission: strict input, safe retries with Idempotency-Key, unknown emails become
-// testers, and the aggregates behind the public statistics updated in the same statement.
+// Feedback submission: strict input, safe retries with Idempotency-Key (kept per caller, so one
+// client's key never replays or blocks another's), unknown emails become testers, and the counts
+// behind the public statistics updated in the same statement.
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AppError } from '../../core/errors.js';
@@ -15,6 +16,12 @@ export interface FeedbackInput {
   feature?: string;
   comment?: string;
   metadata?: Record<string, unknown>;
+}
+
+/** A retry key and who sent it (`token:<id>`, `session:<email>`, `address:<ip>`): keys are kept per caller. */
+export interface IdempotencyRetry {
+  key: string;
+  caller: string;
 }
 
 export interface SubmitResult {
@@ -51,9 +58,13 @@ export function canonicalHash(value: unknown): string {
     .digest('hex');
 }
 
+/** Callers are stored as a digest: the table of retry keys holds no client addresses. */
+const callerDigest = (caller: string) => createHash('sha256').update(caller).digest('base64url');
+
 async function store(
   db: Kysely<DatabaseSchema>,
   input: FeedbackInput,
+  metadataJson: string | null,
   email: string | undefined,
   userId: string | null,
 ): Promise<PublicFeedback> {
@@ -63,29 +74,31 @@ async function store(
     rating: input.rating,
     feature: input.feature ?? null,
     comment: input.comment ?? null,
-    metadata: input.metadata ?? null,
+    metadataJson,
   });
   return { id: row.id, rating: row.rating, feature: row.feature, created_at: row.created_at.toISOString() };
 }
 
-/** Stores one submission; a retry with the same key and body gets the first answer again. */
+/** Stores one submission; a retry by the same caller with the same key and body gets the first answer again. */
 export async function submitFeedback(
   deps: { db: Kysely<DatabaseSchema>; ensureTester: EnsureTester },
   input: FeedbackInput,
-  idempotencyKey: string | undefined,
+  retry: IdempotencyRetry | undefined,
 ): Promise<SubmitResult> {
-  if (input.metadata !== undefined && Buffer.byteLength(JSON.stringify(input.metadata)) > METADATA_MAX_BYTES) {
+  const metadataJson = input.metadata === undefined ? null : JSON.stringify(input.metadata);
+  if (metadataJson !== null && Buffer.byteLength(metadataJson) > METADATA_MAX_BYTES) {
     throw new AppError('VALIDATION_ERROR', `body/metadata must be at most ${METADATA_MAX_BYTES} bytes as JSON.`);
   }
-  const requestHash = canonicalHash(input);
   const email = input.email?.trim() || undefined;
   // Anonymous feedback without a retry key is one statement; anything else is one transaction.
-  if (idempotencyKey === undefined && email === undefined) {
-    return { status: 201, body: await store(deps.db, input, email, null), replayed: false };
+  if (retry === undefined && email === undefined) {
+    return { status: 201, body: await store(deps.db, input, metadataJson, email, null), replayed: false };
   }
   return deps.db.transaction().execute(async (trx): Promise<SubmitResult> => {
-    if (idempotencyKey !== undefined) {
-      const existing = await claimIdempotencyKey(trx, SCOPE, idempotencyKey, requestHash);
+    const at = retry && { scope: SCOPE, caller: callerDigest(retry.caller), key: retry.key };
+    if (at) {
+      const requestHash = canonicalHash(input);
+      const existing = await claimIdempotencyKey(trx, at, requestHash);
       if (existing) {
         if (existing.request_hash !== requestHash) {
           throw new AppError('UNPROCESSABLE', 'This Idempotency-Key was used with a different request body.');
@@ -94,8 +107,8 @@ export async function submitFeedback(
         return { status: existing.status, body: existing.response as PublicFeedback, replayed: true };
       }
     }
-    const body = await store(trx, input, email, email ? await deps.ensureTester(trx, email) : null);
-    if (idempotencyKey !== undefined) await storeIdempotentResponse(trx, SCOPE, idempotencyKey, 201, body);
+    const body = await store(trx, input, metadataJson, email, email ? await deps.ensureTester(trx, email) : null);
+    if (at) await storeIdempotentResponse(trx, at, 201, body);
     return { status: 201, body, replayed: false };
   });
 }

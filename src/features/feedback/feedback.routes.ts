@@ -1,7 +1,7 @@
 // Feedback over HTTP: public submission and statistics (CORS for configured origins), and the
 // admin list, CSV export and analytics.
 import cors, { type FastifyCorsOptionsDelegateCallback } from '@fastify/cors';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { decodeCursor, paginate } from '../../core/cursor.js';
 import { csvExport } from '../../core/csv.js';
@@ -46,6 +46,14 @@ const filterOf = (q: FilterQuery): Omit<FeedbackFilter, 'limit' | 'before'> => (
 
 export const FEEDBACK_CSV_COLUMNS = ['id', 'created_at', 'rating', 'feature', 'email', 'user_id', 'comment', 'metadata'] as const;
 
+/** Who sent a retry key: the credential presented (when valid), else the client's address. */
+async function callerOf(request: FastifyRequest): Promise<string> {
+  const principal = await request.principal();
+  if (principal?.kind === 'token') return `token:${principal.id}`;
+  if (principal?.kind === 'session') return `session:${principal.email}`;
+  return `address:${request.ip}`;
+}
+
 /** POST /api/feedback and GET /api/feedback/stats, in their own scope so CORS applies to them alone. */
 async function publicFeedbackRoutes(publicScope: FastifyInstance, deps: FeedbackRouteDeps): Promise<void> {
   // The plugin's preflight route answers for every path: allow origins only on the public feedback routes.
@@ -69,7 +77,8 @@ async function publicFeedbackRoutes(publicScope: FastifyInstance, deps: Feedback
       schema: { headers: FeedbackSubmitHeaders, body: FeedbackBody, response: { 201: FeedbackCreated } },
     },
     async (request, reply) => {
-      const result = await deps.feedback.submit(request.body, request.headers['idempotency-key']);
+      const key = request.headers['idempotency-key'];
+      const result = await deps.feedback.submit(request.body, key === undefined ? undefined : { key, caller: await callerOf(request) });
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(result.body);
     },

@@ -7,12 +7,19 @@ import { isUuid } from '../../core/ids.js';
 import type { Actor } from '../../core/principal.js';
 import type { RecordAudit } from '../../db/audit.js';
 import type { DatabaseSchema } from '../../db/schema.js';
-import { submitFeedback, type EnsureTester, type FeedbackInput, type SubmitResult } from './feedback-submission.js';
-import { allFeedback, deleteCountedFeedback, listFeedback, pruneIdempotencyKeys, readAggregates } from './feedback.repository.js';
+import { submitFeedback, type EnsureTester, type FeedbackInput, type IdempotencyRetry, type SubmitResult } from './feedback-submission.js';
+import {
+  allFeedback,
+  deleteCountedFeedback,
+  listFeedback,
+  pruneIdempotencyKeys,
+  readAggregates,
+  rollUpCounterSlots,
+} from './feedback.repository.js';
 import type { FeedbackFilter, FeedbackRow } from './feedback.types.js';
 import { buildStats, type FeedbackAnalytics } from './stats.js';
 
-export type { EnsureTester, FeedbackInput, PublicFeedback, SubmitResult } from './feedback-submission.js';
+export type { EnsureTester, FeedbackInput, IdempotencyRetry, PublicFeedback, SubmitResult } from './feedback-submission.js';
 export type { FeedbackFilter, FeedbackRow } from './feedback.types.js';
 
 /** Stored answers are kept this long for retries. */
@@ -22,10 +29,11 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 export const presentFeedback = (f: FeedbackRow) => ({ ...f, created_at: f.created_at.toISOString() });
 
 export interface FeedbackService {
-  submit(input: FeedbackInput, idempotencyKey: string | undefined): Promise<SubmitResult>;
+  /** Stores one submission; `retry` (an Idempotency-Key and its sender) makes a retry return the first answer. */
+  submit(input: FeedbackInput, retry?: IdempotencyRetry): Promise<SubmitResult>;
   /** Public statistics and the console's analytics, cached for a few seconds. */
   stats(): Promise<FeedbackAnalytics>;
-  /** Forgets idempotency keys older than a day. */
+  /** Housekeeping: forgets idempotency keys older than a day and rolls past days' counter slots up into one row. */
   pruneKeys(): Promise<void>;
   /** Removes one feedback row (spam, a test submission) and its share of the statistics; audited. */
   remove(id: string, by: Actor): Promise<void>;
@@ -88,8 +96,8 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
   const { db, clock } = deps;
   const stats = cachedStats(() => readAggregates(db).then((rows) => buildStats(rows, clock())), deps.statsCacheMs ?? 5000);
   return {
-    async submit(input, idempotencyKey) {
-      const result = await submitFeedback(deps, input, idempotencyKey);
+    async submit(input, retry) {
+      const result = await submitFeedback(deps, input, retry);
       if (!result.replayed) {
         stats.invalidate();
         deps.onSubmitted?.();
@@ -101,7 +109,10 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
       await removeAudited(deps, id, by);
       stats.invalidate();
     },
-    pruneKeys: () => pruneIdempotencyKeys(db, new Date(clock().getTime() - IDEMPOTENCY_TTL_MS)),
+    async pruneKeys() {
+      await pruneIdempotencyKeys(db, new Date(clock().getTime() - IDEMPOTENCY_TTL_MS));
+      await rollUpCounterSlots(db);
+    },
     list: (filter) => listFeedback(db, filter),
     exportAll: (filter) => allFeedback(db, filter),
     forTester: async (userId) => (await listFeedback(db, { userId, limit: 100 })).map(presentFeedback),

@@ -11,7 +11,8 @@ export interface NewFeedback {
   rating: number;
   feature: string | null;
   comment: string | null;
-  metadata: Record<string, unknown> | null;
+  /** The metadata object as JSON text (serialised once, where its size is checked). */
+  metadataJson: string | null;
 }
 
 /** One UTC day's count of one rating for one feature ('' for none). */
