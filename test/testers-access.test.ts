@@ -75,6 +75,13 @@ describe('tester access', () => {
       expect(cookieOf(res)).toBeUndefined();
     }
     expect((await userRow(b.id)).redeemed_at).toBeNull();
+    // Joining signs a browser in: never from another site.
+    for (const headers of [{ origin: 'https://evil.example.com' }, { 'sec-fetch-site': 'cross-site' }] as Array<Record<string, string>>) {
+      const crossSite = await post('/api/beta/join', { code: b.invite_code, email: 'join-b@example.com' }, headers);
+      expect(crossSite.statusCode).toBe(403);
+      expect(crossSite.json().error.code).toBe('FORBIDDEN');
+    }
+    expect((await userRow(b.id)).redeemed_at).toBeNull();
     // Malformed input is a validation error, not an invite answer.
     const bad = await post('/api/beta/join', { code: b.invite_code });
     expect(bad.statusCode).toBe(400);

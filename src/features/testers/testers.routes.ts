@@ -101,16 +101,29 @@ function waitlistCors(fastify: FastifyInstance, deps: TesterRouteDeps) {
   };
 }
 
+/** Joining signs a browser in: only from this site's own pages (no cross-site sign-in into someone else's invite). */
+function sameSiteOnly(publicUrl: string) {
+  const origin = new URL(publicUrl).origin;
+  return async (request: FastifyRequest): Promise<void> => {
+    const site = request.headers['sec-fetch-site'];
+    const from = request.headers.origin;
+    if ((site !== undefined && site !== 'same-origin' && site !== 'none') || (from !== undefined && from !== origin)) {
+      throw new AppError('FORBIDDEN', 'Cross-site request refused.');
+    }
+  };
+}
+
 async function publicRoutes(fastify: FastifyInstance, deps: TesterRouteDeps): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const rateLimit = { max: deps.rateLimitPerMin, timeWindow: 60_000 };
   const cors = waitlistCors(fastify, deps);
+  const sameSite = sameSiteOnly(deps.publicUrl);
 
   app.get('/api/beta/program', { schema: { response: { 200: ProgramOut } } }, async () => deps.testers.program());
 
   app.post(
     '/api/beta/join',
-    { config: { rateLimit }, schema: { body: JoinBody, response: { 200: JoinResponse } } },
+    { config: { rateLimit }, preValidation: sameSite, schema: { body: JoinBody, response: { 200: JoinResponse } } },
     async (request, reply) => {
       const started = await deps.testers.join(request.body.code, request.body.email, request.id);
       await signIn(deps, request, reply, started);
