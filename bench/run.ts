@@ -118,11 +118,11 @@ async function seedFeedback(ctx: SetupContext): Promise<void> {
       [FEEDBACK_ROWS],
     );
     await client.query(
-      `INSERT INTO feedback_stats_daily (day, feature, rating, count)
-       SELECT (created_at AT TIME ZONE 'UTC')::date, coalesce(feature, ''), rating, count(*) FROM beta_feedback GROUP BY 1, 2, 3
-       ON CONFLICT (day, feature, rating) DO UPDATE SET count = excluded.count`,
+      `DELETE FROM feedback_stat_slots;
+       INSERT INTO feedback_stat_slots (day, feature, rating, slot, count)
+       SELECT (created_at AT TIME ZONE 'UTC')::date, coalesce(feature, ''), rating, 0, count(*) FROM beta_feedback GROUP BY 1, 2, 3`,
     );
-    await client.query('ANALYZE beta_feedback; ANALYZE feedback_stats_daily');
+    await client.query('ANALYZE beta_feedback; ANALYZE feedback_stat_slots');
     const timings: number[] = [];
     for (let i = 0; i < 200; i++) {
       const started = performance.now();
