@@ -238,6 +238,22 @@ describe('tester access', () => {
     expect(posted.headers['access-control-allow-origin']).toBe('https://app.example.com');
   });
 
+  it('lists testers newest first, page by page, when asked', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await createTester(`order-${i}@example.com`)).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `search=order-&order=newest&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const res = await t.app.inject({ url: `/api/admin/users?${query}`, headers: admin });
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json<{ items: Array<{ id: string }>; next_cursor: string | null }>();
+      seen.push(...body.items.map((u) => u.id));
+      cursor = body.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+  });
+
   it('refuses bad input with clear 4xx answers that change nothing', async () => {
     const cases: Array<[string, string, unknown, number, string]> = [
       ['POST', '/api/beta/sign-in', { email: 'not-an-email' }, 400, 'VALIDATION_ERROR'],
