@@ -290,32 +290,51 @@ describe.skipIf(!haveChromium && !process.env.CI)('the beta loop in Chromium, wi
     await other.close();
   });
 
-  it('the waitlist: a visitor joins and confirms; the owner approves the next one; the invitation arrives', async () => {
+  /** A visitor joins the waitlist and confirms from the mail. */
+  async function joinWaitlist(email: string): Promise<void> {
     const visitor = await browserContext();
     const p = await visitor.newPage();
     await p.goto(`${base}/beta/waitlist`);
-    await p.getByLabel('Your email address').fill('grace.waiting@example.com');
+    await p.getByLabel('Your email address').fill(email);
     await p.getByRole('button', { name: 'Join the waitlist' }).click();
     await p.getByText('Check your inbox to confirm your place on the waitlist.').waitFor();
-    const link = await nextLink('grace.waiting@example.com', '/beta/confirm?token=');
-    await p.goto(link);
+    await p.goto(await nextLink(email, '/beta/confirm?token='));
     await p.waitForURL(`${base}/beta/sign-in?notice=confirmed`);
     await visitor.close();
+  }
+
+  /** The invitation mailed to `email` carries the link the console hands out for them, who have not joined yet. */
+  async function expectInvited(email: string): Promise<void> {
+    const link = await nextLink(email, '/beta/join?code=');
+    const row = await testerRow(email);
+    expect(row?.invite_url).toBe(link);
+    expect(row?.status).toBe('invited');
+  }
+
+  it('the waitlist: visitors join and confirm; the owner approves a selection, then the next one; invitations arrive', async () => {
+    await joinWaitlist('grace.waiting@example.com');
+    await joinWaitlist('hedy.waiting@example.com');
     await ownerPage.goto(`${base}/admin/beta/users?tab=waitlist`);
-    const row = ownerPage.locator('#waitlist-table tbody tr[data-email="grace.waiting@example.com"]');
-    await row.waitFor();
+    const table = ownerPage.locator('#waitlist-table tbody');
+    await table.locator('tr[data-email="hedy.waiting@example.com"]').waitFor();
+    expect(await table.locator('tr').count()).toBe(2);
     for (const width of WIDTHS) {
       await ownerPage.setViewportSize({ width, height: 900 });
       expect(await seriousViolations(ownerPage), `waitlist tab at ${width}px`).toEqual([]);
     }
     await ownerPage.setViewportSize({ width: 1440, height: 900 });
+    // A selection: the later one, out of turn.
+    await ownerPage.getByLabel('Select hedy.waiting@example.com').check();
+    await ownerPage.getByRole('button', { name: 'Approve 1 selected' }).click();
+    await ownerPage.locator('#waitlist-result', { hasText: 'Approved 1: hedy.waiting@example.com.' }).waitFor();
+    await expectInvited('hedy.waiting@example.com');
+    // The next one in line is the only one left.
     await ownerPage.getByLabel('Approve the next').fill('1');
     await ownerPage.getByRole('button', { name: 'Approve', exact: true }).click();
     await ownerPage.locator('#waitlist-result', { hasText: 'Approved 1: grace.waiting@example.com.' }).waitFor();
-    expect(await nextLink('grace.waiting@example.com', '/beta/join?code=')).toBe(
-      (await testerRow('grace.waiting@example.com'))?.invite_url,
-    );
-    expect((await testerRow('grace.waiting@example.com'))?.status).toBe('invited');
+    await expectInvited('grace.waiting@example.com');
+    await ownerPage.getByLabel('Show', { exact: true }).selectOption('approved');
+    await expect.poll(() => table.locator('tr[data-email]').count()).toBe(2);
   });
 
   it('shows the "not yet joined" filter on the testers page', async () => {
