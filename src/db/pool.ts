@@ -1,15 +1,12 @@
 // The connections behind Kysely: a `pg` pool on PostgreSQL (its minimum opened at start, connections
 // recycled, a bounded wait to acquire one), or PGlite's single connection behind the same interface.
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import type { PGlite } from '@electric-sql/pglite';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../core/config.js';
 import type { DatabaseLogger } from './database-logger.js';
-import { lockDataDir } from './data-dir-lock.js';
 import { databaseUnavailable } from './errors.js';
-import { makeDataDirPrivate, restrictDataDirContents } from './private-data-dir.js';
+import { restrictDataDirContents } from './private-data-dir.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -45,28 +42,11 @@ export interface ConnectionPool {
 
 /** Connections idle longer than this are checked with `SELECT 1` before being handed out. */
 const CHECKOUT_CHECK_AFTER_IDLE_MS = 10_000;
-const PGLITE_SUBDIR = 'pgdata';
 
 type LastCheckout = WeakMap<pg.PoolClient, number>;
 
 function connectionLost(logger: DatabaseLogger): (err: Error) => void {
   return (err) => logger.warn({ err: { message: err.message } }, 'database connection lost');
-}
-
-async function openPglite(dataDir: string): Promise<{ pglite: PGlite; unlock: () => void }> {
-  makeDataDirPrivate(dataDir);
-  const unlock = lockDataDir(dataDir);
-  let pglite: PGlite | undefined;
-  try {
-    pglite = await PGlite.create(join(dataDir, PGLITE_SUBDIR));
-    // After every start, not only the first: PGlite rewrites some files with open modes as it starts.
-    restrictDataDirContents(dataDir);
-    return { pglite, unlock };
-  } catch (err) {
-    await pglite?.close().catch(() => undefined);
-    unlock();
-    throw err;
-  }
 }
 
 function checkedPool(
@@ -117,10 +97,14 @@ export async function openPool(options: PoolOptions): Promise<ConnectionPool> {
   const { databaseUrl, logger } = options;
   const lastCheckout: LastCheckout = new WeakMap();
   const kind: DatabaseKind = databaseUrl !== undefined ? 'postgres' : 'pglite';
-  const embedded = databaseUrl === undefined ? await openPglite(options.dataDir) : undefined;
+  // Loaded only here, so a PostgreSQL deployment never loads PGlite.
+  const embedded =
+    databaseUrl === undefined
+      ? await import('./embedded-database.js').then((m) => m.openEmbeddedDatabase(options.dataDir, logger))
+      : undefined;
   const pool = embedded
     ? // PGlite runs one query at a time: a single long-lived connection.
-      new pg.Pool({ ...createPgConfig(embedded.pglite), max: 1, idleTimeoutMillis: 0 })
+      new pg.Pool({ ...embedded.poolConfig, max: 1, idleTimeoutMillis: 0 })
     : new pg.Pool({
         connectionString: databaseUrl,
         min: options.pool.min,

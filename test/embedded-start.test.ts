@@ -1,0 +1,136 @@
+// Starting the built server (`dist/main.js`) on each engine: on PGlite a fresh DATA_DIR starts as a copy
+// of the migrated cluster built with the package (which stays as it was) and keeps its data across
+// restarts; on PostgreSQL the PGlite modules are never loaded.
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHIPPED_TEMPLATE_DIR } from '../src/db/pglite-template.js';
+import { runCli, serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
+import { TEST_DATABASE_KIND, cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
+
+const TIMEOUT = 240_000;
+
+/** Every file of a folder with its size and content hash, and every folder with its mode. */
+async function fingerprint(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isFile())
+      out[relative(dir, path)] = createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex');
+    else out[relative(dir, path)] = 'dir';
+  }
+  return out;
+}
+
+let scratch: string;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'embedded-start-'));
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/**
+ * Runs the server with an ESM resolve hook (through NODE_OPTIONS) that appends every module URL it
+ * resolves to a file, and returns those URLs once the server is ready.
+ */
+async function modulesResolvedAtStart(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const log = join(scratch, `modules-${Date.now()}.log`);
+  const hooks = join(scratch, 'record-hooks.mjs');
+  const register = join(scratch, 'record.mjs');
+  await writeFile(
+    hooks,
+    `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(process.env.MODULE_LOG, result.url + '\\n');
+  return result;
+}
+`,
+  );
+  await writeFile(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
+  const server = await startServer({ ...env, MODULE_LOG: log, NODE_OPTIONS: `--import ${register}` }, TIMEOUT);
+  try {
+    return (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+  } finally {
+    await server.stop();
+  }
+}
+
+const isPglite = (url: string) => url.includes('/@electric-sql/pglite/');
+
+describe.runIf(TEST_DATABASE_KIND === 'pglite')('the embedded database on a fresh DATA_DIR', () => {
+  let dataDir: string;
+  let server: ServerProcess | undefined;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'embedded-start-data-'));
+  });
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it(
+    'starts from a copy of the shipped migrated cluster, leaves that cluster unchanged, and keeps its data across a restart',
+    async () => {
+      const before = await fingerprint(SHIPPED_TEMPLATE_DIR);
+      expect(Object.keys(before), 'run `npm run build`: it makes dist/pglite-template').toContain(join('pgdata', 'PG_VERSION'));
+      const env = serverEnv({ dataDir, databaseUrl: undefined });
+
+      server = await startServer(env, TIMEOUT);
+      expect(server.logs().map((l) => l.msg)).toEqual(
+        expect.arrayContaining(['new embedded database copied from the shipped cluster', 'database schema up to date']),
+      );
+      // Through the running server's control socket: the copied cluster holds the schema.
+      const created = await runCli(['token', 'create', '--name', 'kept', '--scope', 'monitor'], env, TIMEOUT);
+      expect(created.stderr).toMatch(/created token \S+ "kept" with scope monitor/);
+      const token = created.stdout.trim();
+      const metrics = await fetch(`${server.baseUrl}/health/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      expect(metrics.status).toBe(200);
+      expect((await server.stop()).code).toBe(0);
+      server = undefined;
+
+      expect(await fingerprint(SHIPPED_TEMPLATE_DIR)).toEqual(before);
+      const migrate = await runCli(['migrate'], env, TIMEOUT);
+      expect([migrate.code, migrate.stderr.trim()]).toEqual([0, 'database schema up to date']);
+
+      server = await startServer(env, TIMEOUT);
+      const messages = server.logs().map((l) => l.msg);
+      expect(messages).not.toContain('new embedded database copied from the shipped cluster');
+      const again = await fetch(`${server.baseUrl}/health/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      expect(again.status).toBe(200);
+      const listed = await runCli(['token', 'list'], env, TIMEOUT);
+      expect(listed.stdout).toMatch(/\tmonitor\tactive\tkept\n/);
+    },
+    TIMEOUT * 3,
+  );
+});
+
+describe('modules loaded at start', () => {
+  let db: TestDatabaseLocation;
+
+  beforeAll(async () => {
+    db = await cloneTemplate();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it(
+    TEST_DATABASE_KIND === 'postgres' ? 'PostgreSQL: PGlite is never loaded' : 'PGlite: the embedded database loads PGlite',
+    async () => {
+      const modules = await modulesResolvedAtStart(serverEnv(db));
+      // The hook saw the application start (so an absence below means something).
+      expect(modules.some((url) => url.endsWith('/dist/db/pool.js'))).toBe(true);
+      expect(modules.filter(isPglite).length > 0).toBe(TEST_DATABASE_KIND === 'pglite');
+    },
+    TIMEOUT,
+  );
+});
