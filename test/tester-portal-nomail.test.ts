@@ -46,6 +46,13 @@ describe.skipIf(!haveChromium && !process.env.CI)('tester pages and console with
     expect(order.indexOf('hand.delivered@example.com')).toBeGreaterThan(
       Math.max(order.indexOf('one@example.com'), order.indexOf('two@example.com')),
     );
+    // "Copy invite" hands out the tester's existing link, also shown in the field to copy by hand.
+    const [one] = (await site.ownerApi<{ items: TesterRow[] }>('/api/admin/users?search=one%40example.com')).items;
+    await page.getByRole('button', { name: 'Copy invite link of one@example.com' }).click();
+    await expect.poll(() => page.locator('#invite-link').inputValue()).toBe(one!.invite_url);
+    expect(await page.locator('#invite-email').textContent()).toBe('one@example.com');
+    const [again] = (await site.ownerApi<{ items: TesterRow[] }>('/api/admin/users?search=one%40example.com')).items;
+    expect(again!.invite_url).toBe(one!.invite_url);
   });
 
   it('a send-invite request is refused with MAIL_DISABLED', async () => {

@@ -37,6 +37,8 @@ async function sendInvite(user: Tester, button: HTMLButtonElement): Promise<void
   try {
     await api(`/api/admin/users/${encodeURIComponent(user.id)}/send-invite`, { method: 'POST' });
     toast(`Invitation to ${user.email} is on its way.`);
+    button.textContent = 'Resend invite';
+    button.setAttribute('aria-label', `Resend invite to ${user.email}`);
   } catch (err) {
     showError(err);
   } finally {
@@ -44,8 +46,12 @@ async function sendInvite(user: Tester, button: HTMLButtonElement): Promise<void
   }
 }
 
-/** "Copy invite" (the existing link) for a tester who has not joined, and "Send invite" / "Resend invite" when mail goes out. */
-export function inviteButtons(user: Tester): HTMLElement[] {
+/**
+ * "Copy invite" (the existing link) for a tester who has not joined, and "Send invite" / "Resend
+ * invite" when mail goes out. `reveal` shows the link in a field too (to copy by hand where the
+ * clipboard is not available) and answers that field.
+ */
+export function inviteButtons(user: Tester, reveal: (user: Tester) => HTMLInputElement): HTMLElement[] {
   if (user.status !== 'invited') return [];
   const copy = el(
     'button',
@@ -53,7 +59,7 @@ export function inviteButtons(user: Tester): HTMLElement[] {
       type: 'button',
       class: 'btn btn-outline-secondary',
       'aria-label': `Copy invite link of ${user.email}`,
-      onclick: () => copyText(user.invite_url),
+      onclick: () => copyText(user.invite_url, reveal(user)),
     },
     'Copy invite',
   );

@@ -78,7 +78,7 @@ function userRow(user: Tester): HTMLTableRowElement {
       'Feedback',
     ),
     el('button', { type: 'button', class: 'btn btn-outline-secondary', onclick: () => edit(user, row) }, 'Edit'),
-    inviteButtons(user),
+    inviteButtons(user, (u) => showInvite(u)),
     el('button', { type: 'button', class: 'btn btn-outline-secondary', onclick: () => reinvite(user, row) }, 'New invite'),
     el('button', { type: 'button', class: 'btn btn-outline-danger', onclick: () => remove(user, row) }, 'Remove'),
   );
@@ -112,7 +112,7 @@ const load = pagedTable({
   empty: 'No testers match.',
 });
 
-function showInvite(user: Tester, heading = 'Invite link for'): void {
+function showInvite(user: Tester, heading = 'Invite link for'): HTMLInputElement {
   const result = byId(USERS.inviteResult, HTMLElement);
   result.hidden = false;
   const label = get('label', HTMLLabelElement, result).firstChild;
@@ -120,6 +120,7 @@ function showInvite(user: Tester, heading = 'Invite link for'): void {
   byId(USERS.inviteEmail, HTMLElement).textContent = user.email;
   inviteLink.value = user.invite_url;
   inviteLink.focus();
+  return inviteLink;
 }
 
 async function add(form: HTMLFormElement): Promise<void> {
