@@ -92,7 +92,7 @@ const NEW_STATEMENT = `WITH inserted AS (INSERT INTO beta_feedback (user_id, ema
     SELECT (created_at AT TIME ZONE 'UTC')::date, coalesce(feature, ''), rating, pg_backend_pid() % 64, 1
     FROM inserted
     ON CONFLICT (day, feature, rating, slot) DO UPDATE SET count = feedback_stat_slots.count + 1)
-  SELECT * FROM inserted;`;
+  SELECT id, rating, feature, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at FROM inserted;`;
 
 // --- lock waits -------------------------------------------------------------------------------
 
@@ -236,18 +236,22 @@ interface LoadResult {
   cpuUsPerRequest: number;
   /** The kernel's share (socket writes and reads). */
   systemUsPerRequest: number;
+  /** Less what the server burns with no requests at all (its background jobs) over the same time. */
+  netUsPerRequest: number;
   locks: LockSamples;
 }
 
-async function load(pid: number, base: string, path: string, seconds: number, post: boolean): Promise<LoadResult> {
+async function load(pid: number, base: string, path: string, seconds: number, post: boolean, idleUsPerS: number): Promise<LoadResult> {
   const request = post
     ? { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(BODY) }
     : { method: 'GET' as const };
   await autocannon({ url: base + path, connections: 50, duration: 1, ...request }); // warm-up
   const sampler = sampleLockWaits();
   const cpuBefore = cpuSeconds(pid);
+  const started = performance.now();
   const result = await autocannon({ url: base + path, connections: 50, duration: seconds, ...request });
   const cpuAfter = cpuSeconds(pid);
+  const elapsedS = (performance.now() - started) / 1000;
   const system = cpuAfter.system - cpuBefore.system;
   const cpu = cpuAfter.user - cpuBefore.user + system;
   const locks = await sampler.stop();
@@ -260,10 +264,11 @@ async function load(pid: number, base: string, path: string, seconds: number, po
     errors: result.errors,
     cpuUsPerRequest: requests > 0 ? (cpu * 1e6) / requests : NaN,
     systemUsPerRequest: requests > 0 ? (system * 1e6) / requests : NaN,
+    netUsPerRequest: requests > 0 ? (cpu * 1e6 - idleUsPerS * elapsedS) / requests : NaN,
     locks,
   };
   log(
-    `${post ? 'POST' : 'GET'} ${path}: ${Math.round(out.requestsPerS)} req/s, ${Math.round(out.cpuUsPerRequest)} µs server CPU per request (${Math.round(out.systemUsPerRequest)} µs system)`,
+    `${post ? 'POST' : 'GET'} ${path}: ${Math.round(out.requestsPerS)} req/s, ${Math.round(out.cpuUsPerRequest)} µs server CPU per request (${Math.round(out.systemUsPerRequest)} µs system, ${Math.round(out.netUsPerRequest)} µs net of idle)`,
   );
   return out;
 }
@@ -280,7 +285,7 @@ async function stop(child: ChildProcess): Promise<void> {
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const locksCell = (l: LockSamples) => `${l.mean.toFixed(2)} / ${l.max} / ${Math.round(l.anyShare * 100)} %`;
 
-function report(runs: PgbenchResult[], feedback: LoadResult, healthz: LoadResult, loadAvg: number[]): string {
+function report(runs: PgbenchResult[], feedback: LoadResult, healthz: LoadResult, loadAvg: number[], idleUsPerS: number): string {
   const single50 = runs.find((r) => r.label === 'single-row insert' && r.clients === 50)!;
   const percent = (feedback.requestsPerS / single50.tps) * 100;
   let commit = 'unknown';
@@ -298,17 +303,19 @@ function report(runs: PgbenchResult[], feedback: LoadResult, healthz: LoadResult
     `PostgreSQL on 127.0.0.1, scratch database; pgbench ${SECONDS} s per run (simple protocol, 2 threads); autocannon ${SECONDS} s, 50 connections, after 1 s warm-up.`,
     `Lock waiters: backends of the scratch database waiting on a lock, sampled every 100 ms (mean / max / share of samples with any).`,
     '',
-    `**POST /api/feedback: ${fmt(feedback.requestsPerS)} req/s = ${percent.toFixed(1)} % of pgbench's single-row insert rate (${fmt(single50.tps)} tps, 50 clients); ${fmt(feedback.cpuUsPerRequest)} µs of server CPU per request (GET /healthz ${fmt(healthz.cpuUsPerRequest)} µs).** Target ≥ 40 %.`,
+    `**POST /api/feedback: ${fmt(feedback.requestsPerS)} req/s = ${percent.toFixed(1)} % of pgbench's single-row insert rate (${fmt(single50.tps)} tps, 50 clients); ${fmt(feedback.cpuUsPerRequest)} µs of server CPU per request, ${fmt(feedback.netUsPerRequest)} µs net of idle (GET /healthz ${fmt(healthz.cpuUsPerRequest)} µs, ${fmt(healthz.netUsPerRequest)} µs net).** Target ≥ 40 %.`,
     '',
     '| statement (pgbench) | clients | tps | lock waiters |',
     '|---|---:|---:|---|',
     ...runs.map((r) => `| ${r.label} | ${r.clients} | ${fmt(r.tps)} | ${locksCell(r.locks)} |`),
     '',
-    '| request (autocannon, 50 connections) | req/s | requests | non-2xx / errors | server CPU µs per request (of it system) | lock waiters |',
-    '|---|---:|---:|---|---:|---|',
+    `Server CPU per request: user + system time of the server process (/proc/<pid>/stat) over the run, divided by the requests; "net" takes off what the idle server burnt per second meanwhile (${fmt(idleUsPerS / 1000)} ms/s, measured while pgbench ran).`,
+    '',
+    '| request (autocannon, 50 connections) | req/s | requests | non-2xx / errors | server CPU µs per request (system) | net of idle | lock waiters |',
+    '|---|---:|---:|---|---:|---:|---|',
     ...[feedback, healthz].map(
       (r) =>
-        `| ${r === feedback ? 'POST' : 'GET'} ${r.path} | ${fmt(r.requestsPerS)} | ${fmt(r.requests)} | ${r.non2xx} / ${r.errors} | ${fmt(r.cpuUsPerRequest)} (${fmt(r.systemUsPerRequest)}) | ${locksCell(r.locks)} |`,
+        `| ${r === feedback ? 'POST' : 'GET'} ${r.path} | ${fmt(r.requestsPerS)} | ${fmt(r.requests)} | ${r.non2xx} / ${r.errors} | ${fmt(r.cpuUsPerRequest)} (${fmt(r.systemUsPerRequest)}) | ${fmt(r.netUsPerRequest)} | ${locksCell(r.locks)} |`,
     ),
     '',
     'Statements: "single-row insert" is the feedback row alone (`INSERT INTO beta_feedback …`); "old upsert" the',
@@ -345,19 +352,28 @@ async function main(): Promise<void> {
     const { rows } = await client.query<{ slots: boolean }>(`SELECT to_regclass('feedback_stat_slots') IS NOT NULL AS slots`);
     await client.end();
 
+    // The server idles meanwhile: its background CPU use is the baseline taken off per request.
+    const idleFrom = { cpu: cpuSeconds(server.child.pid!), at: performance.now() };
     const runs: PgbenchResult[] = [];
     for (const clients of opts['server-only'] ? [] : [50, 10]) {
       runs.push(await pgbench(bin, 'single-row insert', SINGLE_ROW, clients));
       runs.push(await pgbench(bin, 'old upsert (one aggregate row)', OLD_STATEMENT, clients));
       if (rows[0]!.slots) runs.push(await pgbench(bin, 'counter slots (current)', NEW_STATEMENT, clients));
     }
-    const feedback = await load(server.child.pid!, server.base, '/api/feedback', SECONDS, true);
-    const healthz = opts['server-only'] ? feedback : await load(server.child.pid!, server.base, '/healthz', Math.min(SECONDS, 5), false);
+    if (performance.now() - idleFrom.at < 5000) await sleep(5000 - (performance.now() - idleFrom.at));
+    const idleTo = cpuSeconds(server.child.pid!);
+    const idleUsPerS =
+      ((idleTo.user - idleFrom.cpu.user + idleTo.system - idleFrom.cpu.system) * 1e6) / ((performance.now() - idleFrom.at) / 1000);
+    log(`server idle: ${Math.round(idleUsPerS / 1000)} ms of CPU per second`);
+    const feedback = await load(server.child.pid!, server.base, '/api/feedback', SECONDS, true, idleUsPerS);
+    const healthz = opts['server-only']
+      ? feedback
+      : await load(server.child.pid!, server.base, '/healthz', Math.min(SECONDS, 5), false, idleUsPerS);
     await stop(server.child);
     server = undefined;
     if (opts['server-only']) return;
 
-    const markdown = report(runs, feedback, healthz, loadAvg);
+    const markdown = report(runs, feedback, healthz, loadAvg, idleUsPerS);
     process.stdout.write(`${markdown}\n`);
     const dir = join(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });

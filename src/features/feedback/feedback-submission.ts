@@ -68,7 +68,7 @@ async function store(
   email: string | undefined,
   userId: string | null,
 ): Promise<PublicFeedback> {
-  const row = await insertCountedFeedback(db, {
+  return insertCountedFeedback(db, {
     user_id: userId,
     email: email ?? null,
     rating: input.rating,
@@ -76,7 +76,6 @@ async function store(
     comment: input.comment ?? null,
     metadataJson,
   });
-  return { id: row.id, rating: row.rating, feature: row.feature, created_at: row.created_at.toISOString() };
 }
 
 /** Stores one submission; a retry by the same caller with the same key and body gets the first answer again. */

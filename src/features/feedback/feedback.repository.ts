@@ -19,7 +19,8 @@ export const COUNTER_SLOTS = 64;
  * Stores one feedback row and adds it to a counter slot of its UTC day ('' for no feature) in a
  * single statement, so a submission outside a transaction is one round trip and still all-or-nothing.
  * Written out once rather than built per call: building and compiling it with Kysely was a tenth of
- * a submission's CPU time. Parameters: user_id, email, rating, feature, comment, metadata (JSON text).
+ * a submission's CPU time; it returns only what the answer shows, the time already formatted.
+ * Parameters: user_id, email, rating, feature, comment, metadata (JSON text).
  */
 const INSERT_COUNTED_FEEDBACK = `WITH inserted AS (
   INSERT INTO beta_feedback (user_id, email, rating, feature, comment, metadata) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *
@@ -29,11 +30,19 @@ const INSERT_COUNTED_FEEDBACK = `WITH inserted AS (
   FROM inserted
   ON CONFLICT (day, feature, rating, slot) DO UPDATE SET count = feedback_stat_slots.count + 1
 )
-SELECT * FROM inserted`;
+SELECT id, rating, feature, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at FROM inserted`;
 
-export async function insertCountedFeedback(db: Kysely<DatabaseSchema>, row: NewFeedback): Promise<FeedbackRow> {
+/** What a submission answers: the stored row's id, rating, feature and time (ISO 8601, UTC). */
+export interface CountedFeedback {
+  id: string;
+  rating: number;
+  feature: string | null;
+  created_at: string;
+}
+
+export async function insertCountedFeedback(db: Kysely<DatabaseSchema>, row: NewFeedback): Promise<CountedFeedback> {
   const parameters = [row.user_id, row.email, row.rating, row.feature, row.comment, row.metadataJson];
-  const { rows } = await db.executeQuery<FeedbackRow>(CompiledQuery.raw(INSERT_COUNTED_FEEDBACK, parameters));
+  const { rows } = await db.executeQuery<CountedFeedback>(CompiledQuery.raw(INSERT_COUNTED_FEEDBACK, parameters));
   const inserted = rows[0];
   if (!inserted) throw new Error('the feedback insert returned no row');
   return inserted;
