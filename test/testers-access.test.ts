@@ -24,7 +24,6 @@ const comparable = (res: LightMyRequestResponse) => {
   const { 'x-request-id': _id, date: _date, 'x-ratelimit-remaining': _left, 'x-ratelimit-reset': _reset, ...rest } = res.headers;
   return { status: res.statusCode, body: res.body, headers: rest };
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 describe('tester access', () => {
   let t: TestApp;
@@ -96,7 +95,7 @@ describe('tester access', () => {
     const known: LightMyRequestResponse[] = [];
     const unknown: LightMyRequestResponse[] = [];
     const times = { known: [] as number[], unknown: [] as number[] };
-    for (let i = 0; i < 16; i++) {
+    for (let i = 0; i < 24; i++) {
       for (const [kind, email] of [
         ['known', 'signin@example.com'],
         ['unknown', `nobody${i}@example.com`],
@@ -114,11 +113,11 @@ describe('tester access', () => {
       expect(res.json()).toEqual(SIGN_IN);
       expect(comparable(res)).toEqual(comparable(known[0]!));
     }
-    // Answered before any lookup: the median times differ by noise only.
-    expect(Math.abs(median(times.known) - median(times.unknown))).toBeLessThan(5);
+    // Answered before any lookup: the fastest answers (least disturbed by other work on the machine) differ by noise only.
+    expect(Math.abs(Math.min(...times.known) - Math.min(...times.unknown))).toBeLessThan(5);
     await t.services.testers.idle();
     expect(inbox.mails.filter((m) => m.to.some((to) => to.startsWith('nobody')))).toEqual([]);
-    expect(inbox.mails.filter((m) => m.to.includes('signin@example.com'))).toHaveLength(16);
+    expect(inbox.mails.filter((m) => m.to.includes('signin@example.com'))).toHaveLength(24);
 
     const mail = await inbox.waitFor('signin@example.com');
     expect(mail.subject).toBe('Your sign-in link for NOUS beta');

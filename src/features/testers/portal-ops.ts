@@ -15,7 +15,6 @@ export interface PortalOps {
   leave(tester: TesterRow, requestId: string | null): Promise<void>;
 }
 
-type Listed = EarlyAccessFlag;
 const listed = (f: EarlyAccessFlag): boolean => f.early_access;
 /** Without a stage set, an early-access feature shows as `beta`. */
 const DEFAULT_STAGE: Stage = 'beta';
@@ -30,9 +29,10 @@ export function testerMe(tester: TesterRow): TesterMe {
   return { id: tester.id, email: tester.email, status, joined_at: tester.redeemed_at?.toISOString() ?? null };
 }
 
-function featureView(ctx: TestersContext, tester: TesterRow, flag: Listed): FeatureView {
+function featureView(ctx: TestersContext, tester: TesterRow, flag: EarlyAccessFlag): FeatureView {
   const override = Object.hasOwn(tester.flag_set, flag.name) ? tester.flag_set[flag.name] : undefined;
-  const on = tester.is_active && ctx.flags.valueFor(flag.name, { id: tester.id, email: tester.email });
+  // What OFREP answers for them now (an inactive tester's overrides do not count there either).
+  const on = ctx.flags.valueFor(flag.name, { id: tester.id, email: tester.email });
   const reason = override === true ? 'enrolled' : override === false ? 'left' : on ? 'rolled_out' : 'not_yet';
   return {
     name: flag.name,
@@ -45,7 +45,7 @@ function featureView(ctx: TestersContext, tester: TesterRow, flag: Listed): Feat
   };
 }
 
-function findListed(ctx: TestersContext, name: string): Listed {
+function findListed(ctx: TestersContext, name: string): EarlyAccessFlag {
   const flag = ctx.flags.all().find((f) => f.name === name);
   if (!flag || !listed(flag)) throw new AppError('NOT_FOUND', 'No early-access feature has this name.');
   return flag;

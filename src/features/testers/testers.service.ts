@@ -2,6 +2,7 @@
 // the portal (features, enrolment, feedback, leaving) and the owner's operations, over shared
 // sessions and mail.
 import type { Mailer } from '../../core/mailer.js';
+import { coalesced } from './coalesced.js';
 import { createOwnerOps, type OwnerOps } from './owner-ops.js';
 import { createPortalOps, type PortalOps } from './portal-ops.js';
 import { createTesterAccess, type TesterAccess } from './tester-access.js';
@@ -47,6 +48,7 @@ export function createTestersService(deps: TestersServiceDeps): TestersService {
   });
   const ctx: TestersContext = {
     ...deps,
+    flags: { ...deps.flags, refreshOverrides: coalesced(() => deps.flags.refreshOverrides()) },
     mail,
     sessions,
     later(task) {
