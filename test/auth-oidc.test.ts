@@ -43,6 +43,8 @@ const MARKUP: TestAccount = { sub: 'sub-markup', email: '<img src=x onerror=aler
 const UNVERIFIED: TestAccount = { sub: 'sub-unverified', email: OWNER_EMAIL, email_verified: false };
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+/** A sealed pending sign-in: base64url of IV, tag and the encrypted state, nonce, verifier and expiry (well over 100 characters). */
+const SEALED = /^[A-Za-z0-9_-]{100,}$/;
 
 describe('OpenID Connect sign-in (in-process app, provider over http on loopback)', () => {
   let setup: OidcTestApp | undefined;
@@ -141,7 +143,7 @@ describe('OpenID Connect sign-in (in-process app, provider over http on loopback
     // The provider answered the app's callback with the same state, and issued a real ID token for this nonce.
     expect(attempt.callbackUrl.pathname).toBe('/auth/callback');
     expect(attempt.callbackUrl.searchParams.get('state')).toBe(state);
-    expect(attempt.callbackUrl.searchParams.get('code')).toBeTruthy();
+    expect(attempt.callbackUrl.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const idToken = provider.idTokens.at(-1)!;
     expect(idToken.claims).toMatchObject({ iss: provider.issuer, aud: CLIENT_ID, sub: OWNER.sub, nonce, email: OWNER_EMAIL });
 
@@ -149,7 +151,7 @@ describe('OpenID Connect sign-in (in-process app, provider over http on loopback
     expect(callback.status, callback.body).toBe(303);
     expect(callback.headers.location).toBe('/admin/beta/flags?tab=rollout');
     const sessionCookie = cookieLine(callback, 'bs_session')!;
-    expect(sessionCookie).toBeDefined();
+    expect(sessionCookie.split(';')[0]).toBe(`bs_session=${browser.cookie(origin, 'bs_session')}`);
     expect(sessionCookie).toMatch(/;\s*HttpOnly/i);
     expect(sessionCookie).toMatch(/;\s*SameSite=Lax/i);
     expect(sessionCookie).toMatch(/;\s*Path=\//i);
@@ -167,7 +169,8 @@ describe('OpenID Connect sign-in (in-process app, provider over http on loopback
     const rows = await audit('auth.sign_in');
     expect(rows.length).toBe(before + 1);
     expect(rows[0]).toMatchObject({ actor: OWNER_EMAIL, after: { email: OWNER_EMAIL, role: 'OWNER', issuer: provider.issuer } });
-    expect(rows[0]!.request_id).toBeTruthy();
+    // The row names the request that signed in: the id the callback's answer carried.
+    expect(rows[0]!.request_id).toBe(callback.headers['x-request-id']);
     // The server-side row records who signed in, by issuer and subject.
     const session = await t.testDb.database.db
       .selectFrom('sessions')
@@ -182,7 +185,7 @@ describe('OpenID Connect sign-in (in-process app, provider over http on loopback
     const { callback } = await signIn(browser, provider, origin, GRANTED);
     expect(callback.status, callback.body).toBe(303);
     expect(callback.headers.location).toBe('/admin/beta/');
-    expect(cookieLine(callback, 'bs_session')).toBeDefined();
+    expect(cookieLine(callback, 'bs_session')?.split(';')[0]).toMatch(/^bs_session=[A-Za-z0-9_-]{43}$/);
     expect(await me(browser)).toEqual({ status: 200, body: { email: GRANTED.email, role: 'ADMIN', csrfToken: expect.any(String) } });
     expect((await browser.request(`${origin}/api/admin/audit`)).status).toBe(200);
     const rows = await audit('auth.sign_in');
@@ -289,7 +292,7 @@ describe('OpenID Connect sign-in (in-process app, provider over http on loopback
     provider.signInAs(OWNER);
     const login = await browser.request(`${origin}/auth/login`);
     const sealedPending = browser.cookie(origin, 'bs_signin');
-    expect(sealedPending).toBeDefined();
+    expect(sealedPending).toMatch(SEALED);
     const callbackUrl = await throughProvider(browser, login.location!, origin);
     const first = await browser.request(callbackUrl);
     expect(first.status).toBe(303);
@@ -322,7 +325,7 @@ describe('OpenID Connect sign-in (in-process app, provider over http on loopback
     // …and plants it on a victim who has a sign-in of their own pending.
     provider.signInAs(OWNER);
     await victim.request(`${origin}/auth/login`);
-    expect(victim.cookie(origin, 'bs_signin')).toBeDefined();
+    expect(victim.cookie(origin, 'bs_signin')).toMatch(SEALED);
     const res = await victim.request(attackerCallback);
     expect(res.status).toBe(401);
     await expectNoSession(victim, res);
@@ -386,7 +389,9 @@ describe('OpenID Connect sign-in (in-process app, provider over http on loopback
     expect(failed.length).toBeGreaterThanOrEqual(1);
     expect(failed.length).toBeLessThanOrEqual(2);
     for (const row of failed) expect(row).toMatchObject({ actor: 'anonymous', after: { client: '127.0.0.1' } });
-    for (const row of [...signIns, ...refused, ...failed]) expect(row.request_id).toBeTruthy();
+    // No client here sends X-Request-ID: every id is one the server drew (a random UUID).
+    for (const row of [...signIns, ...refused, ...failed])
+      expect(row.request_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });
 
