@@ -177,6 +177,7 @@ describe('failed sign-ins: rate-limited, folded in the audit log, counted in ful
       const client = route === 'callback' ? '10.0.1.1' : '10.0.1.2';
       const statuses: number[] = [];
       let limited: LightMyRequestResponse | undefined;
+      const windowOpened = Date.now();
       for (let i = 0; i < RATE_LIMIT + 5; i++) {
         const res = await fail(route, client);
         statuses.push(res.statusCode);
@@ -184,7 +185,10 @@ describe('failed sign-ins: rate-limited, folded in the audit log, counted in ful
       }
       expect(statuses).toEqual([...Array.from({ length: RATE_LIMIT }, () => 400), ...Array.from({ length: 5 }, () => 429)]);
       expect(limited!.json().error.code).toBe('RATE_LIMITED');
-      expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
+      // The one-minute window opened with this client's first request: what is left of it, in whole seconds.
+      const elapsedS = (Date.now() - windowOpened) / 1000;
+      expect(Number(limited!.headers['retry-after'])).toBeGreaterThanOrEqual(Math.floor(60 - elapsedS));
+      expect(Number(limited!.headers['retry-after'])).toBeLessThanOrEqual(60);
       // Another client, and the other sign-in route for this one, are unaffected.
       expect((await fail(route, '10.0.1.3')).statusCode).toBe(400);
       expect((await fail(route === 'callback' ? 'link' : 'callback', client)).statusCode).toBe(400);
