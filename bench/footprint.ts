@@ -1,7 +1,7 @@
 // Start-up footprint of the embedded (PGlite) server: memory and time to ready on a fresh DATA_DIR
 // and on a restart of the same one, read from /proc while the real process starts.
 //
-//   npx tsx bench/footprint.ts [--quick] [--rounds N] [--npm-start] [--exec FILE --label L] [--out FILE]
+//   npx tsx bench/footprint.ts [--quick] [--rounds N] [--npm-start] [--main FILE] [--exec FILE --label L] [--out FILE]
 //
 // Each round: `node dist/main.js serve` (no DATABASE_URL, a fresh temporary DATA_DIR, a free loopback
 // port) is started while the resident memory of the process and its children is sampled every 50 ms;
@@ -9,7 +9,8 @@
 // with SIGTERM, started again on the same DATA_DIR, and measured the same way. `--npm-start` adds a
 // restart through `npm start` (the time an operator waits on an unchanged tree). `--exec FILE` runs
 // `node FILE` instead of the server (for comparing database set-ups in isolation): it gets DATA_DIR
-// in its environment and is ready when it prints a line `ready`.
+// in its environment and is ready when it prints a line `ready`. `--main FILE` runs another build's
+// main.js (e.g. a copy of dist/ from before a change) in place of dist/main.js.
 //
 // Writes bench/results/footprint-latest.md (or --out) and prints it; `--quick` (one round) and
 // `--exec` runs write bench/results/footprint-quick.md unless --out is given.
@@ -26,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { CONFIG_VARIABLES } from '../src/core/config.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN_JS = join(ROOT, 'dist', 'main.js');
+let mainJs = join(ROOT, 'dist', 'main.js');
 const SAMPLE_MS = 50;
 const READY_POLL_MS = 20;
 const IDLE_WAIT_MS = 5000;
@@ -153,7 +154,7 @@ function serverLaunch(dataDir: string, port: number, via: 'node' | 'npm'): Launc
     ADMIN_EMAILS: 'owner@example.com',
   };
   if (via === 'npm') return { command: 'npm', args: ['start', '--silent'], env, ready: serverReady };
-  return { command: process.execPath, args: [MAIN_JS, 'serve'], env, ready: serverReady };
+  return { command: process.execPath, args: [mainJs, 'serve'], env, ready: serverReady };
 }
 
 function execLaunch(file: string, dataDir: string): Launch {
@@ -315,11 +316,13 @@ async function main(): Promise<void> {
       rounds: { type: 'string' },
       'npm-start': { type: 'boolean', default: false },
       exec: { type: 'string' },
+      main: { type: 'string' },
       label: { type: 'string' },
       out: { type: 'string' },
     },
     strict: true,
   });
+  if (values.main) mainJs = values.main;
   const rounds = values.quick ? 1 : Number(values.rounds ?? 3);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
   const results: Round[] = [];
@@ -329,7 +332,7 @@ async function main(): Promise<void> {
   }
   const label = values.label ?? (values.exec ? values.exec : '`node dist/main.js serve`, embedded PGlite');
   const markdown = table(label, results);
-  const scratch = values.quick || values.exec !== undefined;
+  const scratch = values.quick || values.exec !== undefined || values.main !== undefined;
   const out = values.out ?? join(ROOT, 'bench', 'results', scratch ? 'footprint-quick.md' : 'footprint-latest.md');
   writeFileSync(out, markdown);
   process.stdout.write(markdown);

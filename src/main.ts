@@ -8,7 +8,6 @@ import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
 import { pino, type Logger } from 'pino';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './core/config.js';
 import { drainServer, createLifecycle, trackRequests } from './core/lifecycle.js';
 import { loggerOptions } from './core/logger.js';
@@ -19,9 +18,8 @@ import { DataDirBusyError } from './db/data-dir-lock.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { connectRedis } from './core/redis.js';
-import { formatDbReport, type DbReport } from './features/db-insights/index.js';
-import { createServices, type Services } from './services.js';
-import { formatVerifyReport, verifyDeployment } from './verify/verify.js';
+import type { DbReport } from './features/db-insights/index.js';
+import type { Services } from './services.js';
 
 const loginLinkUrl = (config: Config, token: string) => `${config.publicUrl}/auth/link?token=${token}`;
 
@@ -81,8 +79,10 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : ''
 const quiet = { warn: () => undefined, info: () => undefined, debug: () => undefined };
 
 /** The services as the CLI uses them: no metrics registry, nothing logged but warnings to standard error. */
-const cliServices = (database: Database, config: Config): Promise<Services> =>
-  createServices({ config, database, clock: () => new Date(), logger: quiet, instanceId: `cli-${process.pid}` });
+const cliServices = async (database: Database, config: Config): Promise<Services> => {
+  const { createServices } = await import('./services.js');
+  return createServices({ config, database, clock: () => new Date(), logger: quiet, instanceId: `cli-${process.pid}` });
+};
 
 /**
  * Everything the CLI can ask of the database, whether it runs here or in a server. A server answers
@@ -215,7 +215,9 @@ async function serve(args: string[]): Promise<void> {
   const metrics: Metrics = createMetrics();
   const instanceId = `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const serving = { started: false };
-  const database = await openServerDatabase(config, logger, metrics, serving);
+  // The application's modules load (about 40 % of the start) while the database opens: PGlite
+  // compiles its WebAssembly and reads its files off the main thread.
+  const [database, { buildApp }] = await Promise.all([openServerDatabase(config, logger, metrics, serving), import('./app.js')]);
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, logger) : undefined;
   const lifecycle = createLifecycle();
   const { app, services } = await buildApp({
@@ -326,6 +328,7 @@ async function verify(args: string[]): Promise<void> {
   }
   const dbP95Ms = values['db-p95-ms'] === undefined ? undefined : Number(values['db-p95-ms']);
   if (dbP95Ms !== undefined && !(dbP95Ms > 0)) throw new UsageError('verify: --db-p95-ms must be a positive number of milliseconds');
+  const { formatVerifyReport, verifyDeployment } = await import('./verify/verify.js');
   const report = await verifyDeployment({
     urls,
     dbP95Ms,
@@ -350,6 +353,7 @@ async function dbReport(args: string[]): Promise<void> {
     if (!['ENOENT', 'ECONNREFUSED', 'ENOTDIR', 'EACCES'].includes(code)) throw err;
     report = (await withOperations(config, (call) => call('db-report'))) as DbReport;
   }
+  const { formatDbReport } = await import('./features/db-insights/index.js');
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatDbReport(report));
 }
 
