@@ -11,8 +11,8 @@
 //
 // Needs PostgreSQL on 127.0.0.1:5432 (trust auth; BENCH_ADMIN_URL overrides), pgbench, and a built
 // dist/ (`npm run build`). Works in a scratch database `bench_feedback_<pid>`, dropped at the end.
-// Writes bench/results/feedback-writes-latest.md (--quick writes feedback-writes-quick.md, --main
-// feedback-writes-other.md).
+// Writes bench/results/feedback-writes-latest.md (--quick writes quick.feedback-writes.md, --main
+// partial.feedback-writes.md; neither is kept in the repository).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -378,7 +378,7 @@ async function main(): Promise<void> {
     const dir = join(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     // Only a full run of this tree's server replaces the recorded results.
-    const name = opts.quick ? 'feedback-writes-quick.md' : opts.main ? 'feedback-writes-other.md' : 'feedback-writes-latest.md';
+    const name = opts.quick ? 'quick.feedback-writes.md' : opts.main ? 'partial.feedback-writes.md' : 'feedback-writes-latest.md';
     writeFileSync(join(dir, name), markdown);
   } finally {
     await cleanup();
