@@ -217,6 +217,7 @@ const STARTUP_TIMEOUT_MS = 60_000;
 const SEED_BUDGET_MS = 300_000;
 const STOP_TIMEOUT_MS = 15_000;
 const RSS_SAMPLE_MS = 250;
+const SETUP_REQUEST_TIMEOUT_MS = 120_000;
 /** USER_HZ: the unit of utime and stime in /proc/<pid>/stat (100 on every Linux architecture Node runs on). */
 const CLOCK_TICKS = 100;
 
@@ -822,7 +823,8 @@ function setupContext(server: ServerProc, target: TargetName, monitorToken: stri
         method,
         headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+        // Seeding (2 000 testers per import request) is never measured: give it time on a busy machine.
+        signal: AbortSignal.any([signal, AbortSignal.timeout(SETUP_REQUEST_TIMEOUT_MS)]),
       });
       const text = await res.text();
       if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}`);
