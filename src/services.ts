@@ -78,6 +78,10 @@ export async function createServices(deps: ServicesDeps): Promise<Services> {
       valueFor: (name, tester) => flags.service.explain(name, { targetingKey: tester.id, email: tester.email }).value,
       overridesChanged: (trx) => flags.overridesChanged(trx),
       refreshOverrides: () => flags.store.apply({ op: 'overrides' }),
+      forgetTarget: async (trx, email, actor, requestId) => {
+        const changes = await flags.service.dropTargetEmail(trx, email, { actor, requestId });
+        return () => flags.service.applyCommitted(changes);
+      },
     },
     recordAudit,
     clock,

@@ -1,7 +1,7 @@
 // The tester portal's API through HTTP: a tester session is refused on every admin route like an
 // anonymous caller; 50 concurrent enrol/leave toggles end in the last state written (read back
 // from the audit chain); leaving the program erases the address from every text and JSON column
-// of every table, keeps the ratings anonymously, and is audited.
+// of every table (a flag's target users included), keeps the ratings anonymously, and is audited.
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -180,6 +180,24 @@ describe('the tester portal API', () => {
   it('leaving erases the address everywhere in one go, keeps the ratings anonymously, and is audited', async () => {
     const email = 'Leaving.Tester@example.com';
     const tester = await joinedTester(email, `met ${email} at the fair`);
+    const TARGETED = 'targeted-thing';
+    const targeted = await t.app.inject({
+      method: 'POST',
+      url: '/api/admin/flags',
+      headers: admin,
+      payload: { name: TARGETED, is_enabled: true, target_users: ['first@example.com', 'LEAVING.tester@EXAMPLE.com', 'last@example.com'] },
+    });
+    expect(targeted.statusCode, targeted.body).toBe(201);
+    const byEmail = async (who: string) =>
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: `/ofrep/v1/evaluate/flags/${TARGETED}`,
+          headers: { authorization: `Bearer ${evaluate}` },
+          payload: { context: { targetingKey: 'someone', email: who } },
+        })
+      ).json<{ value: boolean }>().value;
+    expect(await byEmail(email)).toBe(true);
     await t.app.inject({ method: 'PATCH', url: `/api/admin/users/${tester.id}`, headers: admin, payload: { notes: `still ${email}` } });
     await t.app.inject({ method: 'PUT', url: `/api/beta/features/${FLAG}`, headers: tester.headers, payload: { enrolled: true } });
     const rated = await t.app.inject({
@@ -201,7 +219,14 @@ describe('the tester portal API', () => {
     expect(await ofrep(tester.id)).toBe(true);
     const before = await mentions('leaving.tester@example.com');
     expect(before).toEqual(
-      expect.arrayContaining(['beta_users.email', 'beta_feedback.email', 'beta_feedback.comment', 'audit_log.actor', 'audit_log.after']),
+      expect.arrayContaining([
+        'beta_users.email',
+        'beta_feedback.email',
+        'beta_feedback.comment',
+        'audit_log.actor',
+        'audit_log.after',
+        'feature_flags.target_users',
+      ]),
     );
     const feedbackCount = async () =>
       Number(
@@ -236,6 +261,24 @@ describe('the tester portal API', () => {
       erased_at: expect.any(Date),
     });
     expect(await ofrep(tester.id)).toBe(false);
+    // The flag that targeted the address keeps its other targets, one version on, in the snapshot too.
+    const flagRow = await t.testDb.database.db
+      .selectFrom('feature_flags')
+      .selectAll()
+      .where('name', '=', TARGETED)
+      .executeTakeFirstOrThrow();
+    expect(flagRow).toMatchObject({ target_users: ['first@example.com', 'last@example.com'], version: 2 });
+    const served = await t.app.inject({ url: `/api/admin/flags/${TARGETED}`, headers: admin });
+    expect(served.json()).toMatchObject({ target_users: ['first@example.com', 'last@example.com'], version: 2 });
+    expect(await byEmail(email)).toBe(false);
+    expect(await byEmail('last@example.com')).toBe(true);
+    const flagAudit = await t.app.inject({ url: `/api/admin/audit?entity_type=flag&entity_id=${TARGETED}&limit=10`, headers: admin });
+    expect(flagAudit.json().items[0]).toMatchObject({
+      actor: `tester:${tester.id}`,
+      action: 'flag.target_erased',
+      before: { version: 1, target_users: 3 },
+      after: { version: 2, target_users: 2 },
+    });
     expect((await t.app.inject({ url: '/api/beta/me', headers: tester.headers })).statusCode).toBe(401);
     const audit = await t.app.inject({ url: `/api/admin/audit?entity_type=beta_user&entity_id=${tester.id}&limit=100`, headers: admin });
     expect(audit.json().items[0]).toMatchObject({ actor: `tester:${tester.id}`, action: 'beta_user.leave' });

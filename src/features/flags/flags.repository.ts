@@ -56,6 +56,17 @@ export async function deleteFlag(db: Kysely<DatabaseSchema>, name: string): Prom
   await db.deleteFrom('feature_flags').where('name', '=', name).execute();
 }
 
+/** Flags that target anyone, locked in name order (a leaving tester's address is taken out of them). */
+export async function lockTargetingFlags(db: Kysely<DatabaseSchema>): Promise<FlagRow[]> {
+  return db
+    .selectFrom('feature_flags')
+    .selectAll()
+    .where(sql<boolean>`target_users <> '[]'::jsonb`)
+    .orderBy('name')
+    .forUpdate()
+    .execute();
+}
+
 /** Queued in the transaction; every listening instance receives it when the transaction commits. */
 export async function notifyFlagChange(db: Kysely<DatabaseSchema>, change: FlagChange): Promise<void> {
   await sql`select pg_notify(${FLAG_CHANNEL}, ${JSON.stringify(change)})`.execute(db);

@@ -1,16 +1,19 @@
 // What the flag routes call: audited changes, the console's reads (flags with adoption figures,
 // evaluation series), evaluation and explanation over the snapshot, and its change feed.
 import type { Kysely } from 'kysely';
+import { emailKey } from '../../core/email.js';
 import { AppError } from '../../core/errors.js';
+import type { Actor } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { adoptionOf, type Adoption } from './adoption.js';
 import type { EvaluationContext } from './conditions.js';
 import { evaluateFlag, explainFlag, type EvaluationResult, type Explanation } from './evaluate.js';
 import type { EvaluationCounter } from './evaluation-counter.js';
+import { editFlag } from './flag-input.js';
 import { createFlagChanges, type FlagChanges, type FlagChangesDeps } from './flag-changes.js';
 import type { FlagStore, StoreEvent } from './flag-store.js';
-import { adoptionSince, evaluationSeries } from './flags.repository.js';
-import type { FlagRow, SeriesPoint } from './flags.types.js';
+import { adoptionSince, evaluationSeries, lockTargetingFlags, notifyFlagChange, updateFlag } from './flags.repository.js';
+import type { FlagChange, FlagRow, SeriesPoint } from './flags.types.js';
 
 export type { FlagInput } from './flag-input.js';
 export type { Adoption } from './adoption.js';
@@ -50,7 +53,19 @@ export interface FlagEvaluation {
   subscribe(listener: (event: StoreEvent) => void): () => void;
 }
 
-export interface FlagsService extends FlagChanges, FlagReads, FlagEvaluation {}
+/** Taking an address out of every flag's target users (a tester leaving the program). */
+export interface TargetErasure {
+  /**
+   * Removes `email` (compared by `emailKey`) from every flag's target users in `trx`, each change
+   * audited (naming neither the address nor the remaining targets) and announced to every instance
+   * at commit; resolves to the changes to apply on this instance once `trx` committed.
+   */
+  dropTargetEmail(trx: Kysely<DatabaseSchema>, email: string, by: Pick<Actor, 'actor' | 'requestId'>): Promise<FlagChange[]>;
+  /** Brings this instance's snapshot along with committed changes now. */
+  applyCommitted(changes: FlagChange[]): Promise<void>;
+}
+
+export interface FlagsService extends FlagChanges, FlagReads, FlagEvaluation, TargetErasure {}
 
 export interface FlagsServiceDeps extends FlagChangesDeps {
   counter: EvaluationCounter;
@@ -105,10 +120,41 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): Fla
   };
 }
 
+function createTargetErasure(deps: FlagChangesDeps): TargetErasure {
+  return {
+    async dropTargetEmail(trx, email, by) {
+      const key = emailKey(email);
+      const changes: FlagChange[] = [];
+      for (const before of await lockTargetingFlags(trx)) {
+        const kept = before.target_users.filter((target) => emailKey(target) !== key);
+        if (kept.length === before.target_users.length) continue;
+        const after = await updateFlag(trx, before.name, editFlag(before, { target_users: kept }, deps.clock()));
+        await deps.recordAudit(trx, {
+          actor: by.actor,
+          action: 'flag.target_erased',
+          entityType: 'flag',
+          entityId: before.name,
+          before: { version: before.version, target_users: before.target_users.length },
+          after: { version: after.version, target_users: kept.length },
+          requestId: by.requestId,
+        });
+        const change: FlagChange = { op: 'upsert', name: before.name, version: after.version };
+        await notifyFlagChange(trx, change);
+        changes.push(change);
+      }
+      return changes;
+    },
+    async applyCommitted(changes) {
+      for (const change of changes) await deps.store.apply(change);
+    },
+  };
+}
+
 export function createFlagsService(deps: FlagsServiceDeps): FlagsService {
   return {
     ...createFlagChanges(deps),
     ...createFlagReads(deps.db, deps.store),
     ...createFlagEvaluation(deps.store, deps.counter),
+    ...createTargetErasure(deps),
   };
 }

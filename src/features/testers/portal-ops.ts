@@ -1,6 +1,6 @@
 // What a signed-in tester does: see themself, the early-access features and why each is on or off,
 // enrol or leave one (their per-flag override, audited, announced to every instance), rate, read
-// their own feedback, and leave the program (erasure in one transaction).
+// their own feedback, and leave the program (erasure in one transaction, flags' target users included).
 import { AppError } from '../../core/errors.js';
 import { eraseTesterTraces } from './testers.repository.js';
 import type { TestersContext } from './testers-context.js';
@@ -99,10 +99,11 @@ export function createPortalOps(ctx: TestersContext): PortalOps {
 
     async leave(tester, requestId) {
       const replacement = `tester:${tester.id}`;
-      await ctx.db.transaction().execute(async (trx) => {
+      const catchUp = await ctx.db.transaction().execute(async (trx) => {
         const before = await ctx.accounts.findById(trx, tester.id, true);
-        if (!before || before.erased_at !== null) return;
+        if (!before || before.erased_at !== null) return undefined;
         await eraseTesterTraces(trx, before.id, before.email, replacement);
+        const flagsCaughtUp = await ctx.flags.forgetTarget(trx, before.email, replacement, requestId);
         await ctx.accounts.erase(trx, before.id, tombstoneOf(before.id));
         await ctx.recordAudit(trx, {
           actor: replacement,
@@ -113,7 +114,9 @@ export function createPortalOps(ctx: TestersContext): PortalOps {
           requestId,
         });
         if (Object.keys(before.flag_set).length > 0) await ctx.flags.overridesChanged(trx);
+        return flagsCaughtUp;
       });
+      await catchUp?.();
       await ctx.flags.refreshOverrides();
     },
   };

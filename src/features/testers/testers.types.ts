@@ -64,6 +64,11 @@ export interface FlagsPort {
   overridesChanged(trx: Db): Promise<void>;
   /** Brings this instance's snapshot of overrides up to date now. */
   refreshOverrides(): Promise<void>;
+  /**
+   * Takes the address out of every flag's target users in `trx` (audited as `actor`, announced to
+   * every instance at commit); resolves to what brings this instance along once `trx` committed.
+   */
+  forgetTarget(trx: Db, email: string, actor: string, requestId: string | null): Promise<() => Promise<void>>;
 }
 
 export type TesterStatus = 'active' | 'unverified' | 'inactive';
