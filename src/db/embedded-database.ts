@@ -9,7 +9,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { seedFromTemplate } from './pglite-template.js';
 import { makeDataDirPrivate, restrictDataDirContents } from './private-data-dir.js';
 
-export const PGLITE_SUBDIR = 'pgdata';
+const PGLITE_SUBDIR = 'pgdata';
 
 /**
  * WebAssembly memory only grows, so whatever PostgreSQL touches once stays resident. Its default
