@@ -21,7 +21,7 @@ import { feedbackPlugin } from './features/feedback/index.js';
 import { flagsPlugin, OPERATORS } from './features/flags/index.js';
 import { healthPlugin, type SystemMetricsRow } from './features/health/index.js';
 import { kpis, type AlertSample } from './features/kpis/index.js';
-import { testersPlugin } from './features/testers/index.js';
+import { TESTER_COOKIE, testersPlugin } from './features/testers/index.js';
 import { testerPortalPlugin } from './features/tester-portal/index.js';
 import { tokensPlugin } from './features/tokens/index.js';
 import { createServices, type Services } from './services.js';
@@ -88,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     publicUrl: config.publicUrl,
     rateLimitPerMinute: AUTH_RATE_LIMIT,
     forbiddenPage: (principal) => adminConsole.forbiddenPage(principal),
+    testerSignIn: { cookieName: TESTER_COOKIE, start: (email, requestId) => services.testers.signInVerified(email, requestId) },
   });
   await app.register(kpis, { ...common, kpis: services.kpis, flushS: config.flagCountsFlushS });
   await app.register(healthPlugin, {

@@ -87,6 +87,7 @@ export async function createServices(deps: ServicesDeps): Promise<Services> {
     clock,
     mailer: config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, attempts: MAIL_ATTEMPTS }) : undefined,
     mailAttempts: MAIL_ATTEMPTS,
+    oidcEnabled: config.googleClientId !== undefined && config.googleClientSecret !== undefined,
     publicUrl: config.publicUrl,
     programName: config.programName,
     idleTimeoutMs: config.sessionIdleTimeoutMin * 60_000,

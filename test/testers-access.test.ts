@@ -298,7 +298,11 @@ describe('tester access without SMTP', () => {
 
   it('says mail is off, refuses to send invites with MAIL_DISABLED, and still answers sign-in the same way', async () => {
     const admin = { authorization: `Bearer ${await t.token('admin')}` };
-    expect((await t.app.inject({ url: '/api/beta/program' })).json()).toEqual({ name: 'NOUS beta', mail_enabled: false });
+    expect((await t.app.inject({ url: '/api/beta/program' })).json()).toEqual({
+      name: 'NOUS beta',
+      mail_enabled: false,
+      oidc_enabled: false,
+    });
     const created = await t.app.inject({
       method: 'POST',
       url: '/api/admin/users',

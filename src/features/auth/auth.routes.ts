@@ -13,6 +13,7 @@ import { isOwner } from '../../core/principal.js';
 import type { AuthService } from './auth.service.js';
 import type { OidcClient, PendingSignIn } from './oidc.js';
 import type { Sealer } from './sealed.js';
+import { finishTesterSignIn, type TesterSignIn } from './tester-sign-in.js';
 
 export interface AuthRouteDeps {
   auth: AuthService;
@@ -23,6 +24,7 @@ export interface AuthRouteDeps {
   now: Clock;
   /** Per-route rate limit for /auth/* (requests per minute per client). */
   rateLimitPerMinute: number;
+  testerSignIn?: TesterSignIn | undefined;
 }
 
 export const DEFAULT_NEXT = '/admin/beta/';
@@ -113,33 +115,37 @@ function oidcRoutes(fastify: FastifyInstance, deps: AuthRouteDeps, responder: Re
 /** Starts a sign-in: the pending state goes into a sealed cookie, the browser to the provider. */
 function loginRoute(fastify: FastifyInstance, deps: AuthRouteDeps, { names, cookieBase, page }: Responder, rateLimit: RateLimit) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const begin = async (request: FastifyRequest, reply: FastifyReply, next: string, tester: boolean) => {
+    if (!deps.oidc) {
+      return page(reply, 503, 'Sign-in with Google is not configured', [
+        'Set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET to enable it.',
+        'Until then, the owner signs in with a one-time link: run `npx beta-suite admin-link` on the server.',
+      ]);
+    }
+    let begun;
+    try {
+      begun = await deps.oidc.begin(next);
+    } catch (err) {
+      request.log.warn({ err: { message: (err as Error).message } }, 'OpenID Connect discovery failed');
+      return page(reply, 503, 'Sign-in is unavailable', ['The identity provider could not be reached. Try again in a minute.']);
+    }
+    const pending: PendingSignIn = tester ? { ...begun.pending, tester: true } : begun.pending;
+    void reply.setCookie(names.pending, deps.sealer.seal(pending, new Date(deps.now().getTime() + PENDING_TTL_MS)), {
+      ...cookieBase,
+      maxAge: PENDING_TTL_MS / 1000,
+    });
+    return reply.header('cache-control', 'no-store').redirect(begun.url.href, 302);
+  };
   app.get(
     '/auth/login',
     {
       config: { rateLimit },
       schema: { querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: true }) },
     },
-    async (request, reply) => {
-      if (!deps.oidc) {
-        return page(reply, 503, 'Sign-in with Google is not configured', [
-          'Set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET to enable it.',
-          'Until then, the owner signs in with a one-time link: run `npx beta-suite admin-link` on the server.',
-        ]);
-      }
-      let begun;
-      try {
-        begun = await deps.oidc.begin(safeNext(request.query.next));
-      } catch (err) {
-        request.log.warn({ err: { message: (err as Error).message } }, 'OpenID Connect discovery failed');
-        return page(reply, 503, 'Sign-in is unavailable', ['The identity provider could not be reached. Try again in a minute.']);
-      }
-      void reply.setCookie(names.pending, deps.sealer.seal(begun.pending, new Date(deps.now().getTime() + PENDING_TTL_MS)), {
-        ...cookieBase,
-        maxAge: PENDING_TTL_MS / 1000,
-      });
-      return reply.header('cache-control', 'no-store').redirect(begun.url.href, 302);
-    },
+    (request, reply) => begin(request, reply, safeNext(request.query.next), false),
   );
+  // Testers sign in the same way; the callback gives them a tester session and sends them to /beta/.
+  app.get('/beta/sign-in/google', { config: { rateLimit } }, (request, reply) => begin(request, reply, '/beta/', true));
 }
 
 /** Finishes a sign-in: the provider's answer verified against the pending state, then a session for an owner or admin. */
@@ -182,6 +188,7 @@ function callbackRoute(
         });
         return page(reply, 401, 'Sign-in failed', ['The identity provider’s answer could not be verified. Start again.']);
       }
+      if (pending.tester) return finishTesterSignIn(deps, request, reply, identity);
       const admission = await deps.auth.admit(identity);
       if ('refused' in admission) {
         await endPriorSession(request, reply);

@@ -9,8 +9,10 @@ import { authRoutes, cookieNames, sessionAdminRoutes } from './auth.routes.js';
 import type { AuthService } from './auth.service.js';
 import { caller } from './caller.js';
 import type { OidcSettings } from './oidc.js';
+import type { TesterSignIn } from './tester-sign-in.js';
 import { createSealer } from './sealed.js';
 
+export type { TesterSignIn } from './tester-sign-in.js';
 export { createAuthService, type AuthService, type AuthServiceDeps } from './auth.service.js';
 
 export interface AuthPluginOptions {
@@ -25,6 +27,8 @@ export interface AuthPluginOptions {
   /** Requests per minute per client on /auth/*. */
   rateLimitPerMinute: number;
   forbiddenPage: (principal: Principal | undefined) => string;
+  /** Testers' sessions for the testers' own Google sign-in (never a console session). */
+  testerSignIn?: TesterSignIn;
   /** Sweep expired sessions periodically (off in most tests). */
   background: boolean;
   logger: JobLogger;
@@ -51,6 +55,7 @@ async function authPlugin(fastify: FastifyInstance, opts: AuthPluginOptions): Pr
     publicUrl: opts.publicUrl,
     now: opts.clock,
     rateLimitPerMinute: opts.rateLimitPerMinute,
+    testerSignIn: opts.testerSignIn,
   });
   await fastify.register(sessionAdminRoutes, { auth: opts.auth });
 

@@ -14,6 +14,8 @@ export interface PendingSignIn {
   nonce: string;
   verifier: string;
   next: string;
+  /** Started from the testers' sign-in page: the callback signs a tester in, never the console. */
+  tester?: true;
 }
 
 export interface VerifiedIdentity {

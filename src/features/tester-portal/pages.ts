@@ -60,6 +60,9 @@ export function signInBody(notice: Notice | undefined): SafeHtml {
       <p>This server does not send email, so sign-in links come from the owner of the program.</p>
       <p class="mb-0">Ask the person who invited you for a new link.</p>
     </div>
+    <p id="${SIGN_IN.google}" class="mt-3" hidden>
+      <a class="btn btn-outline-secondary" href="${PAGES.signInGoogle}">Sign in with Google</a>
+    </p>
     <p class="small text-secondary mt-3 mb-0">Not a tester yet? <a href="${PAGES.waitlist}">Join the waitlist</a>.</p>`;
 }
 

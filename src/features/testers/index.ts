@@ -8,6 +8,7 @@ import { testerRoutes } from './testers.routes.js';
 import type { TestersService } from './testers.service.js';
 
 export { createTestersService, type TestersService, type TestersServiceDeps } from './testers.service.js';
+export { TESTER_COOKIE } from './testers.routes.js';
 export type { EarlyAccessFlag, FeedbackPort, FlagsPort, TesterAccountsPort, TesterFeedback } from './testers.types.js';
 
 export interface TestersPluginOptions {

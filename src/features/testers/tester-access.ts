@@ -27,6 +27,8 @@ export interface TesterAccess {
   joinWaitlist(email: string): void;
   /** Confirms a waitlist place; false for any link that cannot be used. */
   confirm(token: string): Promise<boolean>;
+  /** Signs in with an address the identity provider verified; undefined unless it is a tester's who may sign in. */
+  signInVerified(email: string, requestId: string | null): Promise<StartedTesterSession | undefined>;
 }
 
 async function mintLink(ctx: TestersContext, purpose: 'sign_in' | 'confirm', owner: { userId: string } | { waitlistId: string }) {
@@ -48,6 +50,28 @@ async function sendSignInLink(ctx: TestersContext, email: string): Promise<void>
   if (!tester || tester.erased_at !== null || !sameEmail(tester.email, email)) return;
   if (!tester.is_active && tester.verified_at !== null) return;
   await ctx.mail.queue('sign_in', tester.email, tester.id, await mintLink(ctx, 'sign_in', { userId: tester.id }));
+}
+
+/** A session for a tester whose address was just proven (a mail link, or the identity provider), confirming it if needed. */
+async function admitVerified(
+  ctx: TestersContext,
+  found: TesterRow | undefined,
+  requestId: string | null,
+): Promise<StartedTesterSession | undefined> {
+  let tester = found;
+  if (!tester || tester.erased_at !== null) return undefined;
+  if (tester.verified_at === null) {
+    tester = (await ctx.accounts.verify(ctx.db, tester.id)) ?? tester;
+    await ctx.recordAudit(ctx.db, {
+      actor: tester.email,
+      action: 'beta_user.verify',
+      entityType: 'beta_user',
+      entityId: tester.id,
+      requestId,
+    });
+  }
+  if (!tester.is_active) return undefined;
+  return startSession(ctx, tester);
 }
 
 async function addToWaitlist(ctx: TestersContext, email: string): Promise<void> {
@@ -81,20 +105,12 @@ export function createTesterAccess(ctx: TestersContext): TesterAccess {
       if (!isTokenShaped(token)) return undefined;
       const used = await consumeLink(ctx.db, hashToken(token), 'sign_in', ctx.clock());
       if (!used?.user_id) return undefined;
-      let tester = await ctx.accounts.findById(ctx.db, used.user_id);
-      if (!tester || tester.erased_at !== null) return undefined;
-      if (tester.verified_at === null) {
-        tester = (await ctx.accounts.verify(ctx.db, tester.id)) ?? tester;
-        await ctx.recordAudit(ctx.db, {
-          actor: tester.email,
-          action: 'beta_user.verify',
-          entityType: 'beta_user',
-          entityId: tester.id,
-          requestId,
-        });
-      }
-      if (!tester.is_active) return undefined;
-      return startSession(ctx, tester);
+      return admitVerified(ctx, await ctx.accounts.findById(ctx.db, used.user_id), requestId);
+    },
+
+    async signInVerified(email, requestId) {
+      const tester = await ctx.accounts.findByEmail(ctx.db, email.trim());
+      return admitVerified(ctx, tester && sameEmail(tester.email, email.trim()) ? tester : undefined, requestId);
     },
 
     joinWaitlist(email) {

@@ -11,7 +11,7 @@ const OptionalTime = Type.Union([Type.String(), Type.Null()]);
 const FeatureName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' });
 export const Stage = Type.Union([Type.Literal('alpha'), Type.Literal('beta'), Type.Literal('preview')]);
 
-export const ProgramOut = Type.Object({ name: Type.String(), mail_enabled: Type.Boolean() });
+export const ProgramOut = Type.Object({ name: Type.String(), mail_enabled: Type.Boolean(), oidc_enabled: Type.Boolean() });
 export const JoinBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 100 }), email: Email }, { additionalProperties: false });
 export const EmailBody = Type.Object({ email: Email }, { additionalProperties: false });
 export const MessageOut = Type.Object({ message: Type.String() });

@@ -11,6 +11,8 @@ import { createTesterSessions, type TesterSessions } from './tester-sessions.js'
 import type { TestersContext, TestersPorts } from './testers-context.js';
 
 export interface TestersServiceDeps extends TestersPorts {
+  /** Whether testers may also sign in with the OpenID Connect provider (Google). */
+  oidcEnabled?: boolean;
   /** Undefined without SMTP: no mail is sent, invite links are copied by hand. */
   mailer: Mailer | undefined;
   /** The mailer's attempts per message (the outbox marks a mail failed after the last). */
@@ -21,7 +23,7 @@ export interface TestersServiceDeps extends TestersPorts {
 
 export interface TestersService extends TesterAccess, PortalOps, OwnerOps {
   sessions: TesterSessions;
-  program(): { name: string; mail_enabled: boolean };
+  program(): { name: string; mail_enabled: boolean; oidc_enabled: boolean };
   /** Resolves when the work started after answers (lookups, mail and its retries) is done. */
   idle(): Promise<void>;
   /** At shutdown: waits for started follow-ups, stops mail retries (their outbox rows stay `queued`). */
@@ -69,7 +71,7 @@ export function createTestersService(deps: TestersServiceDeps): TestersService {
     ...createPortalOps(ctx),
     ...createOwnerOps(ctx),
     sessions,
-    program: () => ({ name: deps.programName, mail_enabled: mail.enabled }),
+    program: () => ({ name: deps.programName, mail_enabled: mail.enabled, oidc_enabled: deps.oidcEnabled === true }),
     idle,
     async close() {
       // Follow-ups already started finish (they are short); mail still being retried is left queued.

@@ -7,6 +7,8 @@ export const PORTAL_BASE = '/beta';
 export const PAGES = {
   join: `${PORTAL_BASE}/join`,
   signIn: `${PORTAL_BASE}/sign-in`,
+  /** Starts sign-in with the identity provider (served by the auth feature). */
+  signInGoogle: `${PORTAL_BASE}/sign-in/google`,
   portal: `${PORTAL_BASE}/`,
   waitlist: `${PORTAL_BASE}/waitlist`,
 } as const;
@@ -38,7 +40,13 @@ export type Notice = (typeof NOTICES)[number];
 
 export const JOIN = { form: 'join-form', email: 'join-email', submit: 'join-submit', invalid: 'join-invalid' } as const;
 
-export const SIGN_IN = { form: 'sign-in-form', email: 'sign-in-email', noMail: 'no-mail', signedIn: 'signed-in' } as const;
+export const SIGN_IN = {
+  form: 'sign-in-form',
+  email: 'sign-in-email',
+  noMail: 'no-mail',
+  signedIn: 'signed-in',
+  google: 'sign-in-google',
+} as const;
 
 export const WAITLIST = { form: 'waitlist-form', email: 'waitlist-email' } as const;
 
