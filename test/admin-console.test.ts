@@ -582,7 +582,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     const analytics = await apiGet<{ total: number; distribution: Record<string, number> }>('/api/admin/feedback/analytics');
     expect(analytics.total).toBe(1);
     expect(analytics.distribution['1']).toBe(0);
-    await expect.poll(() => page.locator('#tile-total [data-value]').textContent()).toBe('1');
+    // The tiles show the filtered figures (rating 1): none left.
+    await expect.poll(() => page.locator('#tile-total [data-value]').textContent()).toBe('0');
+    expect(await page.locator('#feedback-matches').textContent()).toBe('0 items match; the figures cover them');
   });
 
   it("shows the database report's query shapes and slow queries", async () => {

@@ -30,6 +30,7 @@ export const CONSOLE_MODULES = [
   'flag-card.js',
   'flag-editors.js',
   'feedback.js',
+  'feedback-stats.js',
   'database.js',
   'audit.js',
   'health.js',

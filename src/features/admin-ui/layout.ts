@@ -93,7 +93,7 @@ export function consolePage(o: PageOptions): string {
             </div>
           </div>
         </nav>
-        <div class="toast-container position-fixed bottom-0 end-0 p-3" id="${FRAME.toasts}" aria-live="polite" aria-atomic="false"></div>
+        <div class="toast-container position-fixed bottom-0 start-0 p-3" id="${FRAME.toasts}" aria-live="polite" aria-atomic="false"></div>
         <main id="${FRAME.main}" class="container-xxl py-4" tabindex="-1">
           <h1 class="h3 mb-3">${o.title}</h1>
           ${o.body}

@@ -1,6 +1,7 @@
 // The admin JSON API as the console calls it: same-origin, mutations carrying the CSRF token, a
 // lost session sent back to sign-in, and one error type with the server's code and message.
 import { meta } from './dom.js';
+import { readableMessage } from './format.js';
 import { META } from './ids.js';
 
 const csrfToken = meta(META.csrfToken);
@@ -30,7 +31,7 @@ function errorOf(data: unknown, status: number): ApiError {
   return new ApiError(
     status,
     typeof error.code === 'string' ? error.code : `HTTP_${status}`,
-    typeof error.message === 'string' ? error.message : `Request failed (${status}).`,
+    typeof error.message === 'string' ? readableMessage(error.message) : `Request failed (${status}).`,
   );
 }
 

@@ -165,6 +165,30 @@ export function bindFilters(form: HTMLFormElement, reload: () => Promise<void>):
   formFromLocation(form);
 }
 
+/**
+ * A filter form that applies as its fields change (text after a short pause, only while valid),
+ * kept in the address like `bindFilters`; its `[data-clear]` button empties every field.
+ */
+export function bindLiveFilters(form: HTMLFormElement, reload: () => Promise<void>): void {
+  bindFilters(form, reload);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const apply = () => {
+    clearTimeout(timer);
+    if (form.checkValidity()) form.requestSubmit();
+  };
+  form.addEventListener('change', apply);
+  form.addEventListener('input', (e) => {
+    if (e.target instanceof HTMLInputElement && (e.target.type === 'search' || e.target.type === 'text')) {
+      clearTimeout(timer);
+      timer = setTimeout(apply, 350);
+    }
+  });
+  form.querySelector('[data-clear]')?.addEventListener('click', () => {
+    for (const field of form.elements) if (field instanceof HTMLInputElement || field instanceof HTMLSelectElement) field.value = '';
+    apply();
+  });
+}
+
 /** Form fields → query string, without empty values. */
 export function queryOf(form: HTMLFormElement): URLSearchParams {
   const params = new URLSearchParams();

@@ -41,16 +41,38 @@ function notPassing(health: HealthDocument): string {
 
 const canvas = (id: string) => byId(id, HTMLCanvasElement);
 
-interface Readings {
-  users: TesterSummary;
-  analytics: FeedbackAnalytics;
-  flags: { items: FlagWithAdoption[] };
-  metrics: MetricsReport;
-  health: HealthDocument;
+/** A tile whose call failed: says so in place, with "Retry" (the next refresh retries too). */
+function failTile(name: TileName, err: unknown): void {
+  const tile = find(`#${tileId(name)}`, HTMLElement);
+  if (!tile) return;
+  tile.classList.remove('status-pass', 'status-warn', 'status-no_data');
+  tile.classList.add('status-fail');
+  get('[data-value]', HTMLElement, tile).textContent = 'Not loaded';
+  fill(
+    get('[data-hint]', HTMLElement, tile),
+    `${messageOf(err)} `,
+    el(
+      'button',
+      { type: 'button', class: 'btn btn-sm btn-link p-0 align-baseline tile-retry', onclick: () => void live.refresh() },
+      'Retry',
+    ),
+  );
 }
 
-function showTiles({ users, analytics, flags, metrics, health }: Readings): void {
-  setTile('testers', fmtInt(users.active), `${fmtInt(users.total)} in all · ${fmtInt(users.joined_7d)} joined this week`);
+/** Runs `show` with the answer of `call`, or marks `names` failed; rethrows for the Live badge. */
+async function part<T>(call: Promise<T>, names: TileName[], show: (answer: T) => void): Promise<T> {
+  let answer: T;
+  try {
+    answer = await call;
+  } catch (err) {
+    for (const name of names) failTile(name, err);
+    throw err;
+  }
+  show(answer);
+  return answer;
+}
+
+function showFeedbackTiles(analytics: FeedbackAnalytics): void {
   const daily = analytics.daily;
   const today = daily[daily.length - 1]?.count ?? 0;
   const week = daily.slice(-7).reduce((sum, d) => sum + d.count, 0);
@@ -60,9 +82,15 @@ function showTiles({ users, analytics, flags, metrics, health }: Readings): void
     analytics.average_rating === null ? '—' : `${fmtNumber(analytics.average_rating, 2)} / 5`,
     analytics.split.score === null ? 'no ratings yet' : `score ${fmtNumber(analytics.split.score, 0)}`,
   );
+}
+
+function showFlagsTile(flags: { items: FlagWithAdoption[] }): void {
   const on = flags.items.filter((f) => f.is_enabled).length;
   const stale = flags.items.filter((f) => f.adoption.stale).length;
   setTile('flags', `${on} of ${flags.items.length}`, stale > 0 ? `${stale} stale` : 'none stale');
+}
+
+function showMetricsTiles(metrics: MetricsReport): void {
   setTile('rps', fmtNumber(metrics.requests.ratePerSecond, 2), `${fmtNumber(metrics.requests.successRate * 100, 2)} % succeeded`);
   setTile('p95', fmtMs(metrics.requests.responseTimeMs.p95), `p50 ${fmtMs(metrics.requests.responseTimeMs.p50)}`);
   setTile(
@@ -70,7 +98,6 @@ function showTiles({ users, analytics, flags, metrics, health }: Readings): void
     fmtMs(metrics.database.queryTimeMs.p95),
     `${metrics.database.kind} · pool ${metrics.database.pool.inUse}/${metrics.database.pool.max} in use`,
   );
-  setTile('health', health.status, notPassing(health), health.status);
 }
 
 const feedbackItem = (f: Feedback) =>
@@ -86,7 +113,7 @@ const feedbackItem = (f: Feedback) =>
     f.comment ? el('div', { class: 'comment small mt-1' }, f.comment) : null,
   );
 
-function showActivity({ analytics, flags }: Readings): void {
+function showRatingChart(analytics: FeedbackAnalytics): void {
   const daily = analytics.daily;
   drawChart(canvas(DASHBOARD.chartRating), {
     type: 'bar',
@@ -98,6 +125,9 @@ function showActivity({ analytics, flags }: Readings): void {
     ],
     y2Title: 'rating',
   });
+}
+
+function showAdoptionChart(flags: { items: FlagWithAdoption[] }): void {
   const adopted = flags.items.filter((f) => f.adoption.evaluations_24h > 0);
   drawChart(canvas(DASHBOARD.chartAdoption), {
     type: 'bar',
@@ -108,23 +138,38 @@ function showActivity({ analytics, flags }: Readings): void {
   });
 }
 
+/** The tiles, recent feedback and activity charts; a failed call marks only its own tiles. */
 async function tiles(): Promise<void> {
-  const [users, analytics, flags, metrics, health, latest] = await Promise.all([
-    api<TesterSummary>('/api/admin/users/summary'),
-    api<FeedbackAnalytics>('/api/admin/feedback/analytics'),
-    api<{ items: FlagWithAdoption[] }>('/api/admin/flags'),
-    api<MetricsReport>('/health/metrics'),
+  const results = await Promise.allSettled([
+    part(api<TesterSummary>('/api/admin/users/summary'), ['testers'], (users) =>
+      setTile('testers', fmtInt(users.active), `${fmtInt(users.total)} in all · ${fmtInt(users.joined_7d)} joined this week`),
+    ),
+    part(api<FeedbackAnalytics>('/api/admin/feedback/analytics'), ['feedback', 'rating'], (a) => {
+      showFeedbackTiles(a);
+      showRatingChart(a);
+    }),
+    part(api<{ items: FlagWithAdoption[] }>('/api/admin/flags'), ['flags'], (flags) => {
+      showFlagsTile(flags);
+      showAdoptionChart(flags);
+    }),
+    part(api<MetricsReport>('/health/metrics'), ['rps', 'p95', 'dbp95'], showMetricsTiles),
     // The health document answers 503 when a check fails: read it either way.
-    fetch('/health/detailed', { headers: { accept: 'application/health+json' } }).then((r) => r.json() as Promise<HealthDocument>),
-    api<Page<Feedback>>('/api/admin/feedback?limit=5'),
+    part(
+      fetch('/health/detailed', { headers: { accept: 'application/health+json' } }).then((r) => r.json() as Promise<HealthDocument>),
+      ['health'],
+      (health) => setTile('health', health.status, notPassing(health), health.status),
+    ),
+    part(api<Page<Feedback>>('/api/admin/feedback?limit=5'), [], (latest) =>
+      fill(
+        byId(DASHBOARD.recentFeedback, HTMLElement),
+        latest.items.length === 0
+          ? el('li', { class: 'list-group-item text-secondary' }, 'No feedback yet.')
+          : latest.items.map(feedbackItem),
+      ),
+    ),
   ]);
-  const readings = { users, analytics, flags, metrics, health };
-  showTiles(readings);
-  fill(
-    byId(DASHBOARD.recentFeedback, HTMLElement),
-    latest.items.length === 0 ? el('li', { class: 'list-group-item text-secondary' }, 'No feedback yet.') : latest.items.map(feedbackItem),
-  );
-  showActivity(readings);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 async function charts(): Promise<void> {
@@ -245,18 +290,40 @@ async function alerts(): Promise<void> {
   fill(box, el('ul', { class: 'list-group' }, answer.alerts.map(alertItem)));
 }
 
-async function refresh(): Promise<void> {
-  const results = await Promise.allSettled([tiles(), funnel(), charts(), kpis(), alerts()]);
-  for (const r of results) if (r.status === 'rejected') console.warn('dashboard refresh:', messageOf(r.reason));
-  const time = byId(DASHBOARD.lastUpdate, HTMLTimeElement);
-  time.textContent = new Date().toLocaleTimeString('en-GB');
-  time.setAttribute('datetime', new Date().toISOString());
+/** When the last refresh that fully succeeded ended; null while the latest one did. */
+let staleSince: Date | null = null;
+let lastGood = new Date();
+let liveState: 'live' | 'paused' = 'live';
+
+/** Live, Paused, or "stale since HH:MM" when the latest refresh failed in part. */
+function showLiveState(): void {
+  const badge = byId(DASHBOARD.liveState, HTMLElement);
+  const stale = liveState === 'live' && staleSince !== null;
+  badge.textContent = stale
+    ? `stale since ${staleSince?.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' }) ?? ''}`
+    : liveState === 'live'
+      ? 'Live'
+      : 'Paused';
+  badge.className = `badge ${stale ? 'text-bg-warning' : liveState === 'live' ? 'text-bg-success' : 'text-bg-secondary'}`;
 }
 
-poll(refresh, REFRESH_MS, (state) => {
-  const badge = byId(DASHBOARD.liveState, HTMLElement);
-  badge.textContent = state === 'live' ? 'Live' : 'Paused';
-  badge.className = `badge ${state === 'live' ? 'text-bg-success' : 'text-bg-secondary'}`;
+async function refresh(): Promise<void> {
+  const results = await Promise.allSettled([tiles(), funnel(), charts(), kpis(), alerts()]);
+  const failed = results.filter((r) => r.status === 'rejected');
+  for (const r of failed) console.warn('dashboard refresh:', messageOf(r.reason));
+  if (failed.length === 0) {
+    lastGood = new Date();
+    staleSince = null;
+    const time = byId(DASHBOARD.lastUpdate, HTMLTimeElement);
+    time.textContent = lastGood.toLocaleTimeString('en-GB');
+    time.setAttribute('datetime', lastGood.toISOString());
+  } else staleSince ??= lastGood;
+  showLiveState();
+}
+
+const live = poll(refresh, REFRESH_MS, (state) => {
+  liveState = state;
+  showLiveState();
 });
 for (const name of [DASHBOARD.requestsRange, DASHBOARD.latencyRange]) {
   document.querySelectorAll(`input[name="${name}"]`).forEach((input) => input.addEventListener('change', () => void charts()));

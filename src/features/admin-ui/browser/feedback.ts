@@ -1,11 +1,12 @@
 // Feedback: analytics (distribution, 30-day trend, per feature, promoters and detractors), the
 // filtered list with comments shown as plain text, and CSV export of the same filter.
 import { api, send } from './api.js';
-import type { Feedback, FeedbackAnalytics, Tester } from './api-types.js';
+import type { Feedback, FeedbackAnalytics, Page, Tester } from './api-types.js';
 import { drawChart } from './charts.js';
-import { bindFilters, pagedTable, queryOf, showError, stars, toast } from './common.js';
+import { bindLiveFilters, messageOf, pagedTable, queryOf, showError, stars, toast } from './common.js';
 import { byId, el, fill, get } from './dom.js';
 import { fmtDate, fmtInt, fmtNumber } from './format.js';
+import { analyticsOf } from './feedback-stats.js';
 import { FEEDBACK, LIST, tileId, type TileName } from './ids.js';
 
 const filters = byId(LIST.filters, HTMLFormElement);
@@ -57,11 +58,49 @@ function showAnalytics(a: FeedbackAnalytics): void {
   );
 }
 
+/** How many filtered rows the figures are computed from at most (the newest ones). */
+const FIGURES_CAP = 5000;
+
+/** Every row the filter matches, newest first, up to the cap; `capped` when there are more. */
+async function matching(params: URLSearchParams): Promise<{ rows: Feedback[]; capped: boolean }> {
+  const rows: Feedback[] = [];
+  let cursor: string | null = null;
+  do {
+    const q = new URLSearchParams(params);
+    q.set('limit', '500');
+    if (cursor) q.set('cursor', cursor);
+    const page: Page<Feedback> = await api<Page<Feedback>>(`/api/admin/feedback?${q.toString()}`);
+    rows.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && rows.length < FIGURES_CAP);
+  return { rows, capped: cursor !== null };
+}
+
+const matchCount = byId(FEEDBACK.matchCount, HTMLElement);
+
+/** The tiles, charts and match count: of all feedback, or of the rows the filter matches. */
 async function analytics(): Promise<void> {
+  const params = apiFilter();
+  matchCount.replaceChildren('Counting…');
   try {
-    showAnalytics(await api<FeedbackAnalytics>('/api/admin/feedback/analytics'));
+    if (params.size === 0) {
+      const a = await api<FeedbackAnalytics>('/api/admin/feedback/analytics');
+      showAnalytics(a);
+      matchCount.replaceChildren(`All feedback: ${fmtInt(a.total)} ${a.total === 1 ? 'item' : 'items'}`);
+      return;
+    }
+    const { rows, capped } = await matching(params);
+    showAnalytics(analyticsOf(rows, new Date()));
+    matchCount.replaceChildren(
+      capped
+        ? `More than ${fmtInt(FIGURES_CAP)} match; the figures cover the newest ${fmtInt(FIGURES_CAP)}`
+        : `${fmtInt(rows.length)} ${rows.length === 1 ? 'item matches' : 'items match'}; the figures cover them`,
+    );
   } catch (err) {
-    showError(err);
+    matchCount.replaceChildren(
+      el('span', { class: 'text-danger' }, `Figures not loaded: ${messageOf(err)} `),
+      el('button', { type: 'button', class: 'btn btn-sm btn-outline-secondary', onclick: () => void analytics() }, 'Retry'),
+    );
   }
 }
 
@@ -114,20 +153,24 @@ const loadList = pagedTable({
   empty: 'No feedback matches.',
 });
 
-async function load(): Promise<void> {
-  await loadList();
-  const exportParams = apiFilter();
-  byId(FEEDBACK.exportCsv, HTMLAnchorElement).href = `/api/admin/feedback.csv${exportParams.size ? `?${exportParams.toString()}` : ''}`;
-}
-
-bindFilters(filters, load);
-const userId = byId(FEEDBACK.userField, HTMLInputElement).value;
-if (userId) {
-  byId(FEEDBACK.userFilter, HTMLElement).hidden = false;
+/** The "one tester" banner, while the filter names a tester. */
+function showUserBanner(): void {
+  const userId = byId(FEEDBACK.userField, HTMLInputElement).value;
+  const banner = byId(FEEDBACK.userFilter, HTMLElement);
+  banner.hidden = !userId;
+  if (!userId) return;
   const email = byId(FEEDBACK.userFilterEmail, HTMLElement);
   api<Tester>(`/api/admin/users/${encodeURIComponent(userId)}`)
     .then((u) => (email.textContent = u.email))
     .catch(() => (email.textContent = 'unknown tester'));
 }
-void analytics();
+
+async function load(): Promise<void> {
+  showUserBanner();
+  const exportParams = apiFilter();
+  byId(FEEDBACK.exportCsv, HTMLAnchorElement).href = `/api/admin/feedback.csv${exportParams.size ? `?${exportParams.toString()}` : ''}`;
+  await Promise.all([loadList(), analytics()]);
+}
+
+bindLiveFilters(filters, load);
 void load();

@@ -70,8 +70,20 @@ function rolloutControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLEleme
     value: String(flag.rollout_percentage),
     'aria-describedby': `${id}-covers`,
   });
+  const number = el('input', {
+    type: 'number',
+    class: 'form-control form-control-sm rollout-number',
+    min: '0',
+    max: '100',
+    step: '1',
+    inputmode: 'numeric',
+    id: `${id}-number`,
+    value: String(flag.rollout_percentage),
+    'aria-label': `Rollout of ${flag.name} in percent`,
+  });
   const update = () => {
     const pct = Number(slider.value);
+    if (number.value !== slider.value && document.activeElement !== number) number.value = slider.value;
     output.textContent = `${pct} %`;
     covers.textContent = editing.coverage(pct);
     const changed = pct !== flag.rollout_percentage;
@@ -80,13 +92,23 @@ function rolloutControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLEleme
   };
   slider.addEventListener('input', update);
   slider.addEventListener('change', update);
+  number.addEventListener('input', () => {
+    if (number.value === '' || !number.checkValidity()) return;
+    slider.value = number.value;
+    update();
+  });
+  number.addEventListener('change', () => {
+    number.value = slider.value;
+  });
   reset.addEventListener('click', () => {
     slider.value = String(flag.rollout_percentage);
+    number.value = slider.value;
     update();
   });
   save.addEventListener('click', () => {
     save.disabled = true;
-    void editing.patch(flag, { rollout_percentage: Number(slider.value) });
+    // A failed save keeps the chosen percentage, and "Save rollout" can be clicked again.
+    void editing.patch(flag, { rollout_percentage: Number(slider.value) }).then((saved) => saved || update());
   });
   return el(
     'div',
@@ -98,7 +120,7 @@ function rolloutControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLEleme
       output,
       covers,
     ),
-    slider,
+    el('div', { class: 'd-flex gap-2 align-items-center' }, slider, number, el('span', { 'aria-hidden': 'true' }, '%')),
     el('div', { class: 'd-flex gap-2' }, save, reset),
   );
 }

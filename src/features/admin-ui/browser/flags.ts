@@ -2,7 +2,7 @@
 // before saving), target users, conditions, the explain tool, adoption, staleness and history.
 import { api, type ApiOptions, ApiError } from './api.js';
 import type { Flag, FlagWithAdoption, TesterSummary } from './api-types.js';
-import { showError, toast } from './common.js';
+import { messageOf, showError, toast } from './common.js';
 import { byId, el, fill } from './dom.js';
 import { flagCard } from './flag-card.js';
 import { flagPath, type FlagEditing, type FlagPatch } from './flag-editors.js';
@@ -74,7 +74,16 @@ async function load(): Promise<void> {
     const wanted = new URLSearchParams(location.search).get('flag');
     if (wanted) document.getElementById(flagCardId(wanted))?.scrollIntoView();
   } catch (err) {
-    showError(err);
+    byId(FLAGS.summary, HTMLElement).textContent = 'Flags not loaded';
+    fill(
+      list,
+      el(
+        'div',
+        { class: 'alert alert-danger d-flex flex-wrap gap-2 align-items-center', role: 'alert' },
+        `Could not load the flags: ${messageOf(err)}`,
+        el('button', { type: 'button', class: 'btn btn-sm btn-danger', onclick: () => void load() }, 'Retry'),
+      ),
+    );
   }
 }
 
@@ -91,10 +100,20 @@ const NEW_ADOPTION: FlagWithAdoption['adoption'] = {
 
 async function create(form: HTMLFormElement): Promise<void> {
   const name = byId(FLAGS.newName, HTMLInputElement);
+  const problem = byId(FLAGS.newNameError, HTMLElement);
+  /** Shows a problem with the name beside the field, or clears it. */
+  const mark = (message: string) => {
+    problem.textContent = message;
+    name.classList.toggle('is-invalid', message !== '');
+    if (message) name.setAttribute('aria-invalid', 'true');
+    else name.removeAttribute('aria-invalid');
+  };
   if (!name.checkValidity()) {
-    toast('A flag name is lowercase letters, digits, dot, dash or underscore.', 'error');
+    mark(name.value.trim() === '' ? 'Enter a name.' : 'A flag name is lowercase letters, digits, dot, dash or underscore.');
+    name.focus();
     return;
   }
+  mark('');
   try {
     const description = byId(FLAGS.newDescription, HTMLInputElement).value.trim();
     const created = await api<Flag>('/api/admin/flags', { method: 'POST', body: { name: name.value.trim(), description } });
@@ -104,7 +123,8 @@ async function create(form: HTMLFormElement): Promise<void> {
     form.reset();
     toast(`Created ${created.name} (off, 0 %).`);
   } catch (err) {
-    showError(err);
+    if (err instanceof ApiError && err.status < 500) mark(err.message);
+    else showError(err);
   }
 }
 

@@ -34,3 +34,22 @@ export function fmtBytes(n: Maybe): string {
   }
   return `${fmtNumber(n, 1)} ${units[i]}`;
 }
+
+/**
+ * A validation message in words: `body/conditions[1].values[0] must be …` reads
+ * "Condition 2, value 1: must be …" (the schema's paths name fields, not what the owner sees).
+ */
+export function readableMessage(message: string): string {
+  return message.replace(/\b(?:body|querystring|params)\/([\w[\]./]+) (?=\S)/g, (_all, path: string) => {
+    const words = path
+      .split(/[./]/)
+      .filter(Boolean)
+      .map((part) => {
+        const m = /^(\w+?)s?\[(\d+)\]$/.exec(part);
+        const name = (m ? (m[1] ?? part) : part).replaceAll('_', ' ');
+        return m ? `${name} ${Number(m[2]) + 1}` : name;
+      });
+    const text = words.join(', ');
+    return `${text.charAt(0).toUpperCase()}${text.slice(1)}: `;
+  });
+}

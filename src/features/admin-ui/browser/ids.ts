@@ -72,6 +72,7 @@ export const FLAGS = {
   createCard: 'create-card',
   createForm: 'create-form',
   newName: 'new-name',
+  newNameError: 'new-name-error',
   newDescription: 'new-description',
   confirmDialog: 'confirm-dialog',
   confirmText: 'confirm-text',
@@ -88,6 +89,7 @@ export const FEEDBACK = {
   userFilterEmail: 'user-filter-email',
   userField: 'f-user',
   exportCsv: 'export-feedback',
+  matchCount: 'feedback-matches',
 } as const;
 
 export const DATABASE = { notice: 'db-notice', tiles: 'db-tiles', sections: 'db-sections', generated: 'db-generated' } as const;

@@ -66,17 +66,17 @@ const filters = () =>
     <div class="col-6 col-md-2">
       <label class="form-label" for="f-to">Until (incl.)</label><input class="form-control" id="f-to" name="to" type="date" />
     </div>
-    <div class="col-12 col-md-1 d-flex gap-2"><button class="btn btn-secondary" type="submit">Filter</button></div>
+    <div class="col-12 col-md-1"><button class="btn btn-outline-secondary" type="button" data-clear>Clear</button></div>
   </form>`;
 
 export function feedbackBody(): SafeHtml {
-  return html`${analytics()}
-    <div id="${FEEDBACK.userFilter}" class="alert alert-info d-flex flex-wrap gap-2 align-items-center py-2" hidden>
+  return html`<div id="${FEEDBACK.userFilter}" class="alert alert-info d-flex flex-wrap gap-2 align-items-center py-2" hidden>
       <span>Showing feedback from one tester: <strong id="${FEEDBACK.userFilterEmail}"></strong></span>
       <a class="btn btn-sm btn-outline-secondary" href="${CONSOLE_BASE}/feedback">Show everyone's</a>
     </div>
-    ${filters()}
-    <div class="d-flex justify-content-end mb-2">
+    ${filters()} ${analytics()}
+    <div class="d-flex flex-wrap justify-content-between align-items-center gap-2 mb-2">
+      <output id="${FEEDBACK.matchCount}" class="small" aria-live="polite"></output>
       <a class="btn btn-outline-secondary btn-sm" id="${FEEDBACK.exportCsv}" href="/api/admin/feedback.csv" download>Export CSV</a>
     </div>
     ${listTable({

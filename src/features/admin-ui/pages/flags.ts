@@ -21,6 +21,7 @@ export function flagsBody(operators: readonly string[]): SafeHtml {
               aria-describedby="new-name-help"
             />
             <div class="form-text" id="new-name-help">Lowercase letters, digits, dot, dash, underscore.</div>
+            <div class="invalid-feedback" id="${FLAGS.newNameError}" role="alert"></div>
           </div>
           <div class="col-12 col-md-6">
             <label class="form-label" for="${FLAGS.newDescription}">Description</label>

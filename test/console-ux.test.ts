@@ -1,0 +1,269 @@
+// The owner's console without friction, in real headless Chromium against the built server at
+// 1440 and 375 px: filters that apply as chosen and drive the figures, failures (faked with
+// page.route answering 500 for one API call) shown in place with "Retry", readable labels, and
+// axe-core's serious findings on every page touched.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { freePort, startOidcProvider, type TestAccount, type TestOidcProvider } from './helpers/oidc-provider.js';
+import { serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
+import { cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
+import { readableMessage } from '../src/features/admin-ui/browser/format.js';
+
+const CLIENT_ID = 'beta-console';
+const CLIENT_SECRET = randomBytes(24).toString('base64url');
+const OWNER: TestAccount = { sub: 'sub-owner', email: 'owner@example.com', email_verified: true };
+const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const WIDTHS = [1440, 375] as const;
+
+interface AxeResult {
+  violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }>;
+}
+/** Feedback posted before the tests: ratings and features, counted by hand below. */
+const FEEDBACK = [
+  { rating: 5, feature: 'voice-mode', comment: 'Lovely voice' },
+  { rating: 4, feature: 'voice-mode', comment: 'Good voice' },
+  { rating: 2, feature: 'search', comment: 'Slow search' },
+  { rating: 1, feature: 'search', comment: 'Broken search' },
+  { rating: 3, feature: 'sync', comment: 'Fine sync' },
+];
+
+describe('validation messages in words', () => {
+  it('names the condition and value a schema path points at', () => {
+    expect(readableMessage('body/conditions[1].values[0] must be string')).toBe('Condition 2, value 1: must be string');
+    expect(readableMessage('body/rollout_percentage must be <= 100')).toBe('Rollout percentage: must be <= 100');
+    expect(readableMessage('Flag not found.')).toBe('Flag not found.');
+  });
+});
+
+describe.skipIf(!haveChromium && !process.env.CI)('console UX in Chromium', () => {
+  let db: TestDatabaseLocation;
+  let provider: TestOidcProvider;
+  let server: ServerProcess;
+  let browser: Browser;
+  let contexts: Record<(typeof WIDTHS)[number], BrowserContext>;
+  let base: string;
+  const errors: string[] = [];
+
+  async function seriousViolations(p: Page): Promise<string[]> {
+    await p.evaluate(axeSource);
+    const result = (await p.evaluate(() =>
+      (globalThis as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
+    )) as AxeResult;
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }
+
+  /** The CSRF token the console pages carry, for API calls made from the test. */
+  async function csrf(width: (typeof WIDTHS)[number]): Promise<string> {
+    const p = await open(width, '/admin/beta/flags');
+    const token = (await p.locator('meta[name="csrf-token"]').getAttribute('content')) ?? '';
+    await p.close();
+    return token;
+  }
+
+  /** A fresh page of the signed-in owner at `width`. */
+  async function open(width: (typeof WIDTHS)[number], path: string): Promise<Page> {
+    const p = await contexts[width].newPage();
+    await p.goto(`${base}${path}`);
+    return p;
+  }
+
+  beforeAll(async () => {
+    db = await cloneTemplate();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    provider = await startOidcProvider({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`${base}/auth/callback`] });
+    server = await startServer(
+      serverEnv(db, {
+        ADMIN_EMAILS: OWNER.email,
+        GOOGLE_CLIENT_ID: CLIENT_ID,
+        GOOGLE_CLIENT_SECRET: CLIENT_SECRET,
+        OIDC_ISSUER: provider.issuer,
+        PUBLIC_URL: base,
+        METRICS_INTERVAL_S: '1',
+      }),
+      60_000,
+      port,
+    );
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const make = async (width: number) => {
+      const context = await browser.newContext({ viewport: { width, height: 900 } });
+      context.on('weberror', (error) => errors.push(`uncaught: ${error.error().message}`));
+      provider.signInAs(OWNER);
+      const p = await context.newPage();
+      await p.goto(`${base}/admin/beta/`);
+      if (new URL(p.url()).pathname === '/sign-in') await p.locator('#sign-in-google').click();
+      await p.waitForURL(`${base}/admin/beta/`);
+      await p.close();
+      return context;
+    };
+    contexts = { 1440: await make(1440), 375: await make(375) };
+    for (const f of FEEDBACK) {
+      const res = await fetch(`${base}/api/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(f),
+      });
+      expect(res.status).toBe(201);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    if (server && server.child.exitCode !== null) console.error(`the server exited early:\n${server.output().slice(-4000)}`);
+    await browser?.close();
+    await server?.stop();
+    await provider?.close();
+    await db?.drop();
+    expect(errors).toEqual([]);
+  });
+
+  for (const width of WIDTHS) {
+    it(`feedback at ${width} px: no tester banner, filters apply as chosen, count and figures follow, Clear resets`, async () => {
+      const p = await open(width, '/admin/beta/feedback');
+      const count = p.locator('#feedback-matches');
+      const rows = p.locator('#feedback-table tbody tr[data-id]');
+      await expect.poll(() => count.textContent()).toBe('All feedback: 5 items');
+      expect(await p.locator('#user-filter').isVisible()).toBe(false);
+      expect(await p.getByRole('button', { name: 'Filter' }).count()).toBe(0);
+
+      await p.locator('#f-feature').fill('search');
+      await expect.poll(() => count.textContent()).toBe('2 items match; the figures cover them');
+      await expect.poll(() => rows.count()).toBe(2);
+      expect(new URL(p.url()).searchParams.get('feature')).toBe('search');
+      // Ratings 2 and 1: 2 feedback, average 1.5, no promoter, no passive, 2 detractors, score −100.
+      expect(await p.locator('#tile-total [data-value]').textContent()).toBe('2');
+      expect(await p.locator('#tile-average [data-value]').textContent()).toBe('1.5 / 5');
+      expect(await p.locator('#tile-split [data-value]').textContent()).toBe('0 · 0 · 2 (score -100)');
+      expect(await p.locator('#by-feature tbody').textContent()).toBe('search21.5');
+      expect(await p.locator('#export-feedback').getAttribute('href')).toBe('/api/admin/feedback.csv?feature=search');
+
+      await p.locator('#f-rating').selectOption('1');
+      await expect.poll(() => count.textContent()).toBe('1 item matches; the figures cover them');
+      await expect.poll(() => rows.count()).toBe(1);
+      expect(await rows.first().textContent()).toContain('Broken search');
+
+      expect(await seriousViolations(p)).toEqual([]);
+      await p.getByRole('button', { name: 'Clear' }).click();
+      await expect.poll(() => count.textContent()).toBe('All feedback: 5 items');
+      await expect.poll(() => rows.count()).toBe(5);
+      expect(await p.locator('#tile-total [data-value]').textContent()).toBe('5');
+      expect(new URL(p.url()).search).toBe('');
+      await p.close();
+    });
+  }
+
+  it('shows the tester banner only while filtering by a tester, and the figures fail in place with Retry', async () => {
+    const p = await open(1440, '/admin/beta/feedback?user=00000000-0000-4000-8000-000000000000');
+    await expect.poll(() => p.locator('#user-filter').isVisible()).toBe(true);
+    await expect.poll(() => p.locator('#user-filter-email').textContent()).toBe('unknown tester');
+    await expect.poll(() => p.locator('#feedback-matches').textContent()).toBe('0 items match; the figures cover them');
+    await p.close();
+
+    const q = await contexts[1440].newPage();
+    let failing = true;
+    await q.route('**/api/admin/feedback/analytics', (route) =>
+      failing
+        ? route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"X","message":"Boom."}}' })
+        : route.continue(),
+    );
+    await q.goto(`${base}/admin/beta/feedback`);
+    await expect.poll(() => q.locator('#feedback-matches').textContent()).toBe('Figures not loaded: Boom. Retry');
+    failing = false;
+    await q.locator('#feedback-matches').getByRole('button', { name: 'Retry' }).click();
+    await expect.poll(() => q.locator('#feedback-matches').textContent()).toBe('All feedback: 5 items');
+    await q.close();
+  });
+
+  /** Answers 500 with the console's error shape. */
+  const boom = { status: 500, contentType: 'application/json', body: '{"error":{"code":"INTERNAL","message":"Boom."}}' };
+
+  for (const width of WIDTHS) {
+    it(`flags at ${width} px: a failed load says so with Retry; a failed save leaves "Save rollout" enabled; the number field sets an exact 10 %`, async () => {
+      const created = await contexts[width].request.post(`${base}/api/admin/flags`, {
+        data: { name: `ramp-${width}`, description: '' },
+        headers: { 'x-csrf-token': await csrf(width) },
+      });
+      expect(created.status()).toBe(201);
+      const p = await contexts[width].newPage();
+      let failList = true;
+      await p.route('**/api/admin/flags', (route) =>
+        failList && route.request().method() === 'GET' ? route.fulfill(boom) : route.continue(),
+      );
+      await p.goto(`${base}/admin/beta/flags`);
+      const list = p.locator('#flags');
+      await expect.poll(() => list.textContent()).toBe('Could not load the flags: Boom.Retry');
+      expect(await seriousViolations(p)).toEqual([]);
+      failList = false;
+      await list.getByRole('button', { name: 'Retry' }).click();
+      const card = p.locator(`#flag-ramp-${width}`);
+      await card.waitFor();
+
+      const number = card.locator(`#rollout-ramp-${width}-number`);
+      await number.fill('10');
+      expect(await card.locator(`#rollout-ramp-${width}`).inputValue()).toBe('10');
+      expect(await card.locator(`#rollout-ramp-${width}-value`).textContent()).toBe('10 %');
+      const save = card.getByRole('button', { name: 'Save rollout' });
+      await p.route(
+        `**/api/admin/flags/ramp-${width}`,
+        (route) => (route.request().method() === 'PATCH' ? route.fulfill(boom) : route.continue()),
+        {
+          times: 1,
+        },
+      );
+      await save.click();
+      await expect.poll(() => p.locator('#toasts').textContent()).toContain('Boom.');
+      await expect.poll(() => save.isEnabled()).toBe(true);
+      await save.click();
+      await expect
+        .poll(async () => (await (await contexts[width].request.get(`${base}/api/admin/flags/ramp-${width}`)).json()) as unknown)
+        .toMatchObject({
+          rollout_percentage: 10,
+        });
+      // Toasts stay at the bottom left, clear of the flag's controls on the right.
+      const box = await p.locator('#toasts').boundingBox();
+      expect(box?.x).toBe(0);
+      expect(box?.width).toBeLessThanOrEqual(Math.min(22 * 16, width));
+      await p.close();
+    });
+  }
+
+  it('new flag: a bad name is marked beside the field, and a server validation error reads in words', async () => {
+    const p = await open(375, '/admin/beta/flags');
+    await p.locator('#create-card summary').click();
+    await p.locator('#new-name').fill('Bad Name');
+    await p.getByRole('button', { name: 'Create' }).click();
+    expect(await p.locator('#new-name-error').textContent()).toBe('A flag name is lowercase letters, digits, dot, dash or underscore.');
+    expect(await p.locator('#new-name').getAttribute('aria-invalid')).toBe('true');
+    expect(await p.locator('#new-name-error').isVisible()).toBe(true);
+    await p.close();
+  });
+
+  it('dashboard: a failing call marks only its own tiles with Retry, and the Live badge turns stale', async () => {
+    const p = await contexts[1440].newPage();
+    let failing = true;
+    await p.route('**/health/metrics', (route) => (failing ? route.fulfill(boom) : route.continue()));
+    await p.goto(`${base}/admin/beta/`);
+    await expect.poll(() => p.locator('#tile-rps [data-value]').textContent()).toBe('Not loaded');
+    for (const name of ['rps', 'p95', 'dbp95']) {
+      expect(await p.locator(`#tile-${name} [data-hint]`).textContent()).toBe('Boom. Retry');
+      expect(await p.locator(`#tile-${name}`).getAttribute('class')).toContain('status-fail');
+    }
+    await expect.poll(() => p.locator('#tile-feedback [data-value]').textContent()).toBe('5 / 5');
+    expect(await p.locator('#tile-testers [data-value]').textContent()).toBe('0');
+    await expect.poll(() => p.locator('#live-state').textContent()).toMatch(/^stale since \d\d:\d\d$/);
+    expect(await seriousViolations(p)).toEqual([]);
+    failing = false;
+    await p.locator('#tile-rps').getByRole('button', { name: 'Retry' }).click();
+    await expect.poll(() => p.locator('#live-state').textContent()).toBe('Live');
+    expect(await p.locator('#tile-rps [data-value]').textContent()).not.toBe('Not loaded');
+    expect(await p.locator('#tile-rps').getAttribute('class')).not.toContain('status-fail');
+    await p.close();
+  }, 90_000);
+});
