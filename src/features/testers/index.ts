@@ -36,6 +36,8 @@ export async function testersPlugin(fastify: FastifyInstance, opts: TestersPlugi
     },
     opts.logger,
   );
+  // Mail an earlier run left queued goes out again once this instance is up.
+  fastify.addHook('onReady', async () => testers.resendInterrupted());
   fastify.addHook('onClose', () => testers.close());
   await fastify.register(testerRoutes, {
     testers,

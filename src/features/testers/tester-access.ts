@@ -3,8 +3,8 @@
 // every address, so nothing can be learnt from them.
 import { sameEmail } from '../../core/email.js';
 import { AppError } from '../../core/errors.js';
-import { confirmWaitlist, consumeLink, findWaitlistByEmail, insertLink, insertWaitlist } from './testers.repository.js';
-import { CONFIRM_LINK_TTL_MS, SIGN_IN_LINK_TTL_MS, type TestersContext } from './testers-context.js';
+import { claimInterrupted, confirmWaitlist, consumeLink, findWaitlistByEmail, insertLink, insertWaitlist } from './testers.repository.js';
+import { CONFIRM_LINK_TTL_MS, inviteUrl, SIGN_IN_LINK_TTL_MS, type TestersContext } from './testers-context.js';
 import { hashToken, isTokenShaped, newToken } from './tester-sessions.js';
 import type { TesterRow } from './testers.types.js';
 
@@ -29,6 +29,27 @@ export interface TesterAccess {
   confirm(token: string): Promise<boolean>;
   /** Signs in with an address the identity provider verified; undefined unless it is a tester's who may sign in. */
   signInVerified(email: string, requestId: string | null): Promise<StartedTesterSession | undefined>;
+  /**
+   * After start: mail an earlier run left queued is claimed (one instance each) and sent again as a
+   * new mail with a fresh link: invites not yet used and sign-in links. Confirmations name no one
+   * (the outbox keeps no address) and stay marked interrupted.
+   */
+  resendInterrupted(): void;
+}
+
+/** Queued mail younger than this may still be in an instance's hands. */
+export const INTERRUPTED_AFTER_S = 5;
+
+async function resendInterrupted(ctx: TestersContext): Promise<void> {
+  for (const row of await claimInterrupted(ctx.db, INTERRUPTED_AFTER_S)) {
+    const tester = row.user_id === null ? undefined : await ctx.accounts.findById(ctx.db, row.user_id);
+    if (!tester || tester.erased_at !== null) continue;
+    if (row.kind === 'invite' && tester.redeemed_at === null) {
+      await ctx.mail.queue('invite', tester.email, tester.id, inviteUrl(ctx, tester.invite_code));
+    } else if (row.kind === 'sign_in') {
+      await sendSignInLink(ctx, tester.email);
+    }
+  }
 }
 
 async function mintLink(ctx: TestersContext, purpose: 'sign_in' | 'confirm', owner: { userId: string } | { waitlistId: string }) {
@@ -106,6 +127,10 @@ export function createTesterAccess(ctx: TestersContext): TesterAccess {
       const used = await consumeLink(ctx.db, hashToken(token), 'sign_in', ctx.clock());
       if (!used?.user_id) return undefined;
       return admitVerified(ctx, await ctx.accounts.findById(ctx.db, used.user_id), requestId);
+    },
+
+    resendInterrupted() {
+      if (ctx.mail.enabled) ctx.later(() => resendInterrupted(ctx));
     },
 
     async signInVerified(email, requestId) {

@@ -145,6 +145,20 @@ export async function recordAttempt(db: Db, id: string, attempt: number, error: 
     .execute();
 }
 
+/**
+ * Claims mail left `queued` (an instance stopped while sending) older than `olderThanS` seconds: each
+ * row is marked failed as interrupted, by exactly one caller, who may send it again as a new mail.
+ */
+export async function claimInterrupted(db: Db, olderThanS: number): Promise<Array<Pick<OutboxRow, 'id' | 'kind' | 'user_id'>>> {
+  const { rows } = await sql<Pick<OutboxRow, 'id' | 'kind' | 'user_id'>>`
+    UPDATE mail_outbox SET status = 'failed', last_error = 'interrupted by a shutdown'
+    WHERE id IN (
+      SELECT id FROM mail_outbox WHERE status = 'queued' AND created_at < now() - make_interval(secs => ${olderThanS}) ORDER BY created_at FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, kind, user_id`.execute(db);
+  return rows;
+}
+
 export async function listOutbox(db: Db, limit: number): Promise<OutboxRow[]> {
   return db.selectFrom('mail_outbox').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
