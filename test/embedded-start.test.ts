@@ -1,6 +1,6 @@
-// Starting the built server (`dist/main.js`) on each engine: on PGlite a fresh DATA_DIR starts as a copy
-// of the migrated cluster built with the package (which stays as it was) and keeps its data across
-// restarts; on PostgreSQL the PGlite modules are never loaded.
+// Starting the built server (`dist/main.js`): without DATABASE_URL a fresh DATA_DIR starts as a copy of
+// the migrated cluster built with the package (which stays as it was) and keeps its data across restarts,
+// whichever engine the rest of the suite runs on; on PostgreSQL the PGlite modules are never loaded.
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,7 +65,7 @@ export async function resolve(specifier, context, next) {
 
 const isPglite = (url: string) => url.includes('/@electric-sql/pglite/');
 
-describe.runIf(TEST_DATABASE_KIND === 'pglite')('the embedded database on a fresh DATA_DIR', () => {
+describe('the embedded database on a fresh DATA_DIR', () => {
   let dataDir: string;
   let server: ServerProcess | undefined;
 
