@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { seriousViolations } from './helpers/axe.js';
 import { freePort, startOidcProvider, type TestAccount, type TestOidcProvider } from './helpers/oidc-provider.js';
 import { serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
 import { cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
@@ -29,7 +29,6 @@ const READY: Record<(typeof PAGES)[number], string> = {
   health: '#checks .tile',
   tokens: '#tokens-table tbody tr',
 };
-const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 interface TesterOut {
   id: string;
@@ -99,9 +98,6 @@ interface DomWindow {
   document: { body: DomNode; querySelectorAll(selector: string): ArrayLike<DomNode>; createElement(tag: string): DomNode };
   getComputedStyle(node: DomNode): { borderLeftColor: string; color: string };
 }
-interface AxeResult {
-  violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }>;
-}
 
 /** Debian's Chromium (CHROMIUM_PATH to use another). Without it the file is skipped, except in CI, where it fails. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -129,17 +125,6 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
       if (url.protocol === 'data:') return;
       if (url.origin !== base && url.origin !== provider.issuer) foreignRequests.push(request.url());
     });
-  }
-
-  /** axe-core's serious and critical findings on the page as it is now. */
-  async function seriousViolations(p: Page): Promise<string[]> {
-    await p.evaluate(axeSource);
-    const result = (await p.evaluate(() =>
-      (globalThis as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
-    )) as AxeResult;
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   }
 
   async function signIn(context: BrowserContext, account: TestAccount, path = '/admin/beta/'): Promise<Page> {

@@ -4,10 +4,9 @@
 // axe-core's serious findings on every page touched.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { seriousViolations } from './helpers/axe.js';
 import { freePort, startOidcProvider, type TestAccount, type TestOidcProvider } from './helpers/oidc-provider.js';
 import { serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
 import { cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
@@ -16,14 +15,10 @@ import { readableMessage } from '../src/features/admin-ui/browser/format.js';
 const CLIENT_ID = 'beta-console';
 const CLIENT_SECRET = randomBytes(24).toString('base64url');
 const OWNER: TestAccount = { sub: 'sub-owner', email: 'owner@example.com', email_verified: true };
-const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const WIDTHS = [1440, 375] as const;
 
-interface AxeResult {
-  violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }>;
-}
 /** Feedback posted before the tests: ratings and features, counted by hand below. */
 const FEEDBACK = [
   { rating: 5, feature: 'voice-mode', comment: 'Lovely voice' },
@@ -49,16 +44,6 @@ describe.skipIf(!haveChromium && !process.env.CI)('console UX in Chromium', () =
   let contexts: Record<(typeof WIDTHS)[number], BrowserContext>;
   let base: string;
   const errors: string[] = [];
-
-  async function seriousViolations(p: Page): Promise<string[]> {
-    await p.evaluate(axeSource);
-    const result = (await p.evaluate(() =>
-      (globalThis as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
-    )) as AxeResult;
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }
 
   /** The CSRF token the console pages carry, for API calls made from the test. */
   async function csrf(width: (typeof WIDTHS)[number]): Promise<string> {

@@ -3,8 +3,6 @@
 // and the owner signed in to the console in their own browser context.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { freePort, startOidcProvider, type TestAccount, type TestOidcProvider } from './helpers/oidc-provider.js';
@@ -12,13 +10,13 @@ import { serverEnv, startServer, type ServerProcess } from './helpers/server-pro
 import { linkIn, type SmtpInbox } from './helpers/smtp-inbox.js';
 import { cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
 
+export { seriousViolations } from './helpers/axe.js';
+
 /** Debian's Chromium (CHROMIUM_PATH for another). Without it the files are skipped, except in CI, where they fail. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const haveChromium = existsSync(CHROMIUM);
 export const OWNER: TestAccount = { sub: 'sub-owner', email: 'owner@example.com', email_verified: true };
 export const WIDTHS = [1440, 375] as const;
-
-const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Reads an inbox in order: each call answers the link (to `path`) in the next mail to `to`, within 15 s. */
 export function linkReader(inbox: SmtpInbox): (to: string, path: string) => Promise<string> {
@@ -29,21 +27,6 @@ export function linkReader(inbox: SmtpInbox): (to: string, path: string) => Prom
     read.set(to, skip + 1);
     return linkIn(mail, path);
   };
-}
-
-interface AxeResult {
-  violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }>;
-}
-
-/** axe-core's serious and critical findings on the page as it is now. */
-export async function seriousViolations(p: Page): Promise<string[]> {
-  await p.evaluate(axeSource);
-  const result = (await p.evaluate(() =>
-    (globalThis as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
-  )) as AxeResult;
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 export interface BetaSite {
