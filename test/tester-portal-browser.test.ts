@@ -376,7 +376,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the beta loop in Chromium, wi
     await testerPage.goto(`${base}/beta/`);
     await testerPage.getByRole('button', { name: 'Leave the program' }).click();
     const dialog = testerPage.locator('#leave-dialog');
-    expect(await dialog.evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(true);
+    await expect.poll(() => dialog.evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(true);
     await dialog.getByRole('button', { name: 'Stay' }).click();
     expect(await testerRow(TESTER)).toBeDefined();
     await testerPage.getByRole('button', { name: 'Leave the program' }).click();

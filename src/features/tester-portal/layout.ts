@@ -66,7 +66,7 @@ export function portalPage(assets: PortalAssets, body: SafeHtml): string {
           <a class="navbar-brand fw-semibold me-auto" href="${PAGES.portal}">NOUS <span class="brand-accent">beta</span></a>
           <div class="d-flex align-items-center gap-2">
             <span class="navbar-text text-light small text-truncate" id="${PORTAL.email}"></span>
-            <button type="button" class="btn btn-outline-light btn-sm" id="${PORTAL.signOut}">Sign out</button>
+            <button type="button" class="btn btn-outline-light btn-sm" id="${PORTAL.signOut}" disabled>Sign out</button>
           </div>
         </div>
       </header>

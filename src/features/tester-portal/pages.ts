@@ -118,7 +118,7 @@ export function portalBody(): SafeHtml {
       <div class="card-body">
         <h2 id="leave-h" class="h5">Leave the program</h2>
         <p>Leaving erases your email address and turns off every early-access feature for you.</p>
-        <button type="button" class="btn btn-outline-danger" id="${PORTAL.leaveOpen}">Leave the program</button>
+        <button type="button" class="btn btn-outline-danger" id="${PORTAL.leaveOpen}" disabled>Leave the program</button>
       </div>
     </section>
     ${leaveDialog}`;

@@ -90,6 +90,7 @@ async function loadFeatures(): Promise<void> {
 
 function wireSignOut(): void {
   const button = element(PORTAL.signOut, HTMLButtonElement);
+  button.disabled = false;
   button.addEventListener('click', () => {
     button.disabled = true;
     call(BETA_API.signOut, 'POST')
@@ -103,7 +104,9 @@ function wireSignOut(): void {
 
 function wireLeave(): void {
   const dialog = element(PORTAL.leaveDialog, HTMLDialogElement);
-  element(PORTAL.leaveOpen, HTMLButtonElement).addEventListener('click', () => {
+  const open = element(PORTAL.leaveOpen, HTMLButtonElement);
+  open.disabled = false;
+  open.addEventListener('click', () => {
     dialog.returnValue = '';
     dialog.showModal();
   });
