@@ -3,7 +3,14 @@
 // `{"error": {"code", "message"}}` without leaking internals.
 import { OPTIONAL_BODY } from './body-schema.js';
 import { randomUUID } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaCompiler,
+  FastifySchemaValidationError,
+} from 'fastify';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import secureJson from 'secure-json-parse';
@@ -33,18 +40,33 @@ function makeAjv(coerce: boolean): Ajv {
   return addFormats(new Ajv(options));
 }
 
+type Validate = ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null };
+
+/**
+ * Compiles on the first call rather than at start-up: compiling every route's schemas was the largest
+ * share of the time to ready, and most routes of a process are never called. `errors` is forwarded
+ * live from the compiled validator, as Fastify reads it after a failed call.
+ */
+function compiledOnFirstUse(compile: () => Validate): Validate {
+  let validate: Validate | undefined;
+  const lazy = (data: unknown) => (validate ??= compile())(data);
+  return Object.defineProperty(lazy, 'errors', { get: () => validate?.errors });
+}
+
 /** Bodies are validated strictly; query strings, params and headers (always text) are coerced. */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  const strict = makeAjv(false);
-  const coercing = makeAjv(true);
+  let strict: Ajv | undefined;
+  let coercing: Ajv | undefined;
   return ({ schema, httpPart }) => {
-    if (httpPart !== 'body') return coercing.compile(schema as object);
-    const validate = strict.compile(schema as object);
-    if (!(schema as Record<string, unknown>)[OPTIONAL_BODY]) return validate;
-    // Fastify passes a missing body as null.
-    const optional = (data: unknown) => data === undefined || data === null || validate(data);
-    // Fastify reads `errors` after a failed call: forward it live from the compiled validator.
-    return Object.defineProperty(optional, 'errors', { get: () => validate.errors });
+    if (httpPart !== 'body') return compiledOnFirstUse(() => (coercing ??= makeAjv(true)).compile(schema as object));
+    const optionalBody = Boolean((schema as Record<string, unknown>)[OPTIONAL_BODY]);
+    return compiledOnFirstUse(() => {
+      const validate = (strict ??= makeAjv(false)).compile(schema as object);
+      if (!optionalBody) return validate;
+      // Fastify passes a missing body as null.
+      const optional = (data: unknown) => data === undefined || data === null || validate(data);
+      return Object.defineProperty(optional, 'errors', { get: () => validate.errors as Validate['errors'] });
+    });
   };
 }
 

@@ -1,7 +1,7 @@
 // Outgoing mail over SMTP (nodemailer): one message with a text and an HTML body, retried with
 // exponential backoff. Errors are reduced to their code and SMTP status: a server's message may
 // quote the recipient, and nothing here ever logs a body (bodies carry sign-in links).
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 export interface MailMessage {
   to: string;
@@ -48,13 +48,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).u
 
 export function createMailer(options: MailerOptions): Mailer {
   const timeout = options.timeoutMs ?? 10_000;
-  const transport: Transporter = createTransport(options.smtpUrl, {
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-    // nodemailer's own logger stays off: it would print envelopes.
-    logger: false,
-  });
+  // nodemailer is loaded with the first mail: most processes never send one.
+  let transport: Promise<Transporter> | undefined;
+  const connect = () =>
+    (transport ??= import('nodemailer').then(({ createTransport }) =>
+      createTransport(options.smtpUrl, {
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+        // nodemailer's own logger stays off: it would print envelopes.
+        logger: false,
+      }),
+    ));
   const attempts = options.attempts ?? 4;
   const backoffMs = options.backoffMs ?? 1000;
   let closed = false;
@@ -63,7 +68,7 @@ export function createMailer(options: MailerOptions): Mailer {
       for (let attempt = 1; ; attempt++) {
         if (closed) throw new Error('mailer closed before the mail was sent');
         try {
-          await transport.sendMail({ from: options.from, ...message });
+          await (await connect()).sendMail({ from: options.from, ...message });
           await onAttempt?.(attempt, undefined);
           return;
         } catch (err) {
@@ -77,7 +82,7 @@ export function createMailer(options: MailerOptions): Mailer {
     close() {
       // Retries still waiting give up: a shutdown does not wait out their backoff.
       closed = true;
-      transport.close();
+      void transport?.then((t) => t.close());
     },
   };
 }
