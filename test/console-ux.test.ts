@@ -251,4 +251,22 @@ describe.skipIf(!haveChromium && !process.env.CI)('console UX in Chromium', () =
     expect(await p.locator('#tile-rps').getAttribute('class')).not.toContain('status-fail');
     await p.close();
   }, 90_000);
+
+  for (const width of WIDTHS) {
+    it(`health at ${width} px: checks carry human names and readings in words, their keys kept small beneath`, async () => {
+      const p = await open(width, '/admin/beta/health');
+      const card = p.locator('[data-check="database:connectivity"]');
+      await card.waitFor();
+      expect(await card.locator('.tile-label').textContent()).toBe('Database connection');
+      expect(await card.locator('.tile-value').textContent()).toBe('Connected');
+      expect(await card.locator('.badge').textContent()).toBe('OK');
+      expect(await card.locator('code').textContent()).toBe('database:connectivity');
+      expect(await p.locator('[data-check="eventloop:lag"] .tile-label').textContent()).toBe('Event-loop delay');
+      const labels = await p.locator('[data-check] .tile-label').allTextContents();
+      expect(labels.length).toBeGreaterThanOrEqual(10);
+      for (const label of labels) expect(label, 'a check shown by its key').not.toMatch(/:|^[a-z]+$/);
+      expect(await seriousViolations(p)).toEqual([]);
+      await p.close();
+    });
+  }
 });

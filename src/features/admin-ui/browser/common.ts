@@ -50,7 +50,7 @@ export const statusBadge = (status: string, text: string = status): HTMLSpanElem
   el(
     'span',
     { class: `badge badge-status-${['pass', 'warn', 'fail'].includes(status) ? status : 'no_data'}` },
-    text === 'no_data' ? 'no data' : text,
+    ({ no_data: 'no data', pass: 'OK', warn: 'warning', fail: 'failing' } as Record<string, string>)[text] ?? text,
   );
 
 /** A tile with a reading: label, value and an optional hint. */

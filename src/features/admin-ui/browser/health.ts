@@ -27,14 +27,37 @@ function observed(check: HealthCheck): string {
   return String(v);
 }
 
+/** What each check of the health document is called on the board (its key stays in `data-check`). */
+const CHECK_NAMES: Record<string, string> = {
+  'database:connectivity': 'Database connection',
+  'database:responseTime': 'Database response time',
+  'database:connections': 'Database connections',
+  'memory:utilization': 'Memory in use',
+  'process:rss': 'Process memory (RSS)',
+  'cpu:utilization': 'CPU in use',
+  'disk:utilization': 'Disk in use',
+  'eventloop:lag': 'Event-loop delay',
+  'service:lifecycle': 'Service state',
+  'ratelimit:store': 'Rate-limit store',
+  uptime: 'Uptime',
+};
+const STATUS_WORDS: Record<string, string> = { pass: 'OK', warn: 'Warning', fail: 'Failing' };
+
+/** A check's reading in words: a connectivity check's `true` is "Connected", not "true". */
+function reading(name: string, check: HealthCheck): string {
+  if (name === 'database:connectivity' && typeof check.observedValue === 'boolean')
+    return check.observedValue ? 'Connected' : 'Unreachable';
+  return observed(check) || (STATUS_WORDS[check.status] ?? check.status);
+}
+
 const checkCard = (name: string, check: HealthCheck) =>
   statusTile(
     check.status,
     { check: name },
-    el('h2', { class: 'tile-label mb-0 text-break' }, name),
-    el('div', { class: 'tile-value fs-4' }, observed(check) || check.status),
+    el('h2', { class: 'tile-label mb-0 text-break' }, CHECK_NAMES[name] ?? name),
+    el('div', { class: 'tile-value fs-4' }, reading(name, check)),
     check.output ? el('div', { class: 'small text-secondary text-break' }, check.output) : null,
-    el('div', { class: 'small text-secondary' }, check.componentType),
+    el('div', { class: 'small text-secondary' }, el('code', { class: 'text-secondary' }, name)),
   );
 
 function showMetrics(m: MetricsReport): void {
