@@ -52,7 +52,7 @@ interface KpiOut {
   value: number | null;
   unit: string;
   target: string;
-  status: 'pass' | 'warn' | 'fail' | 'no_data';
+  status: 'pass' | 'warn' | 'fail' | 'no_data' | 'tracked';
   series: Array<{ t: string; v: number | null }>;
 }
 interface AlertOut {
@@ -471,7 +471,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
             value:
               k.value === null
                 ? '—'
-                : expect.stringMatching(new RegExp(`^-?[\\d,.]+${k.unit ? ` ${k.unit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` : ''}$`)),
+                : expect.stringMatching(
+                    new RegExp(`^-?[\\d,.]+${k.unit && k.unit !== 'count' ? ` ${k.unit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` : ''}$`),
+                  ),
             target: `target ${k.target}`,
             badge: expect.stringContaining(`badge-status-${k.status}`),
             statusClasses: [`status-${k.status}`],
@@ -502,6 +504,11 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
       expect(cardsNow.map((c) => [c.key, c.label])).toEqual(listed.map((k) => [k.key, k.label]));
       // The card's left border has its status's colour.
       for (const card of cardsNow) expect(card.border, card.key).toBe(card.statusColour);
+      // A figure kept without a target is neither good nor bad, and a count carries no unit word.
+      const refused = page.locator('#kpis [data-kpi="refused_admin_requests"]');
+      expect(await refused.getAttribute('class')).toContain('status-tracked');
+      expect(await refused.locator('.badge').textContent()).toBe('no target');
+      expect(await refused.locator('.tile-value').textContent()).toMatch(/^[\d,]+$/);
       expect(await page.locator('#kpis [role="alert"]').count()).toBe(0);
 
       const item = page.locator(`#alerts li[data-alert-id="${alert!.id}"]`);

@@ -37,7 +37,9 @@ describe('KPI verdicts', () => {
     expect(statusOf(1, KPI_TARGETS.auth_bypass_incidents)).toBe('fail');
     expect(statusOf(0.5, KPI_TARGETS.feedback_per_day)).toBe('warn');
     expect(statusOf(0, KPI_TARGETS.feedback_per_day)).toBe('fail');
-    expect(statusOf(12, KPI_TARGETS.refused_admin_requests)).toBe('pass');
+    expect(statusOf(12, KPI_TARGETS.refused_admin_requests)).toBe('tracked');
+    expect(statusOf(0, KPI_TARGETS.feedback_per_tester)).toBe('tracked');
+    expect(statusOf(null, KPI_TARGETS.refused_sign_ins)).toBe('no_data');
     expect(statusOf(null, KPI_TARGETS.uptime)).toBe('no_data');
   });
 });
@@ -143,7 +145,7 @@ describe('computeKpis', () => {
     const byKey = Object.fromEntries(report.kpis.map((k) => [k.key, k]));
     expect(byKey.auth_bypass_incidents).toMatchObject({ value: 1, status: 'fail' });
     expect(byKey.admin_requests_identified).toMatchObject({ value: 90, status: 'fail' });
-    expect(byKey.refused_admin_requests).toMatchObject({ value: 3, status: 'pass' });
+    expect(byKey.refused_admin_requests).toMatchObject({ value: 3, status: 'tracked' });
     // The hour that began before the window counts in its first bucket.
     expect(byKey.refused_admin_requests!.series.slice(0, 3).map((p) => p.v)).toEqual([3, 0, 0]);
   });
@@ -194,16 +196,21 @@ describe('KPI targets', () => {
     ['api_p95_ms', [499.9], [500, 999.9], [1000]],
     ['auth_bypass_incidents', [0], [], [1, 0.5]],
     ['admin_requests_identified', [100], [], [99.9, 0]],
-    ['refused_admin_requests', [0, 12, 1e6], [], []],
-    ['refused_sign_ins', [0, 7], [], []],
     ['engagement_rate', [50, 100], [49.9, 25], [24.9, 0]],
     ['invite_redemption_rate', [50], [25], [24.9]],
     ['feedback_per_day', [1, 3], [0.999, 0.001], [0]],
-    ['feedback_per_tester', [0, 2.5], [], []],
   ])('judges %s: pass %j, warn %j, fail %j', (key, passing, warning, failing) => {
     for (const v of passing) expect(statusOf(v, KPI_TARGETS[key]), `${v}`).toBe('pass');
     for (const v of warning) expect(statusOf(v, KPI_TARGETS[key]), `${v}`).toBe('warn');
     for (const v of failing) expect(statusOf(v, KPI_TARGETS[key]), `${v}`).toBe('fail');
+  });
+
+  it.each([
+    ['refused_admin_requests', [0, 12, 1e6]],
+    ['refused_sign_ins', [0, 7]],
+    ['feedback_per_tester', [0, 2.5]],
+  ] as const)('keeps %s without a verdict: %j are tracked', (key, values) => {
+    for (const v of values) expect(statusOf(v, KPI_TARGETS[key]), `${v}`).toBe('tracked');
   });
 });
 
@@ -256,7 +263,7 @@ describe('figures from their aggregates', () => {
     });
     expect(kpis.auth_bypass_incidents!.series.slice(0, 3).map((p) => p.v)).toEqual([0, 3, 0]);
     expect(kpis.refused_admin_requests!.series.slice(0, 3).map((p) => p.v)).toEqual([0, 4, 0]);
-    expect(kpis.refused_sign_ins).toMatchObject({ value: 6, status: 'pass' });
+    expect(kpis.refused_sign_ins).toMatchObject({ value: 6, status: 'tracked' });
     expect(kpis.refused_sign_ins!.series.slice(0, 6).map((p) => p.v)).toEqual([5, 0, 0, 0, 0, 1]);
     // 7 served to identified admins of 10 served.
     expect(kpis.admin_requests_identified).toMatchObject({ value: 70, status: 'fail' });
@@ -273,7 +280,7 @@ describe('figures from their aggregates', () => {
     expect(day.feedback_per_day).toMatchObject({ value: 3, status: 'pass' });
     // 2 in an hour is 48 a day.
     expect(day.feedback_per_day!.series.slice(0, 6).map((p) => p.v)).toEqual([0, 0, 48, 0, 0, 24]);
-    expect(day.feedback_per_tester).toMatchObject({ value: 0.75, status: 'pass' });
+    expect(day.feedback_per_tester).toMatchObject({ value: 0.75, status: 'tracked' });
     expect(day.engagement_rate).toMatchObject({ value: 75, status: 'pass' });
     expect(day.invite_redemption_rate).toMatchObject({ value: 25, status: 'warn' });
 

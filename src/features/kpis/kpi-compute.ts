@@ -14,7 +14,8 @@ import type {
 } from './kpis.repository.js';
 
 export type KpiWindow = '24h' | '7d' | '30d';
-export type KpiStatus = 'pass' | 'warn' | 'fail' | 'no_data';
+/** `tracked`: a figure kept without a target, neither good nor bad. */
+export type KpiStatus = 'pass' | 'warn' | 'fail' | 'no_data' | 'tracked';
 
 /** Each window's length and sparkline step. */
 export const KPI_WINDOWS: Record<KpiWindow, { ms: number; stepS: number }> = {
@@ -31,7 +32,7 @@ export function windowRange(window: KpiWindow, now: Date): Range {
 export interface Target {
   /** As shown beside the figure. */
   text: string;
-  /** `info`: tracked without a target (always `pass` when there is a figure). */
+  /** `info`: tracked without a target (`tracked` when there is a figure). */
   op: '>' | '>=' | '<' | '=' | 'info';
   pass: number;
   /** Figures on the right side of this bound (same comparison) are `warn` rather than `fail`. */
@@ -56,7 +57,7 @@ export const KPI_TARGETS = {
 
 export type KpiKey = keyof typeof KPI_TARGETS;
 
-function holds(value: number, op: Target['op'], bound: number): boolean {
+function holds(value: number, op: Exclude<Target['op'], 'info'>, bound: number): boolean {
   switch (op) {
     case '>':
       return value > bound;
@@ -66,13 +67,12 @@ function holds(value: number, op: Target['op'], bound: number): boolean {
       return value < bound;
     case '=':
       return value === bound;
-    case 'info':
-      return true;
   }
 }
 
 export function statusOf(value: number | null, target: Target): KpiStatus {
   if (value === null) return 'no_data';
+  if (target.op === 'info') return 'tracked';
   if (holds(value, target.op, target.pass)) return 'pass';
   if (target.warn !== undefined && holds(value, target.op, target.warn)) return 'warn';
   return 'fail';

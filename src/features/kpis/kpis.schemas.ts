@@ -10,7 +10,7 @@ export const Kpi = Type.Object({
   value: Nullable(Type.Number()),
   unit: Type.String(),
   target: Type.String(),
-  status: Type.Union([Type.Literal('pass'), Type.Literal('warn'), Type.Literal('fail'), Type.Literal('no_data')]),
+  status: Type.Union([Type.Literal('pass'), Type.Literal('warn'), Type.Literal('fail'), Type.Literal('no_data'), Type.Literal('tracked')]),
   series: Type.Array(Type.Object({ t: Type.String(), v: Nullable(Type.Number()) })),
 });
 

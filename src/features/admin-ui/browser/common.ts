@@ -45,12 +45,12 @@ export function poll(task: () => Promise<void>, ms: number, onState: (state: 'li
 export const stars = (rating: number): HTMLSpanElement =>
   el('span', { class: 'stars', 'aria-label': `${rating} out of 5` }, '★'.repeat(rating) + '☆'.repeat(5 - rating));
 
-/** A status badge: pass, warn, fail or no_data (see `Status`; anything else shows as no_data). */
+/** A status badge: pass, warn, fail, tracked (a figure without a target) or no_data (anything else shows as no_data). */
 export const statusBadge = (status: string, text: string = status): HTMLSpanElement =>
   el(
     'span',
-    { class: `badge badge-status-${['pass', 'warn', 'fail'].includes(status) ? status : 'no_data'}` },
-    ({ no_data: 'no data', pass: 'OK', warn: 'warning', fail: 'failing' } as Record<string, string>)[text] ?? text,
+    { class: `badge badge-status-${['pass', 'warn', 'fail', 'tracked'].includes(status) ? status : 'no_data'}` },
+    ({ no_data: 'no data', pass: 'OK', warn: 'warning', fail: 'failing', tracked: 'no target' } as Record<string, string>)[text] ?? text,
   );
 
 /** A tile with a reading: label, value and an optional hint. */

@@ -197,7 +197,9 @@ async function charts(): Promise<void> {
 }
 
 function kpiCard(k: Kpi): HTMLElement {
-  const value = k.value === null || k.value === undefined ? '—' : `${fmtNumber(k.value, 2)}${k.unit ? ` ${k.unit}` : ''}`;
+  // A count needs no unit after it ("3", not "3 count").
+  const unit = k.unit === 'count' ? '' : k.unit;
+  const value = k.value === null || k.value === undefined ? '—' : `${fmtNumber(k.value, 2)}${unit ? ` ${unit}` : ''}`;
   return statusTile(
     k.status,
     { kpi: k.key },
