@@ -269,4 +269,35 @@ describe.skipIf(!haveChromium && !process.env.CI)('console UX in Chromium', () =
       await p.close();
     });
   }
+
+  it('phone: list rows are cards of labelled fields, nothing scrolls sideways and every button is on screen', async () => {
+    for (const path of ['/admin/beta/feedback', '/admin/beta/audit']) {
+      const p = await open(375, path);
+      const rows = p.locator('table.stack-on-phone tbody tr');
+      await expect.poll(() => rows.count(), { timeout: 20_000 }).toBeGreaterThan(0);
+      await expect.poll(() => rows.first().locator('td').first().getAttribute('data-label')).not.toBeNull();
+      const layout = await p.evaluate(() => {
+        type Box = {
+          scrollWidth: number;
+          clientWidth: number;
+          getAttribute(name: string): string | null;
+          getBoundingClientRect(): { right: number };
+        };
+        const d = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<Box>; documentElement: Box } }).document;
+        const all = (selector: string) => Array.from(d.querySelectorAll(selector));
+        return {
+          page: d.documentElement.scrollWidth,
+          regions: all('.table-responsive').map((r) => r.scrollWidth - r.clientWidth),
+          labels: all('table.stack-on-phone tbody tr:first-child td').map((td) => td.getAttribute('data-label')),
+          buttons: all('table.stack-on-phone tbody button').map((b) => b.getBoundingClientRect().right),
+        };
+      });
+      expect(layout.page, path).toBeLessThanOrEqual(375);
+      for (const overflow of layout.regions) expect(overflow, `${path}: a table scrolls sideways`).toBeLessThanOrEqual(0);
+      expect(layout.labels.filter((l) => l !== null && l !== '').length, `${path}: labelled cells`).toBeGreaterThanOrEqual(3);
+      for (const right of layout.buttons) expect(right, `${path}: a button off screen`).toBeLessThanOrEqual(375);
+      expect(await seriousViolations(p)).toEqual([]);
+      await p.close();
+    }
+  });
 });

@@ -8,6 +8,25 @@ import { FRAME, META } from './ids.js';
 
 export const isOwner = meta(META.viewerRole) === 'OWNER';
 
+/** Gives each cell of a stacked table's row its column's heading, shown beside it on phones. */
+function labelRow(row: HTMLTableRowElement): void {
+  const headings = row.closest('table')?.tHead?.rows[0]?.cells;
+  if (!headings) return;
+  Array.from(row.cells).forEach((cell, i) => {
+    if (cell.colSpan > 1) cell.dataset.label = '';
+    else cell.dataset.label = headings[i]?.querySelector('.visually-hidden') ? '' : (headings[i]?.textContent?.trim() ?? '');
+  });
+}
+
+// Every row added to a `stack-on-phone` table, by whichever page module fills it, is labelled.
+new MutationObserver((records) => {
+  for (const record of records) {
+    for (const node of record.addedNodes) {
+      if (node instanceof HTMLTableRowElement && node.closest('table.stack-on-phone')) labelRow(node);
+    }
+  }
+}).observe(document.body, { childList: true, subtree: true });
+
 /** An error's message, for anything thrown. */
 export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 

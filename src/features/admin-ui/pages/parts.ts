@@ -26,10 +26,13 @@ export interface TableOptions {
   attributes?: SafeHtml;
 }
 
-/** A table with an empty body for the page's module to fill, scrolling sideways on narrow screens. */
+/**
+ * A table with an empty body for the page's module to fill: below 576 px each row becomes a card of
+ * labelled fields (`stack-on-phone`), so nothing needs scrolling sideways on a phone.
+ */
 export function listTable(o: TableOptions): SafeHtml {
   return html`<div class="table-responsive" tabindex="0" role="region" aria-label="${o.label}">
-    <table class="${o.tableClass}" id="${o.id}" ${o.attributes ?? ''}>
+    <table class="${o.tableClass} stack-on-phone" id="${o.id}" ${o.attributes ?? ''}>
       ${
         o.caption
           ? html`<caption class="visually-hidden">
