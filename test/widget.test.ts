@@ -7,6 +7,8 @@ import { gzipSync, gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VARIANT_NAME_PATTERN, VARIANTS_MAX_ENTRIES } from '../src/features/feedback/feedback.schemas.js';
+import { VARIANT_NAME, VARIANTS_MAX_ENTRIES as WIDGET_MAX_ENTRIES } from '../src/features/widget/browser/variants.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 const HOST_ORIGIN = 'https://nous.example';
@@ -150,6 +152,11 @@ describe('POST /api/feedback from the widget', () => {
     const changed = await post({ rating: 5, variants: { 'chat-model': 'b' } }, { 'idempotency-key': 'widget-retry-1' });
     expect(changed.statusCode).toBe(422);
     expect(await feedbackCount()).toBe(before + 1);
+  });
+
+  it('uses the same limits as the widget, which cleans variants before sending', () => {
+    expect(VARIANT_NAME.source).toBe(VARIANT_NAME_PATTERN);
+    expect(WIDGET_MAX_ENTRIES).toBe(VARIANTS_MAX_ENTRIES);
   });
 
   it('refuses malformed variants with a 400 naming the field, storing nothing', async () => {
