@@ -520,12 +520,12 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     }
   }, 90_000);
 
-  it('shows comments with markup as text and runs nothing', async () => {
+  it('shows comments with markup as text and runs nothing, and the variants the author saw', async () => {
     const comment = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> & done';
     const res = await fetch(`${base}/api/feedback`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ rating: 1, feature: 'voice-mode', comment }),
+      body: JSON.stringify({ rating: 1, feature: 'voice-mode', comment, variants: { 'chat-model': 'b', 'reply-style': 'short' } }),
     });
     expect(res.status).toBe(201);
     for (const path of ['/admin/beta/feedback', '/admin/beta/']) {
@@ -533,6 +533,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
       const holder = page.locator(path.endsWith('feedback') ? '#feedback-table tbody' : '#recent-feedback');
       await expect.poll(() => holder.textContent()).toContain(comment);
       expect(await holder.locator('img, script').count()).toBe(0);
+      if (path.endsWith('feedback')) expect(await holder.textContent()).toContain('chat-model: b, reply-style: short');
       expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
     }
   });

@@ -423,6 +423,7 @@ function hostileArbitrary(evaluateToken: string): fc.Arbitrary<HostileRequest> {
     fc.constant({ method: 'POST', path: '/ofrep/v1/evaluate/flags' }),
     pathPart.map((key) => ({ method: 'POST', path: `/ofrep/v1/evaluate/flags/${key}` })),
     fc.constant({ method: 'GET', path: '/healthz' }),
+    fc.webQueryParameters().map((q) => ({ method: 'GET', path: `/widget.js?${q}` })),
     fc.oneof(pathPart, fc.webUrl()).map((next) => ({ method: 'GET', path: `/auth/login?next=${encodeURIComponent(next)}` })),
     pathPart.map((rest) => ({ method: 'GET', path: `/no/such/${rest}` })),
   );
@@ -454,6 +455,7 @@ function hostileArbitrary(evaluateToken: string): fc.Arbitrary<HostileRequest> {
           fc.jsonValue(),
           fc.integer({ min: 3000, max: 6000 }).map((n) => ({ blob: 'm'.repeat(n) })),
         ),
+        variants: fc.oneof(fc.object(), fc.jsonValue(), fc.dictionary(anyText(30), anyText(30))),
         code: anyText(120),
         context: fc.oneof(fc.object(), fc.jsonValue(), fc.record({ targetingKey: fc.oneof(anyText(600), fc.integer()) })),
         extra: fc.jsonValue(),
@@ -476,6 +478,9 @@ function hostileArbitrary(evaluateToken: string): fc.Arbitrary<HostileRequest> {
         feature: fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/),
         comment: anyText(300),
         metadata: fc.dictionary(fc.string({ maxLength: 10 }), fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean()), {
+          maxKeys: 5,
+        }),
+        variants: fc.dictionary(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/), fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,10}$/), {
           maxKeys: 5,
         }),
         context: fc.record({ targetingKey: fc.string({ maxLength: 20 }), email: fc.emailAddress() }),

@@ -126,12 +126,19 @@ async function remove(f: Feedback, tr: HTMLTableRowElement): Promise<void> {
   }
 }
 
+/** The flag variants the author was seeing (sent by the feedback widget), under the feature. */
+function variantsNote(variants: Feedback['variants']): HTMLElement | string {
+  const entries = Object.entries(variants ?? {});
+  if (entries.length === 0) return '';
+  return el('div', { class: 'small text-secondary text-break' }, entries.map(([flag, variant]) => `${flag}: ${variant}`).join(', '));
+}
+
 function row(f: Feedback): HTMLTableRowElement {
   const tr = el('tr', { dataset: { id: f.id } });
   tr.append(
     el('td', { class: 'text-nowrap small' }, fmtDate(f.created_at)),
     el('td', {}, stars(f.rating)),
-    el('td', {}, f.feature ?? el('span', { class: 'text-secondary' }, '—')),
+    el('td', {}, f.feature ?? el('span', { class: 'text-secondary' }, '—'), variantsNote(f.variants)),
     el('td', { class: 'text-break small' }, f.email ?? el('span', { class: 'text-secondary' }, 'anonymous')),
     el('td', { class: 'comment' }, f.comment ?? ''),
     el(
