@@ -25,6 +25,7 @@ import { kpis, type AlertSample } from './features/kpis/index.js';
 import { TESTER_COOKIE, testersPlugin } from './features/testers/index.js';
 import { testerPortalPlugin } from './features/tester-portal/index.js';
 import { tokensPlugin } from './features/tokens/index.js';
+import { widgetPlugin } from './features/widget/index.js';
 import { createServices, type Services } from './services.js';
 
 export interface AppDeps {
@@ -127,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   const publicApi = { corsOrigins: config.corsOrigins, rateLimitPerMin: config.publicRateLimitPerMin };
   await app.register(feedbackPlugin, { ...common, ...publicApi, feedback: services.feedback });
+  await app.register(widgetPlugin, {});
   await app.register(testersPlugin, { ...common, ...publicApi, testers: services.testers, publicUrl: config.publicUrl });
   await app.register(tokensPlugin, { tokens: services.tokens });
   await app.register(auditPlugin, { audit: services.audit });

@@ -15,7 +15,7 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const ALLOWED_ORIGIN = 'https://app.example.com';
 /** The highest PUBLIC_RATE_LIMIT_PER_MIN the configuration accepts: bulk tests never hit it. */
 const NO_LIMIT = '100000';
-const CSV_COLUMNS = ['id', 'created_at', 'rating', 'feature', 'email', 'user_id', 'comment', 'metadata'];
+const CSV_COLUMNS = ['id', 'created_at', 'rating', 'feature', 'email', 'user_id', 'comment', 'metadata', 'variants'];
 
 type Headers = Record<string, string>;
 

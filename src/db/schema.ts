@@ -66,6 +66,8 @@ export interface BetaFeedbackTable {
   feature: string | null;
   comment: string | null;
   metadata: JSONColumnType<Record<string, unknown>, string | null | undefined, string | null> | null;
+  /** Flag name → the variant its author was seeing; null when none were reported. */
+  variants: JSONColumnType<Record<string, string>, string | null | undefined, string | null> | null;
   created_at: CursorTime;
 }
 

@@ -16,6 +16,8 @@ export interface FeedbackInput {
   feature?: string;
   comment?: string;
   metadata?: Record<string, unknown>;
+  /** Flag name → variant name, as validated by the route schema. */
+  variants?: Record<string, string>;
 }
 
 /** A retry key and who sent it (`token:<id>`, `session:<email>`, `address:<ip>`): keys are kept per caller. */
@@ -75,6 +77,8 @@ async function store(
     feature: input.feature ?? null,
     comment: input.comment ?? null,
     metadataJson,
+    // No variants reported and an empty object mean the same: stored as null.
+    variantsJson: input.variants && Object.keys(input.variants).length > 0 ? JSON.stringify(input.variants) : null,
   });
 }
 

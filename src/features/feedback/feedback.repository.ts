@@ -20,10 +20,10 @@ export const COUNTER_SLOTS = 64;
  * single statement, so a submission outside a transaction is one round trip and still all-or-nothing.
  * Written out once rather than built per call: building and compiling it with Kysely was a tenth of
  * a submission's CPU time; it returns only what the answer shows, the time already formatted.
- * Parameters: user_id, email, rating, feature, comment, metadata (JSON text).
+ * Parameters: user_id, email, rating, feature, comment, metadata and variants (JSON text).
  */
 const INSERT_COUNTED_FEEDBACK = `WITH inserted AS (
-  INSERT INTO beta_feedback (user_id, email, rating, feature, comment, metadata) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *
+  INSERT INTO beta_feedback (user_id, email, rating, feature, comment, metadata, variants) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *
 ), counted AS (
   INSERT INTO feedback_stat_slots (day, feature, rating, slot, count)
   SELECT (created_at AT TIME ZONE 'UTC')::date, coalesce(feature, ''), rating, pg_backend_pid() % ${COUNTER_SLOTS}, 1
@@ -41,7 +41,7 @@ export interface CountedFeedback {
 }
 
 export async function insertCountedFeedback(db: Kysely<DatabaseSchema>, row: NewFeedback): Promise<CountedFeedback> {
-  const parameters = [row.user_id, row.email, row.rating, row.feature, row.comment, row.metadataJson];
+  const parameters = [row.user_id, row.email, row.rating, row.feature, row.comment, row.metadataJson, row.variantsJson];
   const { rows } = await db.executeQuery<CountedFeedback>(CompiledQuery.raw(INSERT_COUNTED_FEEDBACK, parameters));
   const inserted = rows[0];
   if (!inserted) throw new Error('the feedback insert returned no row');

@@ -44,7 +44,17 @@ const filterOf = (q: FilterQuery): Omit<FeedbackFilter, 'limit' | 'before'> => (
   q: q.q,
 });
 
-export const FEEDBACK_CSV_COLUMNS = ['id', 'created_at', 'rating', 'feature', 'email', 'user_id', 'comment', 'metadata'] as const;
+export const FEEDBACK_CSV_COLUMNS = [
+  'id',
+  'created_at',
+  'rating',
+  'feature',
+  'email',
+  'user_id',
+  'comment',
+  'metadata',
+  'variants',
+] as const;
 
 /** Who sent a retry key: the credential presented (when valid), else the client's address. */
 async function callerOf(request: FastifyRequest): Promise<string> {
@@ -62,7 +72,7 @@ async function publicFeedbackRoutes(publicScope: FastifyInstance, deps: Feedback
     callback(null, {
       origin: open ? [...deps.corsOrigins] : false,
       methods: ['GET', 'POST'],
-      allowedHeaders: ['content-type', 'idempotency-key'],
+      allowedHeaders: ['content-type', 'idempotency-key', 'authorization'],
       exposedHeaders: ['retry-after', 'idempotent-replayed', 'x-request-id'],
       maxAge: 600,
     });

@@ -4,6 +4,16 @@ import { Type } from 'typebox';
 
 export const FeedbackFeature = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' });
 
+/** At most this many flags per submission: a page rarely evaluates more, and each costs storage. */
+export const VARIANTS_MAX_ENTRIES = 50;
+/** Flag names and variant names both follow the flag-name pattern. */
+export const VARIANT_NAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,99}$';
+/** Flag name → the variant the author was seeing (as the OpenFeature SDK reported it). */
+export const FeedbackVariants = Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 100, pattern: VARIANT_NAME_PATTERN }), {
+  maxProperties: VARIANTS_MAX_ENTRIES,
+  propertyNames: { minLength: 1, maxLength: 100, pattern: VARIANT_NAME_PATTERN },
+});
+
 export const FeedbackBody = Type.Object(
   {
     rating: Type.Integer({ minimum: 1, maximum: 5 }),
@@ -11,6 +21,7 @@ export const FeedbackBody = Type.Object(
     feature: Type.Optional(FeedbackFeature),
     comment: Type.Optional(Type.String({ maxLength: 5000 })),
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 100, propertyNames: { maxLength: 100 } })),
+    variants: Type.Optional(FeedbackVariants),
   },
   { additionalProperties: false },
 );
@@ -50,6 +61,7 @@ export const FeedbackOut = Type.Object({
   feature: Type.Union([Type.String(), Type.Null()]),
   comment: Type.Union([Type.String(), Type.Null()]),
   metadata: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  variants: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()]),
   created_at: Type.String(),
 });
 

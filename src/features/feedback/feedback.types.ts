@@ -13,6 +13,8 @@ export interface NewFeedback {
   comment: string | null;
   /** The metadata object as JSON text (serialised once, where its size is checked). */
   metadataJson: string | null;
+  /** The variants object as JSON text, or null. */
+  variantsJson: string | null;
 }
 
 /** One UTC day's count of one rating for one feature ('' for none). */
