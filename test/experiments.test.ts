@@ -46,7 +46,7 @@ describe('experiment results', () => {
       method: 'POST',
       url: '/api/admin/flags',
       headers: admin,
-      payload: { name: 'half', rollout_percentage: 50 },
+      payload: { name: 'half', is_enabled: true, rollout_percentage: 50 },
     });
     expect(created.statusCode).toBe(201);
     // 60 users, each evaluated twice (the second time through the bulk endpoint).
@@ -115,7 +115,7 @@ describe('experiment results', () => {
     const removed = feedbackIds.filter((f) => f.variant === 'on').slice(0, 3);
     for (const f of removed) {
       const res = await t.app.inject({ method: 'DELETE', url: `/api/admin/feedback/${f.id}`, headers: admin });
-      expect(res.statusCode, res.body).toBe(200);
+      expect(res.statusCode, res.body).toBe(204);
     }
     const kept = feedbackIds.filter((f) => f.variant === 'on' && !removed.includes(f)).map((f) => f.rating);
     const on = row(await experiment(), 'on');
