@@ -17,6 +17,7 @@ import { auditPlugin } from './features/audit/index.js';
 import { auth } from './features/auth/index.js';
 import { betaUsersPlugin } from './features/beta-users/index.js';
 import { dbInsightsPlugin } from './features/db-insights/index.js';
+import { experimentsPlugin } from './features/experiments/index.js';
 import { feedbackPlugin } from './features/feedback/index.js';
 import { flagsPlugin, OPERATORS } from './features/flags/index.js';
 import { healthPlugin, type SystemMetricsRow } from './features/health/index.js';
@@ -113,8 +114,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     countsFlushS: config.flagCountsFlushS,
     registry: metrics.registry,
     onShutdown: (callback) => deps.lifecycle.onShutdown(callback),
-    onEvaluated: (flag, targetingKey, email) => services.kpis.evaluated(flag, targetingKey, email),
+    onEvaluated: (flag, targetingKey, email, variant) => {
+      services.kpis.evaluated(flag, targetingKey, email);
+      services.experiments.record(flag, variant, targetingKey);
+    },
   });
+  await app.register(experimentsPlugin, { ...common, experiments: services.experiments, flushS: config.flagCountsFlushS });
   await app.register(betaUsersPlugin, {
     users: services.users,
     publicUrl: config.publicUrl,

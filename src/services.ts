@@ -11,6 +11,7 @@ import { createAuditService, recordAudit, type AuditService } from './features/a
 import { createAuthService, type AuthService } from './features/auth/index.js';
 import { createBetaUsersService, type BetaUsersService } from './features/beta-users/index.js';
 import { createDbInsights, type DbInsights } from './features/db-insights/index.js';
+import { createExperimentsService, type ExperimentsService, type FlagVariants } from './features/experiments/index.js';
 import { createFeedbackService, type FeedbackService } from './features/feedback/index.js';
 import { createFlagsFeature, type FlagsFeature } from './features/flags/index.js';
 import { createKpisFeature, type KpisFeature } from './features/kpis/index.js';
@@ -37,6 +38,7 @@ export interface Services {
   kpis: KpisFeature;
   dbInsights: DbInsights;
   testers: TestersService;
+  experiments: ExperimentsService;
 }
 
 /** Attempts per tester mail (waits of 1, 2 and 4 s between them). */
@@ -44,6 +46,19 @@ const MAIL_ATTEMPTS = 4;
 
 const warnWith = (logger: ServicesDeps['logger'], msg: string) => (err: unknown) =>
   logger.warn({ err: { message: (err as Error).message } }, msg);
+
+/** A flag's variants as experiments see them: a boolean flag's are off (the control) and on. */
+function variantsOf(flags: FlagsFeature, name: string): FlagVariants | undefined {
+  if (!flags.store.get(name)) return undefined;
+  return {
+    valueType: 'boolean',
+    defaultVariant: 'off',
+    variants: [
+      { name: 'off', weight: null },
+      { name: 'on', weight: null },
+    ],
+  };
+}
 
 export async function createServices(deps: ServicesDeps): Promise<Services> {
   const { config, database, clock, logger } = deps;
@@ -94,7 +109,9 @@ export async function createServices(deps: ServicesDeps): Promise<Services> {
     absoluteTimeoutMs: config.sessionAbsoluteTimeoutH * 3_600_000,
     logger,
   });
+  const experiments = createExperimentsService({ db, clock, flagVariants: (name) => variantsOf(flags, name) });
   return {
+    experiments,
     audit: createAuditService(db),
     tokens: createTokensService(db, { recordAudit, onTouchError: warnWith(logger, 'could not record token use') }),
     auth: createAuthService({

@@ -264,6 +264,16 @@ export interface MailOutboxTable {
   sent_at: Date | null;
 }
 
+/** Exposures of a flag's variant to one subject (a digest of the targeting key), added to in batches. */
+export interface FlagVariantExposuresTable {
+  flag_name: string;
+  variant: string;
+  subject: string;
+  exposures: ColumnType<string, number, number>;
+  first_seen: Date;
+  last_seen: Date;
+}
+
 export interface DatabaseSchema {
   beta_users: BetaUsersTable;
   feature_flags: FeatureFlagsTable;
@@ -286,4 +296,5 @@ export interface DatabaseSchema {
   waitlist: WaitlistTable;
   tester_links: TesterLinksTable;
   mail_outbox: MailOutboxTable;
+  flag_variant_exposures: FlagVariantExposuresTable;
 }

@@ -7,6 +7,7 @@ import * as m0004 from './0004-audit-fold-key.js';
 import * as m0005 from './0005-feedback-counter-slots.js';
 import * as m0006 from './0006-testers.js';
 import * as m0009 from './0009-feedback-variants.js';
+import * as m0010 from './0010-experiment-exposures.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': m0001,
@@ -15,8 +16,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-audit-fold-key': m0004,
   '0005-feedback-counter-slots': m0005,
   '0006-testers': m0006,
-  // 0007 and 0008 are taken by client keys and typed flags.
   '0009-feedback-variants': m0009,
+  '0010-experiment-exposures': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {

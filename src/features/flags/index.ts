@@ -69,7 +69,7 @@ export interface FlagsPluginOptions {
   /** Registers a callback run when shutdown begins (open change streams are closed then). */
   onShutdown(callback: () => void): void;
   /** Told of every successful evaluation and whom it was for. */
-  onEvaluated(flag: string, targetingKey: string | undefined, email: string | undefined): void;
+  onEvaluated(flag: string, targetingKey: string | undefined, email: string | undefined, variant: string): void;
   clock: Clock;
 }
 
@@ -94,6 +94,6 @@ export async function flagsPlugin(fastify: FastifyInstance, opts: FlagsPluginOpt
     flags: flags.service,
     registry: opts.registry,
     onShutdown: (callback) => opts.onShutdown(callback),
-    onEvaluated: (flag, targetingKey, email) => opts.onEvaluated(flag, targetingKey, email),
+    onEvaluated: (flag, targetingKey, email, variant) => opts.onEvaluated(flag, targetingKey, email, variant),
   });
 }

@@ -18,7 +18,7 @@ export interface OfrepRouteDeps {
   /** Registers a callback run when shutdown begins (open streams are closed then). */
   onShutdown(callback: () => void): void;
   /** Told of every successful evaluation and whom it was for (success metrics: testers reached). */
-  onEvaluated(flag: string, targetingKey: string | undefined, email: string | undefined): void;
+  onEvaluated(flag: string, targetingKey: string | undefined, email: string | undefined, variant: string): void;
 }
 
 const HEARTBEAT_MS = 15_000;
@@ -73,7 +73,7 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
     const email = typeof context.email === 'string' ? context.email : undefined;
     for (const { name, result } of evaluated) {
       if (result.errorCode) continue;
-      deps.onEvaluated(name, targetingKey, email);
+      deps.onEvaluated(name, targetingKey, email, result.variant);
       countFor(name, result.value);
     }
   }

@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import type { AuditItem } from '../../audit/audit.schemas.js';
 import type { TesterImportResponse, TesterOut, TesterSummary as TesterSummarySchema } from '../../beta-users/beta-users.schemas.js';
 import type { DbReportSchema } from '../../db-insights/db-insights.schemas.js';
+import type { ExperimentResponse } from '../../experiments/experiments.schemas.js';
 import type { FeedbackAnalyticsResponse, FeedbackOut } from '../../feedback/feedback.schemas.js';
 import type {
   FlagAdoption,
@@ -47,6 +48,8 @@ export type FeedbackAnalytics = Static<typeof FeedbackAnalyticsResponse>;
 export type Condition = Static<typeof FlagCondition>;
 /** A flag, as creating, editing and toggling answer. */
 export type Flag = Static<typeof FlagOut>;
+/** A flag's experiment results: per variant, exposures, ratings and the comparison with the control. */
+export type Experiment = Static<typeof ExperimentResponse>;
 export type Adoption = Static<typeof FlagAdoption>;
 /** GET /api/admin/flags: each flag with its adoption. */
 export type FlagWithAdoption = Static<typeof FlagListResponse>['items'][number];

@@ -14,6 +14,7 @@ import {
   targetsEditor,
   type FlagEditing,
 } from './flag-editors.js';
+import { experimentPanel } from './flag-experiment.js';
 import { fmtAgo, fmtInt, fmtPercent } from './format.js';
 import { FLAGS, flagCardId } from './ids.js';
 
@@ -183,10 +184,11 @@ function adoptionColumn(flag: FlagWithAdoption): HTMLElement {
 /** Targeting, conditions, explain and history, folded away; the history loads when opened. */
 function details(flag: FlagWithAdoption, editing: FlagEditing): HTMLDetailsElement {
   const history = el('div', {}, el('p', { class: 'small text-secondary mb-0' }, 'Loading…'));
+  const experiment = experimentPanel(flag);
   const box = el(
     'details',
     { class: 'mt-3' },
-    el('summary', { class: 'small' }, 'Early access, targeting, conditions, explain and history'),
+    el('summary', { class: 'small' }, 'Early access, targeting, conditions, explain, experiment results and history'),
     el(
       'div',
       { class: 'vstack gap-3 mt-3' },
@@ -194,12 +196,15 @@ function details(flag: FlagWithAdoption, editing: FlagEditing): HTMLDetailsEleme
       targetsEditor(flag, editing),
       conditionsEditor(flag, editing),
       explainTool(flag),
+      experiment.panel,
       lifecycleControls(flag, editing),
       el('div', {}, el('h3', { class: 'h6' }, 'History'), history),
     ),
   );
   box.addEventListener('toggle', () => {
-    if (box.open) void loadHistory(flag, history);
+    if (!box.open) return;
+    void loadHistory(flag, history);
+    void experiment.load();
   });
   return box;
 }
