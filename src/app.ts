@@ -113,6 +113,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     registry: metrics.registry,
     onShutdown: (callback) => deps.lifecycle.onShutdown(callback),
     onEvaluated: (flag, targetingKey, email) => services.kpis.evaluated(flag, targetingKey, email),
+    corsOrigins: config.corsOrigins,
+    clientRateLimitPerMin: config.clientRateLimitPerMin,
   });
   await app.register(betaUsersPlugin, {
     users: services.users,
