@@ -54,16 +54,19 @@ function ofrepError(err: unknown, request: FastifyRequest, reply: FastifyReply) 
 
 /** CORS for evaluation from pages on `corsOrigins`; any other origin gets no CORS header at all. */
 function ofrepCors(corsOrigins: readonly string[]): FastifyCorsOptionsDelegateCallback {
+  // Built once: the delegator runs on every evaluation, server calls included.
+  const open = {
+    origin: [...corsOrigins],
+    methods: ['POST'],
+    allowedHeaders: ['authorization', 'content-type', 'if-none-match'],
+    exposedHeaders: ['etag', 'retry-after'],
+    maxAge: 600,
+  };
+  const closed = { origin: false };
+  const evaluation = /^\/ofrep\/v1\/evaluate\/flags(\/[^/?]*)?(\?|$)/;
   return (request, callback) => {
     const origin = request.headers.origin;
-    const open = origin !== undefined && corsOrigins.includes(origin) && /^\/ofrep\/v1\/evaluate\/flags(\/[^/?]*)?(\?|$)/.test(request.url);
-    callback(null, {
-      origin: open ? [...corsOrigins] : false,
-      methods: ['POST'],
-      allowedHeaders: ['authorization', 'content-type', 'if-none-match'],
-      exposedHeaders: ['etag', 'retry-after'],
-      maxAge: 600,
-    });
+    callback(null, origin !== undefined && corsOrigins.includes(origin) && evaluation.test(request.url) ? open : closed);
   };
 }
 
