@@ -118,6 +118,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       services.kpis.evaluated(flag, targetingKey, email);
       services.experiments.record(flag, variant, targetingKey);
     },
+    corsOrigins: config.corsOrigins,
+    clientRateLimitPerMin: config.clientRateLimitPerMin,
   });
   await app.register(experimentsPlugin, { ...common, experiments: services.experiments, flushS: config.flagCountsFlushS });
   await app.register(betaUsersPlugin, {

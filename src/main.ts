@@ -30,7 +30,7 @@ const USAGE = `Usage: beta-suite <command> [options]
 Commands:
   serve [--port N] [--host H]               start the server (default command)
   migrate                                   apply pending database migrations and exit
-  token create --name N --scope S           create an API token (scopes: evaluate, monitor, admin); prints it once
+  token create --name N --scope S           create an API token (scopes: evaluate, monitor, admin, client, sync); prints it once
   token list                                list API tokens (never their values)
   token revoke ID                           revoke an API token
   admin-link                                print a one-time owner sign-in link (15 minutes, single use)

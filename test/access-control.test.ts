@@ -22,7 +22,7 @@ describe('access control', () => {
   let owner: { cookie: string; csrf: string };
   let admin: { cookie: string; csrf: string };
   let tester: { cookie: string; csrf: string };
-  let tokens: Record<'evaluate' | 'monitor' | 'admin', string>;
+  let tokens: Record<'evaluate' | 'monitor' | 'admin' | 'client' | 'sync', string>;
 
   async function session(email: string, role: 'OWNER' | 'ADMIN') {
     const s = await t.auth.startSession({ email, issuer: 'test', subject: email, userAgent: null, ip: null }, role, null);
@@ -40,7 +40,13 @@ describe('access control', () => {
     admin = await session(ADMIN, 'ADMIN');
     // Signed in once as an admin whose grant is gone: a tester now.
     tester = await session(TESTER, 'ADMIN');
-    tokens = { evaluate: await t.token('evaluate'), monitor: await t.token('monitor'), admin: await t.token('admin') };
+    tokens = {
+      evaluate: await t.token('evaluate'),
+      monitor: await t.token('monitor'),
+      admin: await t.token('admin'),
+      client: await t.token('client'),
+      sync: await t.token('sync'),
+    };
   });
   afterAll(() => t.close());
 
@@ -60,7 +66,7 @@ describe('access control', () => {
     );
   });
 
-  it('refuses every admin route to anonymous callers, testers and evaluate or monitor tokens', async () => {
+  it('refuses every admin route to anonymous callers, testers and evaluate, monitor, sync or client tokens', async () => {
     for (const route of adminRoutes()) {
       if (route.method === 'HEAD') continue;
       const url = concrete(route.url);
@@ -80,7 +86,7 @@ describe('access control', () => {
         payload: route.method === 'GET' ? undefined : {},
       });
       expect(asTester.statusCode, `tester ${route.method} ${route.url}`).toBe(403);
-      for (const scope of ['evaluate', 'monitor'] as const) {
+      for (const scope of ['evaluate', 'monitor', 'sync', 'client'] as const) {
         const res = await t.app.inject({
           method,
           url,

@@ -45,6 +45,7 @@ interface FlagOut {
   conditions: unknown[];
   target_users: string[];
   permanent: boolean;
+  client_visible: boolean;
 }
 interface KpiOut {
   key: string;
@@ -328,6 +329,31 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     await refreshed.getByRole('button', { name: 'Delete flag' }).click();
     await expect.poll(() => page.locator('#flag-old-switch').count()).toBe(0);
     expect((await owner.request.get(`${base}/api/admin/flags/old-switch`)).status()).toBe(404);
+  });
+
+  it('marks a flag visible to web pages, and creates a client key that sees only such flags', async () => {
+    const headers = { 'x-csrf-token': (await page.locator('meta[name="csrf-token"]').getAttribute('content')) ?? '', origin: base };
+    expect((await owner.request.post(`${base}/api/admin/flags`, { data: { name: 'web-banner' }, headers })).status()).toBe(201);
+    await page.goto(`${base}/admin/beta/flags`);
+    const card = page.locator('#flag-web-banner');
+    await card.locator('details > summary').click();
+    await card.getByLabel('Visible to web pages (client keys)').check();
+    await expect.poll(async () => (await flag('web-banner')).client_visible).toBe(true);
+    await expect.poll(() => page.locator('#flag-web-banner h2').textContent()).toContain('web');
+
+    await page.goto(`${base}/admin/beta/tokens`);
+    await page.getByLabel('Name').fill('nous-web');
+    await page.getByLabel('Scope').selectOption('client');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.locator('#token-created:not([hidden])').waitFor();
+    const key = await page.locator('#token-value').inputValue();
+    await expect.poll(() => page.locator('#tokens-table tbody').textContent()).toContain('nous-web');
+    const answer = await owner.request.post(`${base}/ofrep/v1/evaluate/flags`, {
+      data: { context: { targetingKey: 'visitor' } },
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(((await answer.json()) as { flags: Array<{ key: string }> }).flags.map((f) => f.key)).toEqual(['web-banner']);
+    expect((await owner.request.delete(`${base}/api/admin/flags/web-banner`, { headers })).status()).toBe(204);
   });
 
   it("edits a tester's notes and flag overrides", async () => {

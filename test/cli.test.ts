@@ -61,7 +61,7 @@ describe('beta-suite CLI', () => {
     const bad = await runCli(['token', 'create', '--name', 'x', '--scope', 'root'], env);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
-    expect(bad.stderr).toContain('scope must be one of evaluate, monitor, admin');
+    expect(bad.stderr).toContain('scope must be one of evaluate, monitor, admin, client, sync');
   });
 
   it('works through the running server, keeps data across restarts, and refuses a second server', { timeout: 120_000 }, async () => {

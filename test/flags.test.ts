@@ -343,30 +343,53 @@ describe('feature flags', () => {
       });
     }
 
-    it('sends a snapshot, then an event per change, resumable with Last-Event-ID', async () => {
+    it('sends evaluate tokens a snapshot of names and versions, then a notice per change, and no definitions', async () => {
       const anonymous = await fetch(`${baseUrl}/api/flags/stream`);
       expect(anonymous.status).toBe(401);
+      await t.app.inject({
+        method: 'PATCH',
+        url: '/api/admin/flags/everyone',
+        headers: admin,
+        payload: { target_users: ['secret@example.com'] },
+      });
 
       const stream = await openStream(evaluate);
       expect(stream.res.statusCode).toBe(200);
       expect(stream.res.headers['content-type']).toMatch(/^text\/event-stream/);
       const snapshot = await stream.next(/event: snapshot/);
-      expect(snapshot).toContain('"name":"everyone"');
+      const listed = JSON.parse(/^data: (.*)$/m.exec(snapshot)![1]!) as { flags: Array<Record<string, unknown>> };
+      expect(listed.flags).toContainEqual({ name: 'everyone', version: expect.any(Number) });
+      for (const entry of listed.flags) expect(Object.keys(entry).sort()).toEqual(['name', 'version']);
+      expect(snapshot).not.toContain('secret@example.com');
 
       const change = stream.next(/event: flag/);
-      await t.app.inject({ method: 'POST', url: '/api/admin/flags/everyone/toggle', headers: admin });
+      const toggled = await t.app.inject({ method: 'POST', url: '/api/admin/flags/everyone/toggle', headers: admin });
+      const data = JSON.parse(/^data: (.*)$/m.exec(await change)![1]!);
+      expect(data).toEqual({ op: 'upsert', name: 'everyone', version: toggled.json().version, deleted: false });
+      stream.res.destroy();
+    });
+
+    it('sends sync tokens full definitions, resumable with Last-Event-ID', async () => {
+      const sync = { authorization: `Bearer ${await t.token('sync')}` };
+      const stream = await openStream(sync);
+      const snapshot = await stream.next(/event: snapshot/);
+      expect(snapshot).toContain('"target_users":["secret@example.com"]');
+
+      const change = stream.next(/event: flag/);
+      const toggled = await t.app.inject({ method: 'POST', url: '/api/admin/flags/everyone/toggle', headers: admin });
+      const enabled = toggled.json().is_enabled as boolean;
       const frame = await change;
       const id = /^id: (\S+)$/m.exec(frame)![1]!;
       const data = JSON.parse(/^data: (.*)$/m.exec(frame)![1]!);
-      expect(data).toMatchObject({ op: 'upsert', name: 'everyone', flag: { is_enabled: false } });
+      expect(data).toMatchObject({ op: 'upsert', name: 'everyone', deleted: false, flag: { is_enabled: enabled } });
       stream.res.destroy();
 
       // Missed while disconnected: replayed from the id on.
       await t.app.inject({ method: 'POST', url: '/api/admin/flags/everyone/toggle', headers: admin });
-      const resumed = await openStream({ ...evaluate, 'last-event-id': id });
+      const resumed = await openStream({ ...sync, 'last-event-id': id });
       const replay = await resumed.next(/event: (flag|snapshot)/);
       expect(replay).toMatch(/event: flag/);
-      expect(replay).toContain('"is_enabled":true');
+      expect(replay).toContain(`"is_enabled":${!enabled}`);
       resumed.res.destroy();
     });
 

@@ -26,6 +26,7 @@ const INTEGERS: Array<[ConfigVariable, number, number, (c: Config) => number]> =
   ['METRICS_INTERVAL_S', 1, 86_400, (c) => c.metricsIntervalS],
   ['METRICS_RETENTION_DAYS', 1, 3650, (c) => c.metricsRetentionDays],
   ['PUBLIC_RATE_LIMIT_PER_MIN', 1, 100_000_000, (c) => c.publicRateLimitPerMin],
+  ['CLIENT_RATE_LIMIT_PER_MIN', 1, 100_000_000, (c) => c.clientRateLimitPerMin],
   ['FLAG_STALE_DAYS', 1, 3650, (c) => c.flagStaleDays],
   ['FLAG_COUNTS_FLUSH_S', 1, 3600, (c) => c.flagCountsFlushS],
   ['HEALTH_PROBE_INTERVAL_MS', 100, 600_000, (c) => c.healthProbeIntervalMs],

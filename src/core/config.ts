@@ -37,6 +37,7 @@ export interface Config {
   readonly metricsRetentionDays: number;
   readonly healthProbeIntervalMs: number;
   readonly publicRateLimitPerMin: number;
+  readonly clientRateLimitPerMin: number;
   readonly corsOrigins: readonly string[];
   /** `smtp://` or `smtps://`; unset → no mail is sent (invite links are copied by hand). */
   readonly smtpUrl: string | undefined;
@@ -121,10 +122,11 @@ export const CONFIG_VARIABLES = [
     default: '30',
     meaning: 'requests per minute per client on public POST routes (feedback, invite redemption)',
   },
+  { name: 'CLIENT_RATE_LIMIT_PER_MIN', default: '120', meaning: 'OFREP evaluations per minute per client key and address' },
   {
     name: 'CORS_ORIGINS',
     default: '',
-    meaning: 'comma-separated origins allowed to call the public feedback and waitlist APIs from a browser',
+    meaning: 'comma-separated origins allowed to call OFREP evaluation and the public feedback and waitlist APIs from a browser',
   },
   {
     name: 'SMTP_URL',
@@ -373,6 +375,7 @@ export function loadConfig(env: Env): Config {
     metricsIntervalS: integer(env, 'METRICS_INTERVAL_S', 30, 1, 86_400),
     metricsRetentionDays: integer(env, 'METRICS_RETENTION_DAYS', 14, 1, 3650),
     publicRateLimitPerMin: integer(env, 'PUBLIC_RATE_LIMIT_PER_MIN', 30, 1, 100_000_000),
+    clientRateLimitPerMin: integer(env, 'CLIENT_RATE_LIMIT_PER_MIN', 120, 1, 100_000_000),
     corsOrigins: origins(env),
     ...mailOf(env),
     flagStaleDays: integer(env, 'FLAG_STALE_DAYS', 30, 1, 3650),

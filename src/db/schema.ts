@@ -49,6 +49,8 @@ export interface FeatureFlagsTable {
   public_title: string | null;
   public_description: string | null;
   stage: 'alpha' | 'beta' | 'preview' | null;
+  /** Evaluated for client keys (web pages); other flags answer them as missing. */
+  client_visible: Generated<boolean>;
 }
 
 export interface FlagEvaluationsHourlyTable {
@@ -141,7 +143,7 @@ export interface AuditLogTable {
   fold_key: ColumnType<string | null, string | null | undefined, never>;
 }
 
-export type TokenScope = 'evaluate' | 'monitor' | 'admin';
+export type TokenScope = 'evaluate' | 'monitor' | 'admin' | 'client' | 'sync';
 
 export interface ApiTokensTable {
   id: Generated<string>;

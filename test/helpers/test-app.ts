@@ -13,7 +13,7 @@ export interface TestApp extends App {
   lifecycle: Lifecycle;
   testDb: TestDatabase;
   /** Creates an API token and returns its value. */
-  token(scope: 'evaluate' | 'monitor' | 'admin'): Promise<string>;
+  token(scope: 'evaluate' | 'monitor' | 'admin' | 'client' | 'sync'): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import * as m0003 from './0003-console-identities.js';
 import * as m0004 from './0004-audit-fold-key.js';
 import * as m0005 from './0005-feedback-counter-slots.js';
 import * as m0006 from './0006-testers.js';
+import * as m0007 from './0007-client-access.js';
 import * as m0009 from './0009-feedback-variants.js';
 import * as m0010 from './0010-experiment-exposures.js';
 
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-audit-fold-key': m0004,
   '0005-feedback-counter-slots': m0005,
   '0006-testers': m0006,
+  '0007-client-access': m0007,
   '0009-feedback-variants': m0009,
   '0010-experiment-exposures': m0010,
 };

@@ -1,11 +1,12 @@
 // Feedback over HTTP: public submission and statistics (CORS for configured origins), and the
 // admin list, CSV export and analytics.
 import cors, { type FastifyCorsOptionsDelegateCallback } from '@fastify/cors';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { decodeCursor, paginate } from '../../core/cursor.js';
 import { csvExport } from '../../core/csv.js';
-import { actorOf } from '../../core/principal.js';
+import { AppError } from '../../core/errors.js';
+import { actorOf, isClientKey } from '../../core/principal.js';
 import {
   FeedbackAnalyticsResponse,
   FeedbackBody,
@@ -64,6 +65,25 @@ async function callerOf(request: FastifyRequest): Promise<string> {
   return `address:${request.ip}`;
 }
 
+/**
+ * A credential presented with feedback must be valid (a page's client key, revoked or mistyped, is
+ * refused rather than silently dropped); without one, feedback is anonymous as always.
+ */
+async function refuseInvalidKey(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.headers.authorization === undefined && request.headers['x-api-key'] === undefined) return;
+  if ((await request.principal())?.kind === 'token') return;
+  void reply.header('www-authenticate', 'Bearer');
+  throw new AppError('UNAUTHORIZED', 'The key presented is unknown or revoked.');
+}
+
+/** The metadata stored: `client_key` names the client key the page sent it with, and only that. */
+async function metadataOf(request: FastifyRequest, metadata: Record<string, unknown> | undefined) {
+  const principal = await request.principal();
+  const { client_key: _claimed, ...rest } = metadata ?? {};
+  if (isClientKey(principal)) return { ...rest, client_key: principal.name };
+  return metadata === undefined || !('client_key' in metadata) ? metadata : rest;
+}
+
 /** POST /api/feedback and GET /api/feedback/stats, in their own scope so CORS applies to them alone. */
 async function publicFeedbackRoutes(publicScope: FastifyInstance, deps: FeedbackRouteDeps): Promise<void> {
   // The plugin's preflight route answers for every path: allow origins only on the public feedback routes.
@@ -72,7 +92,7 @@ async function publicFeedbackRoutes(publicScope: FastifyInstance, deps: Feedback
     callback(null, {
       origin: open ? [...deps.corsOrigins] : false,
       methods: ['GET', 'POST'],
-      allowedHeaders: ['content-type', 'idempotency-key', 'authorization'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key'],
       exposedHeaders: ['retry-after', 'idempotent-replayed', 'x-request-id'],
       maxAge: 600,
     });
@@ -84,11 +104,14 @@ async function publicFeedbackRoutes(publicScope: FastifyInstance, deps: Feedback
     '/api/feedback',
     {
       config: { rateLimit: { max: deps.rateLimitPerMin, timeWindow: 60_000 } },
+      preValidation: refuseInvalidKey,
       schema: { headers: FeedbackSubmitHeaders, body: FeedbackBody, response: { 201: FeedbackCreated } },
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
-      const result = await deps.feedback.submit(request.body, key === undefined ? undefined : { key, caller: await callerOf(request) });
+      const metadata = await metadataOf(request, request.body.metadata);
+      const input = metadata === undefined ? request.body : { ...request.body, metadata };
+      const result = await deps.feedback.submit(input, key === undefined ? undefined : { key, caller: await callerOf(request) });
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(result.body);
     },

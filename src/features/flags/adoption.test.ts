@@ -22,6 +22,7 @@ const flag = (patch: Partial<FlagRow> = {}): FlagRow => ({
   public_title: null,
   public_description: null,
   stage: null,
+  client_visible: false,
   ...patch,
 });
 const evaluated = (hoursAgo: number, total = 10, trues = 5): AdoptionRow => ({

@@ -19,6 +19,7 @@ export interface FlagInput {
   public_title?: string | null;
   public_description?: string | null;
   stage?: FlagStage | null;
+  client_visible?: boolean;
 }
 
 /** A patch's value for a nullable field: absent keeps `base`, null clears, text is trimmed ('' clears). */
@@ -66,6 +67,7 @@ export function mergeFlag(base: FlagWrite, patch: FlagInput, now: Date, previous
     public_title: nullableText(patch.public_title, base.public_title),
     public_description: nullableText(patch.public_description, base.public_description),
     stage: patch.stage === undefined ? base.stage : patch.stage,
+    client_visible: patch.client_visible ?? base.client_visible,
   };
   const full = next.is_enabled && next.rollout_percentage === 100;
   next.full_rollout_since = full ? (previous?.full_rollout_since ?? now) : null;
@@ -90,6 +92,7 @@ export function newFlag(input: FlagInput & { name: string }, now: Date): FlagWri
     public_title: null,
     public_description: null,
     stage: null,
+    client_visible: false,
   };
   return mergeFlag(base, input, now);
 }
@@ -109,6 +112,7 @@ export function editFlag(row: FlagRow, patch: FlagInput, now: Date): FlagWrite {
     public_title: row.public_title,
     public_description: row.public_description,
     stage: row.stage,
+    client_visible: row.client_visible,
   };
   return mergeFlag(current, patch, now, row);
 }

@@ -27,6 +27,10 @@ export interface FlagStore {
   evaluable(name: string): CompiledFlag | undefined;
   /** Every flag compiled, by name (the same array until the flags change). */
   evaluables(): readonly CompiledFlag[];
+  /** The flag compiled, when it is visible to client keys. */
+  clientEvaluable(name: string): CompiledFlag | undefined;
+  /** The flags visible to client keys, compiled, by name (the same array until the flags change). */
+  clientEvaluables(): readonly CompiledFlag[];
   /** The beta user with overrides matching this targeting key (id) or email. */
   overrideFor(targetingKey: string | undefined, email: string | undefined): BetaUser | undefined;
   /** Events after `seq`, or undefined when they are no longer held (then send everything). */
@@ -70,10 +74,13 @@ function createFlagSnapshot(source: FlagStoreSource, log: ChangeLog) {
   // Sorted once per change, not per request.
   let sortedRows: FlagRow[] | undefined;
   let sortedEvaluables: CompiledFlag[] | undefined;
+  let clientEvaluables: CompiledFlag[] | undefined;
   const changed = () => {
     sortedRows = undefined;
     sortedEvaluables = undefined;
+    clientEvaluables = undefined;
   };
+  const allEvaluables = () => (sortedEvaluables ??= [...evaluables.values()].sort(byName));
 
   function remove(name: string, version: number) {
     flags.delete(name);
@@ -86,7 +93,9 @@ function createFlagSnapshot(source: FlagStoreSource, log: ChangeLog) {
     get: (name: string) => flags.get(name),
     sorted: () => (sortedRows ??= [...flags.values()].sort(byName)),
     evaluable: (name: string) => evaluables.get(name),
-    evaluables: () => (sortedEvaluables ??= [...evaluables.values()].sort(byName)),
+    evaluables: allEvaluables,
+    clientEvaluable: (name: string) => (flags.get(name)?.client_visible === true ? evaluables.get(name) : undefined),
+    clientEvaluables: () => (clientEvaluables ??= allEvaluables().filter((f) => flags.get(f.name)?.client_visible === true)),
     /** Swaps in a full load; returns what tells subscribers what changed while we were not listening. */
     replace(rows: FlagRow[]): () => void {
       const previous = flags;
@@ -174,6 +183,8 @@ export function createFlagStore(source: FlagStoreSource): FlagStore {
     all: () => [...snapshot.sorted()],
     evaluable: (name) => snapshot.evaluable(name),
     evaluables: () => snapshot.evaluables(),
+    clientEvaluable: (name) => snapshot.clientEvaluable(name),
+    clientEvaluables: () => snapshot.clientEvaluables(),
     overrideFor(targetingKey, email) {
       return (
         (targetingKey !== undefined ? overrides.byId.get(targetingKey) : undefined) ??

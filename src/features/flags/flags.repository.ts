@@ -44,6 +44,7 @@ export async function updateFlag(db: Kysely<DatabaseSchema>, name: string, flag:
       public_title: flag.public_title,
       public_description: flag.public_description,
       stage: flag.stage,
+      client_visible: flag.client_visible,
       version: sql<number>`version + 1`,
       updated_at: sql<Date>`now()`,
     })

@@ -21,6 +21,8 @@ const editable = {
   public_title: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 120 }), Type.Null()])),
   public_description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
   stage: Type.Optional(FlagStage),
+  /** Evaluated for client keys (web pages); default false. */
+  client_visible: Type.Optional(Type.Boolean()),
   _csrf: FlagCsrf,
 };
 export const FlagCreateBody = Type.Object({ name: FlagName, ...editable }, { additionalProperties: false });
@@ -56,6 +58,7 @@ export const FlagOut = Type.Object({
   public_title: Type.Union([Type.String(), Type.Null()]),
   public_description: Type.Union([Type.String(), Type.Null()]),
   stage: FlagStage,
+  client_visible: Type.Boolean(),
 });
 export const EvaluationPoint = Type.Object({ at: Type.String(), evaluations: Type.Integer(), true_count: Type.Integer() });
 export const FlagAdoption = Type.Object({

@@ -39,11 +39,16 @@ export interface FlagReads {
   detail(name: string, window: AdoptionWindow): Promise<FlagDetail>;
 }
 
+/** Who asks: `client` (a client key) sees only flags marked client-visible, as if no other flag existed. */
+export interface EvaluationAudience {
+  clientOnly?: boolean;
+}
+
 export interface FlagEvaluation {
   /** Evaluates one flag for a context; successful evaluations are counted for the hourly figures. */
-  evaluate(name: string, context: EvaluationContext): EvaluationResult;
+  evaluate(name: string, context: EvaluationContext, audience?: EvaluationAudience): EvaluationResult;
   /** Every flag, by name, evaluated for one context (its beta user looked up once) and counted like `evaluate`. */
-  evaluateAll(context: EvaluationContext): Array<{ name: string; result: EvaluationResult }>;
+  evaluateAll(context: EvaluationContext, audience?: EvaluationAudience): Array<{ name: string; result: EvaluationResult }>;
   explain(name: string, context: EvaluationContext): Explanation;
   /** Every flag, by name. */
   snapshot(): FlagRow[];
@@ -97,16 +102,18 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): Fla
       typeof context.email === 'string' ? context.email : undefined,
     );
   return {
-    evaluate(name, context) {
-      const result = evaluateFlag(store.evaluable(name), context, { betaUser: betaUserFor(context) });
+    evaluate(name, context, audience) {
+      const flag = audience?.clientOnly === true ? store.clientEvaluable(name) : store.evaluable(name);
+      const result = evaluateFlag(flag, context, { betaUser: betaUserFor(context) });
       // Stamped with the wall clock: the hourly table records when traffic really happened.
       if (!result.errorCode) counter.count(name, result.value, Date.now());
       return result;
     },
-    evaluateAll(context) {
+    evaluateAll(context, audience) {
       const options = { betaUser: betaUserFor(context) };
       const at = Date.now();
-      return store.evaluables().map((flag) => {
+      const flags = audience?.clientOnly === true ? store.clientEvaluables() : store.evaluables();
+      return flags.map((flag) => {
         const result = evaluateFlag(flag, context, options);
         if (!result.errorCode) counter.count(flag.name, result.value, at);
         return { name: flag.name, result };

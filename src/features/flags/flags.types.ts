@@ -19,6 +19,8 @@ export interface FlagWrite {
   public_title: string | null;
   public_description: string | null;
   stage: FlagStage | null;
+  /** Evaluated for client keys (web pages); to them every other flag is missing. */
+  client_visible: boolean;
 }
 
 export type FlagStage = 'alpha' | 'beta' | 'preview';

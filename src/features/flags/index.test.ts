@@ -39,6 +39,8 @@ async function build(flags: FlagsFeature, background: boolean, countsFlushS = 0.
     registry: new Registry(),
     onShutdown: () => undefined,
     onEvaluated: () => undefined,
+    corsOrigins: [],
+    clientRateLimitPerMin: 60,
     clock: () => new Date(),
   });
   await app.ready();

@@ -70,6 +70,10 @@ export interface FlagsPluginOptions {
   onShutdown(callback: () => void): void;
   /** Told of every successful evaluation and whom it was for. */
   onEvaluated(flag: string, targetingKey: string | undefined, email: string | undefined, variant: string): void;
+  /** Web origins whose pages may call OFREP evaluation (CORS). */
+  corsOrigins: readonly string[];
+  /** OFREP requests per minute per client key and client address. */
+  clientRateLimitPerMin: number;
   clock: Clock;
 }
 
@@ -95,5 +99,7 @@ export async function flagsPlugin(fastify: FastifyInstance, opts: FlagsPluginOpt
     registry: opts.registry,
     onShutdown: (callback) => opts.onShutdown(callback),
     onEvaluated: (flag, targetingKey, email, variant) => opts.onEvaluated(flag, targetingKey, email, variant),
+    corsOrigins: opts.corsOrigins,
+    clientRateLimitPerMin: opts.clientRateLimitPerMin,
   });
 }

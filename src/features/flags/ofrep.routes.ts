@@ -1,11 +1,14 @@
 // OpenFeature Remote Evaluation Protocol (OFREP) over the in-memory snapshot, and a server-sent
-// events stream of flag changes. Callers present an `evaluate` (or `admin`) token.
+// events stream of flag changes. Servers present an `evaluate` (or `sync`, `admin`) token; web pages
+// a `client` key, which sees only client-visible flags, from CORS_ORIGINS, rate-limited per client.
 import { randomBytes } from 'node:crypto';
+import cors, { type FastifyCorsOptionsDelegateCallback } from '@fastify/cors';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {} from '@fastify/rate-limit';
 import { Counter, type Registry } from 'prom-client';
 import { toHttpError } from '../../core/http.js';
-import { requireCapability } from '../../core/principal.js';
+import { can, isClientKey, requireCapability } from '../../core/principal.js';
 import type { EvaluationContext } from './conditions.js';
 import type { EvaluationResult } from './evaluate.js';
 import { FlagStreamHeaders, OfrepBody, OfrepParams } from './flags.schemas.js';
@@ -19,6 +22,10 @@ export interface OfrepRouteDeps {
   onShutdown(callback: () => void): void;
   /** Told of every successful evaluation and whom it was for (success metrics: testers reached). */
   onEvaluated(flag: string, targetingKey: string | undefined, email: string | undefined, variant: string): void;
+  /** Web origins whose pages may call OFREP evaluation (CORS). */
+  corsOrigins: readonly string[];
+  /** OFREP requests per minute per client key and client address. */
+  clientRateLimitPerMin: number;
 }
 
 const HEARTBEAT_MS = 15_000;
@@ -26,8 +33,9 @@ const HEARTBEAT_MS = 15_000;
 function ofrepError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const key = (request.params as { key?: string } | undefined)?.key;
   const http = toHttpError(err);
-  if (http.status === 401 || http.status === 403) {
+  if (http.status === 401 || http.status === 403 || http.status === 429) {
     if (http.status === 401) void reply.header('www-authenticate', 'Bearer');
+    if (http.retryAfter !== undefined) void reply.header('retry-after', String(http.retryAfter));
     return reply.code(http.status).send({ error: { code: http.code, message: http.message } });
   }
   if (http.status >= 500) {
@@ -42,6 +50,24 @@ function ofrepError(err: unknown, request: FastifyRequest, reply: FastifyReply) 
     errorCode: parse ? 'PARSE_ERROR' : validation ? 'INVALID_CONTEXT' : 'GENERAL',
     errorDetails: http.message,
   });
+}
+
+/** CORS for evaluation from pages on `corsOrigins`; any other origin gets no CORS header at all. */
+function ofrepCors(corsOrigins: readonly string[]): FastifyCorsOptionsDelegateCallback {
+  // Built once: the delegator runs on every evaluation, server calls included.
+  const open = {
+    origin: [...corsOrigins],
+    methods: ['POST'],
+    allowedHeaders: ['authorization', 'content-type', 'if-none-match'],
+    exposedHeaders: ['etag', 'retry-after'],
+    maxAge: 600,
+  };
+  const closed = { origin: false };
+  const evaluation = /^\/ofrep\/v1\/evaluate\/flags(\/[^/?]*)?(\?|$)/;
+  return (request, callback) => {
+    const origin = request.headers.origin;
+    callback(null, origin !== undefined && corsOrigins.includes(origin) && evaluation.test(request.url) ? open : closed);
+  };
 }
 
 /** POST /ofrep/v1/evaluate/flags[/:key], in their own scope for the protocol's error shape. */
@@ -78,34 +104,65 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
     }
   }
 
-  await fastify.register(async (scope) => {
-    scope.setErrorHandler(ofrepError);
-    const api = scope.withTypeProvider<TypeBoxTypeProvider>();
-    api.addHook('preHandler', requireCapability('evaluate'));
+  // Only client keys are counted, per key and address, both endpoints together; other callers pass
+  // untouched (their key is '').
+  const clientLimit = {
+    max: deps.clientRateLimitPerMin,
+    timeWindow: 60_000,
+    keyGenerator: async (request: FastifyRequest) => {
+      const principal = await request.principal();
+      return isClientKey(principal) ? `ofrep-client:${principal.id}:${request.ip}` : '';
+    },
+    allowList: (_request: FastifyRequest, key: string) => key === '',
+  };
+  const audienceOf = async (request: FastifyRequest) => ({ clientOnly: isClientKey(await request.principal()) });
 
-    api.post('/ofrep/v1/evaluate/flags/:key', { schema: { params: OfrepParams, body: OfrepBody } }, async (request, reply) => {
-      const context = (request.body?.context ?? {}) as EvaluationContext;
-      const { key } = request.params;
-      const result = deps.flags.evaluate(key, context);
-      counted([{ name: key, result }], context);
-      const status = result.errorCode ? (result.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400) : 200;
-      return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(answerJson(key, result));
-    });
+  await fastify.register(
+    async (corsScope) => {
+      // In their own prefix: the plugin's preflight route then answers for /ofrep/v1/* alone.
+      await corsScope.register(cors, () => ofrepCors(deps.corsOrigins));
+      await corsScope.register(async (scope) => {
+        scope.setErrorHandler(ofrepError);
+        const api = scope.withTypeProvider<TypeBoxTypeProvider>();
+        // Absent only where the app is built without @fastify/rate-limit (a feature's own tests).
+        if (scope.hasDecorator('rateLimit')) api.addHook('onRequest', scope.rateLimit(clientLimit));
+        api.addHook('preHandler', requireCapability('evaluate', 'client'));
 
-    api.post('/ofrep/v1/evaluate/flags', { schema: { body: OfrepBody } }, async (request, reply) => {
-      const context = (request.body?.context ?? {}) as EvaluationContext;
-      const evaluated = deps.flags.evaluateAll(context);
-      counted(evaluated, context);
-      // The ETag follows the evaluated answer, so it changes when the context changes an outcome too.
-      const answer = bulkAnswer(evaluated);
-      void reply.header('etag', answer.etag).header('cache-control', 'no-cache');
-      if (request.headers['if-none-match'] === answer.etag) return reply.code(304).send();
-      return reply.code(200).type('application/json; charset=utf-8').send(answer.body());
-    });
-  });
+        api.post('/evaluate/flags/:key', { schema: { params: OfrepParams, body: OfrepBody } }, async (request, reply) => {
+          const context = (request.body?.context ?? {}) as EvaluationContext;
+          const { key } = request.params;
+          const result = deps.flags.evaluate(key, context, await audienceOf(request));
+          counted([{ name: key, result }], context);
+          const status = result.errorCode ? (result.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400) : 200;
+          return reply
+            .code(status)
+            .header('cache-control', 'no-store')
+            .type('application/json; charset=utf-8')
+            .send(answerJson(key, result));
+        });
+
+        api.post('/evaluate/flags', { schema: { body: OfrepBody } }, async (request, reply) => {
+          const context = (request.body?.context ?? {}) as EvaluationContext;
+          const evaluated = deps.flags.evaluateAll(context, await audienceOf(request));
+          counted(evaluated, context);
+          // The ETag follows the evaluated answer (a client key's: its visible flags only), so it
+          // changes when the context changes an outcome too.
+          const answer = bulkAnswer(evaluated);
+          void reply.header('etag', answer.etag).header('cache-control', 'no-cache');
+          if (request.headers['if-none-match'] === answer.etag) return reply.code(304).send();
+          return reply.code(200).type('application/json; charset=utf-8').send(answer.body());
+        });
+      });
+    },
+    { prefix: '/ofrep/v1' },
+  );
 }
 
-/** GET /api/flags/stream: server-sent events, one per change, ids resumable with Last-Event-ID. */
+/**
+ * GET /api/flags/stream: server-sent events, one per change, ids resumable with Last-Event-ID.
+ * `evaluate` tokens get notices (name, version, deleted) to re-evaluate on; full definitions, target
+ * lists included, only `sync` and `admin` callers (local evaluation). Client keys: none.
+ */
 async function streamRoute(fastify: FastifyInstance, deps: OfrepRouteDeps): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const boot = randomBytes(4).toString('hex');
@@ -114,12 +171,15 @@ async function streamRoute(fastify: FastifyInstance, deps: OfrepRouteDeps): Prom
     for (const end of [...streams]) end();
   });
   const frame = (event: string, id: string, data: unknown) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-  const change = (e: StoreEvent) => frame('flag', `${boot}.${e.seq}`, { op: e.op, name: e.name, version: e.version, flag: e.flag });
+  const notice = (e: StoreEvent) => ({ op: e.op, name: e.name, version: e.version, deleted: e.op === 'delete' });
+  const change = (e: StoreEvent, definitions: boolean) =>
+    frame('flag', `${boot}.${e.seq}`, definitions ? { ...notice(e), flag: e.flag } : notice(e));
 
   app.get(
     '/api/flags/stream',
-    { preHandler: requireCapability('evaluate'), schema: { headers: FlagStreamHeaders } },
+    { preHandler: requireCapability('evaluate', 'sync'), schema: { headers: FlagStreamHeaders } },
     async (request, reply) => {
+      const definitions = can(await request.principal(), 'sync');
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -131,12 +191,15 @@ async function streamRoute(fastify: FastifyInstance, deps: OfrepRouteDeps): Prom
       });
       const lastId = /^([0-9a-f]{8})\.(\d{1,15})$/.exec(request.headers['last-event-id'] ?? '');
       const missed = lastId && lastId[1] === boot ? deps.flags.changesSince(Number(lastId[2])) : undefined;
+      const flags = missed ? [] : deps.flags.snapshot();
       const opening = missed
-        ? missed.map(change).join('')
-        : frame('snapshot', `${boot}.${deps.flags.lastChange()}`, { flags: deps.flags.snapshot() });
+        ? missed.map((e) => change(e, definitions)).join('')
+        : frame('snapshot', `${boot}.${deps.flags.lastChange()}`, {
+            flags: definitions ? flags : flags.map((f) => ({ name: f.name, version: f.version })),
+          });
       res.write(`retry: 3000\n\n${opening}`);
 
-      const unsubscribe = deps.flags.subscribe((e) => res.write(change(e)));
+      const unsubscribe = deps.flags.subscribe((e) => res.write(change(e, definitions)));
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
       const end = () => {
         clearInterval(heartbeat);

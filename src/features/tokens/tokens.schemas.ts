@@ -5,7 +5,13 @@ import { Type } from 'typebox';
 export const TokenCreateBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
-    scope: Type.Union([Type.Literal('evaluate'), Type.Literal('monitor'), Type.Literal('admin')]),
+    scope: Type.Union([
+      Type.Literal('evaluate'),
+      Type.Literal('monitor'),
+      Type.Literal('admin'),
+      Type.Literal('client'),
+      Type.Literal('sync'),
+    ]),
     _csrf: Type.Optional(Type.String({ maxLength: 200 })),
   },
   { additionalProperties: false },

@@ -11,7 +11,7 @@ import { findActiveTokenByHash, insertToken, listTokens, revokeToken, touchToken
 
 export type { TokenSummary } from './tokens.repository.js';
 
-export const TOKEN_SCOPES: readonly TokenScope[] = ['evaluate', 'monitor', 'admin'];
+export const TOKEN_SCOPES: readonly TokenScope[] = ['evaluate', 'monitor', 'admin', 'client', 'sync'];
 
 export interface TokensServiceOptions {
   /** Records creations and revocations in the same transaction. */

@@ -139,6 +139,9 @@ function heading(flag: FlagWithAdoption, editing: FlagEditing): HTMLElement {
       ' ',
       a.stale ? el('span', { class: 'badge text-bg-warning', title: a.stale_reason ?? '' }, 'stale') : null,
       flag.permanent ? el('span', { class: 'badge text-bg-light border ms-1' }, 'permanent') : null,
+      flag.client_visible
+        ? el('span', { class: 'badge text-bg-light border ms-1', title: 'Visible to web pages (client keys)' }, 'web')
+        : null,
       flag.early_access ? el('span', { class: 'badge text-bg-info ms-1' }, `early access${flag.stage ? ` · ${flag.stage}` : ''}`) : null,
     ),
     el('p', { class: 'small text-secondary mb-2 text-break' }, flag.description || 'No description.'),

@@ -11,7 +11,15 @@ import { flagCardId } from './ids.js';
 export type FlagPatch = Partial<
   Pick<
     Flag,
-    'rollout_percentage' | 'target_users' | 'conditions' | 'permanent' | 'early_access' | 'public_title' | 'public_description' | 'stage'
+    | 'rollout_percentage'
+    | 'target_users'
+    | 'conditions'
+    | 'permanent'
+    | 'early_access'
+    | 'public_title'
+    | 'public_description'
+    | 'stage'
+    | 'client_visible'
   >
 >;
 
@@ -324,9 +332,10 @@ async function deleteFlag(flag: Flag, editing: FlagEditing): Promise<void> {
   }
 }
 
-/** Permanent flags are never reported stale; deleting asks first. */
+/** Permanent flags are never reported stale; client-visible ones are evaluated for web pages' client keys; deleting asks first. */
 export function lifecycleControls(flag: Flag, editing: FlagEditing): HTMLElement {
   const id = `permanent-${flag.name}`;
+  const visibleId = `client-visible-${flag.name}`;
   return el(
     'div',
     { class: 'd-flex flex-wrap gap-3 align-items-center' },
@@ -341,6 +350,18 @@ export function lifecycleControls(flag: Flag, editing: FlagEditing): HTMLElement
         onchange: (e) => editing.patch(flag, { permanent: e.currentTarget.checked }),
       }),
       el('label', { class: 'form-check-label', for: id }, 'Permanent (an operational switch: never reported stale)'),
+    ),
+    el(
+      'div',
+      { class: 'form-check mb-0' },
+      el('input', {
+        class: 'form-check-input',
+        type: 'checkbox',
+        id: visibleId,
+        checked: flag.client_visible,
+        onchange: (e) => editing.patch(flag, { client_visible: e.currentTarget.checked }),
+      }),
+      el('label', { class: 'form-check-label', for: visibleId }, 'Visible to web pages (client keys)'),
     ),
     el(
       'button',

@@ -18,6 +18,8 @@ const createCard = () =>
           <select class="form-select" id="${TOKENS.scope}">
             <option value="evaluate">evaluate (flags)</option>
             <option value="monitor">monitor (metrics)</option>
+            <option value="client">client (web pages: visible flags, feedback)</option>
+            <option value="sync">sync (flag definitions for local evaluation)</option>
             <option value="admin">admin (everything)</option>
           </select>
         </div>
