@@ -4,8 +4,8 @@
 // (roles and labels through the open shadow root) and axe, a submission made offline kept and sent
 // once back online (also after the page was closed), a lost answer retried with the same
 // Idempotency-Key and stored once, and the variants the real OpenFeature web SDK served. A control
-// page with an inline style proves the CSP violation watch can fail. Any bearer passes until
-// client keys are checked by POST /api/feedback.
+// page with an inline style proves the CSP violation watch can fail. The widget carries a real
+// client key, which POST /api/feedback checks.
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -19,7 +19,6 @@ import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-const CLIENT_KEY = 'client-key-not-checked-before-client-keys';
 const QUESTION = 'How is voice mode?';
 
 // The SDK's own browser build (an IIFE defining `OpenFeature`), next to the entry point the package exports.
@@ -50,6 +49,7 @@ interface FeedbackJson {
 describe.skipIf(!haveChromium && !process.env.CI)('the feedback widget on another origin under a strict CSP', () => {
   let t: TestApp;
   let admin: string;
+  let clientKey: string;
   let api = '';
   let host: Server;
   let hostOrigin = '';
@@ -59,7 +59,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the feedback widget on anothe
   /** Console errors, uncaught errors and CSP violations of the current context. */
   let problems: string[];
 
-  const widgetTag = (attributes: string) => `<script src="${api}/widget.js" data-key="${CLIENT_KEY}" ${attributes} defer></script>`;
+  const widgetTag = (attributes: string) => `<script src="${api}/widget.js" data-key="${clientKey}" ${attributes} defer></script>`;
   const pages: Record<string, () => string> = {
     '/inline': () =>
       `<main><h1>NOUS</h1><div id="feedback"></div></main>${widgetTag(`data-feature="voice-mode" data-target="#feedback" data-label="${QUESTION}" data-variants='{"chat-model":"b"}'`)}`,
@@ -124,6 +124,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the feedback widget on anothe
     hostOrigin = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
     t = await createTestApp({ CORS_ORIGINS: hostOrigin, PUBLIC_RATE_LIMIT_PER_MIN: '100000' });
     admin = await t.token('admin');
+    clientKey = await t.token('client');
     api = (await t.app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   }, 120_000);

@@ -103,7 +103,7 @@ describe('POST /api/feedback from the widget', () => {
     const variants = { 'chat-model': 'b', 'voice.mode': 'control', reply_style: 'v2' };
     const res = await post(
       { rating: 4, feature: 'voice-mode', comment: 'variants kept', variants },
-      { authorization: 'Bearer any-key-until-client-keys' },
+      { authorization: `Bearer ${await t.token('client')}` },
     );
     expect(res.statusCode, res.body).toBe(201);
     const id = res.json().id as string;
