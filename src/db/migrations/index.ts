@@ -6,6 +6,7 @@ import * as m0003 from './0003-console-identities.js';
 import * as m0004 from './0004-audit-fold-key.js';
 import * as m0005 from './0005-feedback-counter-slots.js';
 import * as m0006 from './0006-testers.js';
+import * as m0011 from './0011-rollouts.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': m0001,
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-audit-fold-key': m0004,
   '0005-feedback-counter-slots': m0005,
   '0006-testers': m0006,
+  '0011-rollouts': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {
