@@ -4,7 +4,7 @@
 // short by a crash is recognised in the audit log at the next pass instead of being repeated.
 import { AppError } from '../../core/errors.js';
 import { decide, rollbackPercentage, type Guard, type GuardReading, type PlanStep } from './guards.js';
-import { claimRunningPlans, guardFigures, saveLeasedPlan, versionWrittenBy, type PlanRow } from './rollouts.repository.js';
+import { claimRunningPlans, flagExists, guardFigures, saveLeasedPlan, versionWrittenBy, type PlanRow } from './rollouts.repository.js';
 import type { FlagPatch, RolloutsDeps } from './rollouts.types.js';
 
 /** A plan leased by an instance is left alone by the others this long (a pass takes far less). */
@@ -124,7 +124,11 @@ async function judge(pass: Pass): Promise<void> {
 async function advance(pass: Pass): Promise<void> {
   const { p, deps } = pass;
   const current = deps.flags.current(p.flag_name);
-  if (!current) return pass.stop('aborted', 'The flag was deleted.');
+  if (!current) {
+    if (!(await flagExists(deps.db, p.flag_name))) return pass.stop('aborted', 'The flag was deleted.');
+    await pass.save({});
+    return;
+  }
   if (await recovered(pass)) return;
   // The snapshot may lag behind another instance's write, never run ahead: newer means a change by hand.
   if (p.flag_version !== null && current.version > p.flag_version) {

@@ -116,6 +116,11 @@ export async function versionWrittenBy(db: Db, flag: string, requestId: string):
   return typeof after?.version === 'number' ? after.version : undefined;
 }
 
+/** Whether the flag exists (an instance's snapshot may not have caught up with a new flag yet). */
+export async function flagExists(db: Db, name: string): Promise<boolean> {
+  return (await db.selectFrom('feature_flags').select('name').where('name', '=', name).executeTakeFirst()) !== undefined;
+}
+
 // Release plans
 
 export async function findPlan(db: Db, flag: string): Promise<PlanRow | undefined> {

@@ -121,7 +121,8 @@ async function planRoutes(fastify: FastifyInstance, deps: RolloutRouteDeps): Pro
     { schema: { params: PlanParams, body: PlanBody, response: { 201: PlanOut } } },
     async (request, reply) => {
       const { steps, guards } = request.body;
-      const plan = await deps.rollouts.startPlan(request.params.name, { steps, guards }, await actorOf(request));
+      const withActions = guards.map((g) => ({ ...g, on_fail: g.on_fail ?? 'pause' }));
+      const plan = await deps.rollouts.startPlan(request.params.name, { steps, guards: withActions }, await actorOf(request));
       return reply.code(201).send(presentPlan(plan));
     },
   );

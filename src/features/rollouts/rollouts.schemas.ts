@@ -63,7 +63,8 @@ export const ScheduleOut = Type.Object({
 });
 export const ScheduleList = Type.Object({ items: Type.Array(ScheduleOut) });
 
-const OnFail = Type.Union([Type.Literal('pause'), Type.Literal('rollback')], { default: 'pause' });
+/** What a breach does; pause when absent. */
+const OnFail = Type.Optional(Type.Union([Type.Literal('pause'), Type.Literal('rollback')]));
 const MinSample = Type.Integer({ minimum: 1, maximum: 1_000_000 });
 export const GuardIn = Type.Union([
   Type.Object(
