@@ -140,6 +140,34 @@ describe('scheduled changes', () => {
     expect(pending.body.items).toEqual([]);
   });
 
+  it('finishes a change claimed by an instance that died, writing the flag only if it had not', async () => {
+    await call('POST', '/api/admin/flags', { name: 'crash-flag', is_enabled: true, rollout_percentage: 0 });
+    const at = new Date(clock.now().getTime() - 60_000).toISOString();
+    const written = await call('POST', '/api/admin/schedules', { flag: 'crash-flag', at, change: { rollout_percentage: 20 } });
+    const unwritten = await call('POST', '/api/admin/schedules', { flag: 'crash-flag', at, change: { is_enabled: false } });
+    // Both claimed ten minutes ago by an instance that died: one after writing its change, one before.
+    const claimedAt = new Date(clock.now().getTime() - 10 * 60_000);
+    await testDb.database.db
+      .updateTable('scheduled_changes')
+      .set({ status: 'running', claimed_by: 'dead-instance', claimed_at: claimedAt })
+      .where('flag_name', '=', 'crash-flag')
+      .execute();
+    const id = written.body.id as string;
+    await app.flags.service.update('crash-flag', { rollout_percentage: 20 }, undefined, {
+      actor: 'test',
+      isOwner: false,
+      requestId: `schedule:${id}`,
+    });
+
+    await app.services.rollouts.runDue();
+    expect((await call('GET', `/api/admin/schedules/${id}`)).body.status).toBe('done');
+    expect((await call('GET', `/api/admin/schedules/${unwritten.body.id as string}`)).body.status).toBe('done');
+    const flag = await call('GET', '/api/admin/flags/crash-flag');
+    expect(flag.body).toMatchObject({ rollout_percentage: 20, is_enabled: false });
+    // One write each: the one the dead instance made, and the one left to make.
+    expect(await auditCount('flag.update', 'crash-flag')).toBe(2);
+  });
+
   it('fails a change whose expected version is gone, leaving the flag alone', async () => {
     const version = (await call('GET', '/api/admin/flags/sched-flag')).body.version as number;
     const at = new Date(clock.now().getTime() + HOUR).toISOString();
