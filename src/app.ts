@@ -22,6 +22,7 @@ import { feedbackPlugin } from './features/feedback/index.js';
 import { flagsPlugin, OPERATORS } from './features/flags/index.js';
 import { healthPlugin, type SystemMetricsRow } from './features/health/index.js';
 import { kpis, type AlertSample } from './features/kpis/index.js';
+import { rolloutsPlugin } from './features/rollouts/index.js';
 import { TESTER_COOKIE, testersPlugin } from './features/testers/index.js';
 import { testerPortalPlugin } from './features/tester-portal/index.js';
 import { tokensPlugin } from './features/tokens/index.js';
@@ -56,6 +57,8 @@ export interface App extends Pick<Services, 'tokens' | 'auth' | 'dbInsights' | '
 
 /** Requests per minute per client on /auth/*. */
 const AUTH_RATE_LIMIT = 30;
+/** Seconds between passes over scheduled changes and release plans (each lengthened by up to a fifth). */
+const ROLLOUTS_INTERVAL_S = 15;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, database, metrics } = deps;
@@ -122,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     clientRateLimitPerMin: config.clientRateLimitPerMin,
   });
   await app.register(experimentsPlugin, { ...common, experiments: services.experiments, flushS: config.flagCountsFlushS });
+  await app.register(rolloutsPlugin, { ...common, rollouts: services.rollouts, intervalS: ROLLOUTS_INTERVAL_S });
   await app.register(betaUsersPlugin, {
     users: services.users,
     publicUrl: config.publicUrl,

@@ -16,6 +16,7 @@ import { createFeedbackService, type FeedbackService } from './features/feedback
 import { createFlagsFeature, type FlagsFeature } from './features/flags/index.js';
 import { createKpisFeature, type KpisFeature } from './features/kpis/index.js';
 import { createTestersService, type TesterFeedback, type TestersService } from './features/testers/index.js';
+import { createRollouts, type RolloutsService } from './features/rollouts/index.js';
 import { createTokensService, type TokensService } from './features/tokens/index.js';
 
 export interface ServicesDeps {
@@ -39,6 +40,7 @@ export interface Services {
   dbInsights: DbInsights;
   testers: TestersService;
   experiments: ExperimentsService;
+  rollouts: RolloutsService;
 }
 
 /** Attempts per tester mail (waits of 1, 2 and 4 s between them). */
@@ -58,6 +60,32 @@ function variantsOf(flags: FlagsFeature, name: string): FlagVariants | undefined
       { name: 'on', weight: null },
     ],
   };
+}
+
+function kpisWith(deps: ServicesDeps): KpisFeature {
+  const { config } = deps;
+  const { clock, logger, instanceId } = deps;
+  return createKpisFeature({ db: deps.database.db, instanceId, intervalS: config.metricsIntervalS, alerts: config.alerts, clock, logger });
+}
+
+/** Rollouts wired to the flags' audited change path and the alert webhook. */
+function rolloutsWith(deps: ServicesDeps, flags: FlagsFeature, kpis: KpisFeature): RolloutsService {
+  const { clock } = deps;
+  return createRollouts({
+    db: deps.database.db,
+    flags: {
+      current: (name) => flags.store.get(name),
+      update: (name, patch, expectedVersion, by) => flags.service.update(name, patch, expectedVersion, by),
+    },
+    recordAudit,
+    clock,
+    instanceId: deps.instanceId,
+    alert: (a) => {
+      const at = clock();
+      kpis.notify({ kind: 'open', id: null, ...a, instanceId: deps.instanceId, firstSeen: at, lastSeen: at, resolvedAt: null });
+    },
+    logger: deps.logger,
+  });
 }
 
 export async function createServices(deps: ServicesDeps): Promise<Services> {
@@ -110,6 +138,7 @@ export async function createServices(deps: ServicesDeps): Promise<Services> {
     logger,
   });
   const experiments = createExperimentsService({ db, clock, flagVariants: (name) => variantsOf(flags, name) });
+  const kpis = kpisWith(deps);
   return {
     experiments,
     audit: createAuditService(db),
@@ -127,7 +156,8 @@ export async function createServices(deps: ServicesDeps): Promise<Services> {
     users,
     feedback,
     testers,
-    kpis: createKpisFeature({ db, instanceId: deps.instanceId, intervalS: config.metricsIntervalS, alerts: config.alerts, clock, logger }),
+    kpis,
+    rollouts: rolloutsWith(deps, flags, kpis),
     dbInsights: await createDbInsights({
       db,
       kind: database.kind,

@@ -299,4 +299,66 @@ export interface DatabaseSchema {
   tester_links: TesterLinksTable;
   mail_outbox: MailOutboxTable;
   flag_variant_exposures: FlagVariantExposuresTable;
+  scheduled_changes: ScheduledChangesTable;
+  release_plans: ReleasePlansTable;
+  flag_signals_hourly: FlagSignalsHourlyTable;
+}
+
+/** A flag change due at `run_at`, claimed by one instance (`running`) and applied once. */
+export interface ScheduledChangesTable {
+  id: Generated<string>;
+  flag_name: string;
+  run_at: Timestamp;
+  /** The flag patch to apply (kill switch, rollout percentage, target users). */
+  change: JSONColumnType<Record<string, unknown>, string, string>;
+  /** Refuse to run when the flag's version is no longer this one (null: run over any version). */
+  expected_version: number | null;
+  status: ColumnType<'pending' | 'running' | 'done' | 'failed' | 'cancelled', string | undefined, string>;
+  created_by: string;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: Timestamp;
+  claimed_by: string | null;
+  claimed_at: Date | null;
+  ran_at: Date | null;
+  result_version: number | null;
+  error: string | null;
+}
+
+/** One flag's release plan: ordered steps, guards, and where the plan stands. */
+export interface ReleasePlansTable {
+  flag_name: string;
+  id: Generated<string>;
+  steps: JSONColumnType<Array<{ percentage: number; min_duration: string; min_duration_s: number }>, string, string>;
+  guards: JSONColumnType<unknown[], string, string>;
+  status: 'running' | 'paused' | 'done' | 'aborted';
+  /** The step last applied; -1 before the first. */
+  current_step: Generated<number>;
+  /** Set while a step's flag write is in flight (so a crash in between is recognised from the audit log). */
+  applying_step: number | null;
+  skip_requested: Generated<boolean>;
+  /** By the application clock: when the current step's minimum duration began. */
+  step_started_at: Date | null;
+  /** By the database clock (which stamps ratings and signals): where the guards' window begins. */
+  window_started_at: Date | null;
+  /** The flag version the plan last wrote or accepted: a newer one means a change by hand. */
+  flag_version: number | null;
+  initial_percentage: number;
+  /** Why the plan needs a person (paused by a guard or a change by hand), else null. */
+  attention: string | null;
+  readings: ColumnType<unknown[] | null, string | null | undefined, string | null>;
+  lease_until: Date | null;
+  leased_by: string | null;
+  version: Generated<number>;
+  created_by: string;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: Timestamp;
+}
+
+/** Errors and successes applications report for a flag, per hour (database clock) and variant ('' for none). */
+export interface FlagSignalsHourlyTable {
+  flag_name: string;
+  hour: Date;
+  variant: string;
+  kind: 'error' | 'success';
+  count: ColumnType<string, number | bigint, number | bigint>;
 }

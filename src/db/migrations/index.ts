@@ -9,6 +9,7 @@ import * as m0006 from './0006-testers.js';
 import * as m0007 from './0007-client-access.js';
 import * as m0009 from './0009-feedback-variants.js';
 import * as m0010 from './0010-experiment-exposures.js';
+import * as m0011 from './0011-rollouts.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': m0001,
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-client-access': m0007,
   '0009-feedback-variants': m0009,
   '0010-experiment-exposures': m0010,
+  '0011-rollouts': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -16,9 +16,10 @@ import { createAlerting } from './alerting.js';
 import { addAdminRequestCounts, addFlagReach, addPageViewCounts } from './kpis.repository.js';
 import { kpisRoutes } from './kpis.routes.js';
 import { createKpisService, type KpisService } from './kpis.service.js';
-import { createWebhookNotifier } from './webhook.js';
+import { createWebhookNotifier, type AlertNotice } from './webhook.js';
 
 export type { AlertSample } from './alert-rules.js';
+export type { AlertNotice } from './webhook.js';
 
 type Logger = { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 
@@ -41,6 +42,8 @@ export interface KpisFeature {
   onSample(sample: AlertSample): void;
   /** A flag was evaluated for a subject (counts toward the flag's reach). */
   evaluated(flag: string, targetingKey: string | undefined, email: string | undefined): void;
+  /** Sends an alert raised elsewhere (a release plan's guard) to the alert webhook, when one is configured. */
+  notify(notice: AlertNotice): void;
   /** Resolves once alert writes and webhook deliveries handed over so far are done. */
   idle(): Promise<void>;
   /** Stops alerting after pending work: samples arriving later are ignored. */
@@ -81,6 +84,9 @@ export function createKpisFeature(deps: KpisFeatureDeps): KpisFeature {
       if (!closed) alerting.onSample(sample);
     },
     evaluated: (flag, targetingKey, email) => activity.evaluated(flag, targetingKey, email, clock()),
+    notify: (notice) => {
+      if (!closed) notifier?.notify(notice);
+    },
     idle: async () => {
       await alerting.idle();
       await notifier?.idle();
