@@ -117,10 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     countsFlushS: config.flagCountsFlushS,
     registry: metrics.registry,
     onShutdown: (callback) => deps.lifecycle.onShutdown(callback),
-    onEvaluated: (flag, targetingKey, email, variant) => {
-      services.kpis.evaluated(flag, targetingKey, email);
-      services.experiments.record(flag, variant, targetingKey);
-    },
+    onEvaluated: evaluationListener(services),
     corsOrigins: config.corsOrigins,
     clientRateLimitPerMin: config.clientRateLimitPerMin,
   });
@@ -144,6 +141,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const { tokens, auth: authService, dbInsights, flags } = services;
   return { app, services, routes, tokens, auth: authService, dbInsights, flags, kpis: services.kpis };
+}
+
+/** Told of every successful evaluation: the flag's reach among testers, and its variants' exposures. */
+function evaluationListener(services: Services) {
+  return (flag: string, targetingKey: string | undefined, email: string | undefined, variant: string): void => {
+    services.kpis.evaluated(flag, targetingKey, email);
+    services.experiments.record(flag, variant, targetingKey);
+  };
 }
 
 /** The OpenID Connect provider, when a client is configured (Google by default). */

@@ -137,10 +137,9 @@ export async function createServices(deps: ServicesDeps): Promise<Services> {
     absoluteTimeoutMs: config.sessionAbsoluteTimeoutH * 3_600_000,
     logger,
   });
-  const experiments = createExperimentsService({ db, clock, flagVariants: (name) => variantsOf(flags, name) });
   const kpis = kpisWith(deps);
   return {
-    experiments,
+    experiments: createExperimentsService({ db, clock, flagVariants: (name) => variantsOf(flags, name) }),
     audit: createAuditService(db),
     tokens: createTokensService(db, { recordAudit, onTouchError: warnWith(logger, 'could not record token use') }),
     auth: createAuthService({
