@@ -75,7 +75,8 @@ export async function createServices(deps: ServicesDeps): Promise<Services> {
     },
     flags: {
       all: () => flags.service.snapshot(),
-      valueFor: (name, tester) => flags.service.explain(name, { targetingKey: tester.id, email: tester.email }).value,
+      // A typed flag counts as on here when its answer is true only: testers' portal lists on/off features.
+      valueFor: (name, tester) => flags.service.explain(name, { targetingKey: tester.id, email: tester.email }).value === true,
       overridesChanged: (trx) => flags.overridesChanged(trx),
       refreshOverrides: () => flags.store.apply({ op: 'overrides' }),
       forgetTarget: async (trx, email, actor, requestId) => {

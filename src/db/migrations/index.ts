@@ -6,6 +6,7 @@ import * as m0003 from './0003-console-identities.js';
 import * as m0004 from './0004-audit-fold-key.js';
 import * as m0005 from './0005-feedback-counter-slots.js';
 import * as m0006 from './0006-testers.js';
+import * as m0008 from './0008-flag-variants.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': m0001,
@@ -14,6 +15,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-audit-fold-key': m0004,
   '0005-feedback-counter-slots': m0005,
   '0006-testers': m0006,
+  // 0007 is taken by another change.
+  '0008-flag-variants': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

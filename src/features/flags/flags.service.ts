@@ -90,6 +90,11 @@ function createFlagReads(db: Kysely<DatabaseSchema>, store: FlagStore): FlagRead
   };
 }
 
+function countResult(counter: EvaluationCounter, name: string, result: EvaluationResult, at: number): void {
+  if (result.served === undefined) counter.count(name, result.value === true, at);
+  else counter.countVariant(name, result.variant, at);
+}
+
 function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): FlagEvaluation {
   const betaUserFor = (context: EvaluationContext) =>
     store.overrideFor(
@@ -100,7 +105,7 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): Fla
     evaluate(name, context) {
       const result = evaluateFlag(store.evaluable(name), context, { betaUser: betaUserFor(context) });
       // Stamped with the wall clock: the hourly table records when traffic really happened.
-      if (!result.errorCode) counter.count(name, result.value, Date.now());
+      if (!result.errorCode) countResult(counter, name, result, Date.now());
       return result;
     },
     evaluateAll(context) {
@@ -108,7 +113,7 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): Fla
       const at = Date.now();
       return store.evaluables().map((flag) => {
         const result = evaluateFlag(flag, context, options);
-        if (!result.errorCode) counter.count(flag.name, result.value, at);
+        if (!result.errorCode) countResult(counter, flag.name, result, at);
         return { name: flag.name, result };
       });
     },

@@ -48,24 +48,36 @@ function ofrepError(err: unknown, request: FastifyRequest, reply: FastifyReply) 
 async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps): Promise<void> {
   // Counted in plain numbers per flag ([false, true]) and handed to Prometheus when it scrapes:
   // prom-client hashes the label object on every `inc`, even through a bound child.
+  // Boolean flags keep their `{flag, value}` series; a typed flag's are `{flag, variant}`.
   const pending = new Map<string, [number, number]>();
+  const pendingVariants = new Map<string, Map<string, number>>();
   new Counter({
     name: 'flag_evaluations_total',
-    help: 'Flag evaluations by flag and resulting value',
-    labelNames: ['flag', 'value'] as const,
+    help: 'Flag evaluations by flag and resulting value (boolean flags) or variant (typed flags)',
+    labelNames: ['flag', 'value', 'variant'] as const,
     registers: [deps.registry],
     collect() {
       for (const [flag, counts] of pending) {
         if (counts[0] > 0) this.inc({ flag, value: 'false' }, counts[0]);
         if (counts[1] > 0) this.inc({ flag, value: 'true' }, counts[1]);
       }
+      for (const [flag, counts] of pendingVariants) {
+        for (const [variant, n] of counts) this.inc({ flag, variant }, n);
+      }
       pending.clear();
+      pendingVariants.clear();
     },
   });
-  const countFor = (flag: string, value: boolean) => {
+  const countFor = (flag: string, result: EvaluationResult) => {
+    if (result.served !== undefined) {
+      let counts = pendingVariants.get(flag);
+      if (counts === undefined) pendingVariants.set(flag, (counts = new Map<string, number>()));
+      counts.set(result.variant, (counts.get(result.variant) ?? 0) + 1);
+      return;
+    }
     let counts = pending.get(flag);
     if (counts === undefined) pending.set(flag, (counts = [0, 0]));
-    counts[value ? 1 : 0]++;
+    counts[result.value === true ? 1 : 0]++;
   };
   /** Tells the success metrics and Prometheus of each successful evaluation for this context. */
   function counted(evaluated: ReadonlyArray<{ name: string; result: EvaluationResult }>, context: EvaluationContext): void {
@@ -74,7 +86,7 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
     for (const { name, result } of evaluated) {
       if (result.errorCode) continue;
       deps.onEvaluated(name, targetingKey, email);
-      countFor(name, result.value);
+      countFor(name, result);
     }
   }
 
@@ -88,7 +100,7 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
       const { key } = request.params;
       const result = deps.flags.evaluate(key, context);
       counted([{ name: key, result }], context);
-      const status = result.errorCode ? (result.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400) : 200;
+      const status = result.errorCode ? (result.errorCode === 'FLAG_NOT_FOUND' ? 404 : result.errorCode === 'GENERAL' ? 500 : 400) : 200;
       return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(answerJson(key, result));
     });
 
