@@ -2,7 +2,6 @@
 // adoption), OFREP single and bulk answers with their ETag, Prometheus counts per variant, and the
 // real OpenFeature clients — the server SDK with @openfeature/ofrep-provider in Node, the web SDK with
 // @openfeature/ofrep-web-provider in headless Chromium — getting typed values and TYPE_MISMATCH.
-import type { AddressInfo } from 'node:net';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import type { OFREPWebProvider as WebProvider } from '@openfeature/ofrep-web-provider';
 import { ErrorCode, OpenFeature, type Client } from '@openfeature/server-sdk';
@@ -10,10 +9,12 @@ import type { OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './helpers/oidc-provider.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BULK = '/ofrep/v1/evaluate/flags';
+const OWNER = 'owner@example.com';
 
 // Weights and expected assignments come from Unleash's own client (see src/features/flags/variants.test.ts):
 // for checkout-copy at 50/50, user-1 hashes to 59 (short) and user-2 to 20 (control).
@@ -64,9 +65,10 @@ describe('typed flags and variants', () => {
     });
 
   beforeAll(async () => {
-    t = await createTestApp();
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    t = await createTestApp({ PUBLIC_URL: baseUrl, ADMIN_EMAILS: OWNER });
+    await t.app.listen({ port, host: '127.0.0.1' });
     admin = await t.token('admin');
     evaluate = await t.token('evaluate');
     for (const flag of [COPY, LIMIT, THEME, { name: 'plain', is_enabled: true, rollout_percentage: 100 }]) {
@@ -371,6 +373,56 @@ describe('typed flags and variants', () => {
       expect(results.limitAsString).toMatchObject({ value: 'x', errorCode: 'TYPE_MISMATCH' });
       expect(results.themeAsNumber).toMatchObject({ value: 3, errorCode: 'TYPE_MISMATCH' });
       await page.close();
+    }, 60_000);
+
+    it('creates a typed flag in the console, edits its variants and weights, and shows them on the card', async () => {
+      const session = await t.auth.startSession({ email: OWNER, issuer: 'test', subject: OWNER, userAgent: null, ip: null }, 'OWNER', null);
+      const context = await browser.newContext();
+      await context.addCookies([{ name: 'bs_session', value: session.sessionId, url: baseUrl }]);
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      const failures: string[] = [];
+      page.on('pageerror', (e) => failures.push(e.message));
+      page.on('response', (r) => {
+        if (r.status() >= 500 || r.status() === 404) failures.push(`${r.status()} ${r.url()}`);
+      });
+      await page.goto(`${baseUrl}/admin/beta/flags`);
+      await page.locator('#create-card summary').click();
+      await page.getByLabel('Name', { exact: true }).fill('console-copy');
+      await page.getByLabel('Serves').selectOption('string');
+      await page.getByRole('button', { name: 'Create' }).click();
+      const card = page.locator('article[data-flag="console-copy"]');
+      await expect.poll(() => card.locator('.flag-variants').textContent()).toBe('Variants: control 100 % (default)');
+
+      await card.locator('details > summary').click();
+      await card.getByLabel('Value (string)').first().fill('Buy now');
+      await card.getByRole('button', { name: 'Add variant' }).click();
+      const added = card.locator('.variant-row').nth(1);
+      await added.getByLabel('Variant name').fill('short');
+      await added.getByLabel('Value (string)').fill('Buy');
+      await added.getByLabel('Weight').fill('3');
+      await added.getByLabel('Pinned users (one per line)').fill('vip@example.com');
+      await card.getByRole('button', { name: 'Save variants' }).click();
+      await expect.poll(() => card.locator('.flag-variants').textContent()).toBe('Variants: control 25 % (default) · short 75 %');
+
+      const stored = (await api('GET', '/api/admin/flags/console-copy')).json();
+      expect(stored).toMatchObject({
+        value_type: 'string',
+        default_variant: 'control',
+        variants: [
+          { name: 'control', value: 'Buy now', weight: 1, overrides: [] },
+          { name: 'short', value: 'Buy', weight: 3, overrides: ['vip@example.com'] },
+        ],
+      });
+
+      // A wrong value is refused in words and nothing changes.
+      await card.locator('details > summary').click();
+      await card.locator('.variant-row').nth(1).getByLabel('Variant name').fill('Short Name');
+      await card.getByRole('button', { name: 'Save variants' }).click();
+      await expect.poll(() => page.locator('body').textContent()).toContain('lowercase slug');
+      expect((await api('GET', '/api/admin/flags/console-copy')).json().version).toBe(stored.version);
+      expect(failures).toEqual([]);
+      await context.close();
     }, 60_000);
   });
 });

@@ -11,7 +11,16 @@ import { flagCardId } from './ids.js';
 export type FlagPatch = Partial<
   Pick<
     Flag,
-    'rollout_percentage' | 'target_users' | 'conditions' | 'permanent' | 'early_access' | 'public_title' | 'public_description' | 'stage'
+    | 'rollout_percentage'
+    | 'target_users'
+    | 'conditions'
+    | 'permanent'
+    | 'early_access'
+    | 'public_title'
+    | 'public_description'
+    | 'stage'
+    | 'variants'
+    | 'default_variant'
   >
 >;
 
@@ -237,10 +246,12 @@ const explanation = (answer: Explanation) => [
   el(
     'p',
     { class: 'mb-1' },
-    el('strong', {}, answer.value ? 'true' : 'false'),
+    el('strong', {}, typeof answer.value === 'boolean' ? String(answer.value) : JSON.stringify(answer.value)),
+    typeof answer.value === 'boolean' || answer.errorCode ? '' : ` · variant ${answer.variant}`,
     ` · reason ${answer.reason}`,
     answer.errorCode ? ` · ${answer.errorCode}` : '',
     answer.bucket !== undefined ? ` · bucket ${answer.bucket}` : '',
+    answer.target !== undefined ? ` · variant hash ${answer.target}` : '',
   ),
   el(
     'ol',
