@@ -57,6 +57,8 @@ export interface Endpoint extends RequestShape {
    * path, headers or body (e.g. an Authorization header with a freshly minted token).
    */
   setup?: (ctx: SetupContext) => Promise<Partial<RequestShape> | void>;
+  /** Runs once per target right before this endpoint's first measured run (after the endpoints before it were measured). */
+  beforeLoad?: (ctx: SetupContext) => Promise<void>;
 }
 
 const CEILING: Endpoint = { name: 'bare', method: 'GET', path: '/bare' };
@@ -94,6 +96,48 @@ function benchFlags(ctx: SetupContext): Promise<Record<string, string>> {
     evaluateHeaders = createBenchFlags(ctx);
   }
   return evaluateHeaders;
+}
+
+const TYPED_VALUES = [
+  (i: number, v: number) => ({ value_type: 'string', value: `Copy ${v} of flag ${i}` }),
+  (i: number, v: number) => ({ value_type: 'number', value: i * 10 + v + 0.5 }),
+  (i: number, v: number) => ({
+    value_type: 'object',
+    value: { layout: `layout-${v}`, limits: { uploads: i + v, chats: 50 }, beta: v === 1 },
+  }),
+] as const;
+
+/**
+ * The typed bulk workload, measured after the boolean endpoints: the 20 boolean bench flags are replaced by
+ * 20 typed flags (string, number, object in turn) with three weighted variants each and the same targeting,
+ * conditions and 50 % rollout, so the bulk answer again holds 20 flags.
+ */
+async function replaceWithTypedFlags(ctx: SetupContext): Promise<void> {
+  const admin = { authorization: `Bearer ${await ctx.createToken('admin', 'bench-admin-typed')}` };
+  for (let i = 0; i < 20; i++) await ctx.request('DELETE', `/api/admin/flags/bench-flag-${i}`, undefined, admin);
+  for (let i = 0; i < 20; i++) {
+    const shape = TYPED_VALUES[i % 3]!;
+    const variants = [0, 1, 2].map((v) => ({ name: `v${v}`, value: shape(i, v).value, weight: v === 0 ? 34 : 33 }));
+    await ctx.request(
+      'POST',
+      '/api/admin/flags',
+      {
+        name: `bench-typed-${i}`,
+        is_enabled: true,
+        rollout_percentage: 50,
+        target_users: [`vip-${i}`, `vip-${i}@example.com`],
+        conditions: [
+          { attribute: 'plan', operator: 'in', values: ['pro', 'team'] },
+          { attribute: 'appVersion', operator: 'semver_gt', values: ['2.0.0'] },
+          { attribute: 'country', operator: 'not_in', values: ['XX'] },
+        ],
+        value_type: shape(i, 0).value_type,
+        variants,
+        default_variant: 'v0',
+      },
+      admin,
+    );
+  }
 }
 
 const BENCH_CONTEXT = {
@@ -193,6 +237,14 @@ export const ENDPOINTS: Endpoint[] = [
     path: '/ofrep/v1/evaluate/flags',
     body: BENCH_CONTEXT,
     setup: async (ctx) => ({ headers: await benchFlags(ctx) }),
+  },
+  {
+    name: 'ofrep bulk (20 typed flags)',
+    method: 'POST',
+    path: '/ofrep/v1/evaluate/flags',
+    body: BENCH_CONTEXT,
+    setup: async (ctx) => ({ headers: await benchFlags(ctx) }),
+    beforeLoad: replaceWithTypedFlags,
   },
   {
     name: 'feedback submit',
@@ -1035,11 +1087,18 @@ async function main(): Promise<number> {
       if (!monitorToken) throw new Error('token create printed no token');
       const ctx = setupContext(server, target, monitorToken, abort.signal, opts.quick);
       const endpoints: ResolvedEndpoint[] = [];
+      const beforeLoad = new Map<string, (ctx: SetupContext) => Promise<void>>();
       for (const ep of selected) {
         const overrides = (await ep.setup?.(ctx)) ?? {};
         endpoints.push(resolveRequest(ep.name, { method: ep.method, path: ep.path, headers: ep.headers, body: ep.body, ...overrides }));
+        if (ep.beforeLoad) beforeLoad.set(ep.name, ep.beforeLoad);
       }
       for (const ep of endpoints.flatMap((e) => Array.from({ length: opts.rounds }, () => e))) {
+        const prepare = beforeLoad.get(ep.name);
+        if (prepare) {
+          beforeLoad.delete(ep.name);
+          await prepare(ctx);
+        }
         const ceilingRun = await measure(bare, 'bare', ceiling, opts, abort.signal);
         report.runs.push(ceilingRun);
         let totalBefore: number | undefined;

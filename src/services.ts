@@ -51,14 +51,22 @@ const warnWith = (logger: ServicesDeps['logger'], msg: string) => (err: unknown)
 
 /** A flag's variants as experiments see them: a boolean flag's are off (the control) and on. */
 function variantsOf(flags: FlagsFeature, name: string): FlagVariants | undefined {
-  if (!flags.store.get(name)) return undefined;
+  const flag = flags.store.get(name);
+  if (!flag) return undefined;
+  if (flag.value_type === 'boolean' || flag.default_variant === null) {
+    return {
+      valueType: 'boolean',
+      defaultVariant: 'off',
+      variants: [
+        { name: 'off', weight: null },
+        { name: 'on', weight: null },
+      ],
+    };
+  }
   return {
-    valueType: 'boolean',
-    defaultVariant: 'off',
-    variants: [
-      { name: 'off', weight: null },
-      { name: 'on', weight: null },
-    ],
+    valueType: flag.value_type,
+    defaultVariant: flag.default_variant,
+    variants: flag.variants.map((v) => ({ name: v.name, weight: v.weight })),
   };
 }
 
@@ -118,7 +126,8 @@ export async function createServices(deps: ServicesDeps): Promise<Services> {
     },
     flags: {
       all: () => flags.service.snapshot(),
-      valueFor: (name, tester) => flags.service.explain(name, { targetingKey: tester.id, email: tester.email }).value,
+      // A typed flag counts as on here when its answer is true only: testers' portal lists on/off features.
+      valueFor: (name, tester) => flags.service.explain(name, { targetingKey: tester.id, email: tester.email }).value === true,
       overridesChanged: (trx) => flags.overridesChanged(trx),
       refreshOverrides: () => flags.store.apply({ op: 'overrides' }),
       forgetTarget: async (trx, email, actor, requestId) => {

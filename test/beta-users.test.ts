@@ -175,7 +175,8 @@ describe('beta testers', () => {
       ['notes that are a number', { email: 'v5@validation.example', notes: 5 }],
       ['notes over 2000 characters', { email: 'v6@validation.example', notes: 'n'.repeat(2001) }],
       ['a flag_set array', { email: 'v7@validation.example', flag_set: ['voice-mode'] }],
-      ['a non-boolean flag_set value', { email: 'v8@validation.example', flag_set: { 'voice-mode': 'yes' } }],
+      // A string is a typed flag's variant name: a lowercase slug, so 'Yes!' is neither boolean nor a name.
+      ['a flag_set value neither boolean nor a variant name', { email: 'v8@validation.example', flag_set: { 'voice-mode': 'Yes!' } }],
       ['a flag_set key that is no flag name', { email: 'v9@validation.example', flag_set: { 'Bad Name': true } }],
       ['a non-boolean value under a key that is no flag name', { email: 'v90@validation.example', flag_set: { 'Bad Name': 'yes' } }],
       ['an object under a key that is no flag name', { email: 'v91@validation.example', flag_set: { '': { deep: [1, 2] } } }],

@@ -10,7 +10,8 @@ export interface BetaUsersTable {
   id: Generated<string>;
   email: string;
   invite_code: string;
-  flag_set: JSONColumnType<Record<string, boolean>, string | undefined, string>;
+  /** Per-flag overrides: true/false for boolean flags, a variant's name to pin one of a typed flag's variants. */
+  flag_set: JSONColumnType<Record<string, boolean | string>, string | undefined, string>;
   joined_at: Timestamp;
   redeemed_at: Date | null;
   is_active: Generated<boolean>;
@@ -51,12 +52,29 @@ export interface FeatureFlagsTable {
   stage: 'alpha' | 'beta' | 'preview' | null;
   /** Evaluated for client keys (web pages); other flags answer them as missing. */
   client_visible: Generated<boolean>;
+  /** What the flag serves: `boolean` (on/off) or one of its variants' values. */
+  value_type: Generated<'boolean' | 'string' | 'number' | 'object'>;
+  /** `[{ name, value, weight, overrides }]` in order; empty for boolean flags. */
+  variants: JSONColumnType<StoredVariant[], string | undefined, string>;
+  /** The variant served when the flag is off or does not match; null for boolean flags. */
+  default_variant: string | null;
+}
+
+/** A variant as stored on a typed flag. */
+export interface StoredVariant {
+  name: string;
+  value: unknown;
+  weight: number;
+  /** Targeting keys and emails pinned to this variant. */
+  overrides: string[];
 }
 
 export interface FlagEvaluationsHourlyTable {
   flag_name: string;
   hour: Date;
   value: boolean;
+  /** '' for boolean flags; the variant served otherwise. */
+  variant: Generated<string>;
   count: ColumnType<string, number | bigint, number | bigint>;
 }
 

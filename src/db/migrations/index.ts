@@ -7,6 +7,7 @@ import * as m0004 from './0004-audit-fold-key.js';
 import * as m0005 from './0005-feedback-counter-slots.js';
 import * as m0006 from './0006-testers.js';
 import * as m0007 from './0007-client-access.js';
+import * as m0008 from './0008-flag-variants.js';
 import * as m0009 from './0009-feedback-variants.js';
 import * as m0010 from './0010-experiment-exposures.js';
 import * as m0011 from './0011-rollouts.js';
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-feedback-counter-slots': m0005,
   '0006-testers': m0006,
   '0007-client-access': m0007,
+  '0008-flag-variants': m0008,
   '0009-feedback-variants': m0009,
   '0010-experiment-exposures': m0010,
   '0011-rollouts': m0011,

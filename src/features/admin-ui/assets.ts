@@ -29,6 +29,7 @@ export const CONSOLE_MODULES = [
   'flags.js',
   'flag-card.js',
   'flag-editors.js',
+  'flag-variants.js',
   'feedback.js',
   'feedback-stats.js',
   'database.js',

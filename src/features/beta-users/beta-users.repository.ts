@@ -10,7 +10,7 @@ export const newInviteCode = (): string => randomBytes(24).toString('base64url')
 
 export async function insertUser(
   db: Kysely<DatabaseSchema>,
-  user: { email: string; role: TesterRole; notes: string | null; flagSet: Record<string, boolean>; source: Source },
+  user: { email: string; role: TesterRole; notes: string | null; flagSet: Record<string, boolean | string>; source: Source },
 ): Promise<BetaUserRow | undefined> {
   return db
     .insertInto('beta_users')

@@ -5,7 +5,9 @@ import { optionalBody } from '../../core/body-schema.js';
 
 export const TesterEmail = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
 // Keys must be flag names: other keys are refused, not ignored.
-export const TesterFlagSet = Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' }), Type.Boolean(), {
+/** Per-flag overrides: true/false turns a flag on/off for the tester; a variant's name pins that variant of a typed flag. */
+const FlagSetValue = Type.Union([Type.Boolean(), Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' })]);
+export const TesterFlagSet = Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,99}$' }), FlagSetValue, {
   maxProperties: 200,
   additionalProperties: false,
 });
@@ -27,7 +29,7 @@ export const TesterOut = Type.Object({
   email: Type.String(),
   invite_code: Type.String(),
   invite_url: Type.String(),
-  flag_set: Type.Record(Type.String(), Type.Boolean()),
+  flag_set: Type.Record(Type.String(), Type.Union([Type.Boolean(), Type.String()])),
   status: TesterStatus,
   /** When the tester joined (redeemed the invite or confirmed the address); null before. */
   joined_at: OptionalTime,
@@ -108,5 +110,5 @@ export const RedeemResponse = Type.Object({
   email: Type.String(),
   role: Type.String(),
   joined_at: Type.String(),
-  flag_set: Type.Record(Type.String(), Type.Boolean()),
+  flag_set: Type.Record(Type.String(), Type.Union([Type.Boolean(), Type.String()])),
 });

@@ -26,7 +26,7 @@ export interface UserFilter {
 export interface UserPatch {
   is_active?: boolean;
   notes?: string | null;
-  flag_set?: Record<string, boolean>;
+  flag_set?: Record<string, boolean | string>;
   role?: TesterRole;
 }
 
@@ -34,7 +34,7 @@ export interface NewTesterInput {
   email: string;
   role?: TesterRole;
   notes?: string | null;
-  flag_set?: Record<string, boolean>;
+  flag_set?: Record<string, boolean | string>;
 }
 
 export interface ImportResult {

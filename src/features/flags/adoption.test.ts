@@ -23,6 +23,9 @@ const flag = (patch: Partial<FlagRow> = {}): FlagRow => ({
   public_description: null,
   stage: null,
   client_visible: false,
+  value_type: 'boolean',
+  variants: [],
+  default_variant: null,
   ...patch,
 });
 const evaluated = (hoursAgo: number, total = 10, trues = 5): AdoptionRow => ({
@@ -32,6 +35,8 @@ const evaluated = (hoursAgo: number, total = 10, trues = 5): AdoptionRow => ({
   evaluations_7d: total,
   true_7d: trues,
   last_evaluated_hour: new Date(now.getTime() - hoursAgo * 3_600_000),
+  variants_24h: {},
+  variants_7d: {},
 });
 
 describe('staleness', () => {
@@ -60,5 +65,16 @@ describe('adoptionOf', () => {
       last_evaluated_hour: null,
       stale: false,
     });
+  });
+  it('reports a typed flag per variant, with no share of true', () => {
+    const row = { ...evaluated(1, 4, 0), variants_24h: { control: 3, short: 1 }, variants_7d: { control: 3, short: 1 } };
+    const typed = flag({ value_type: 'string', variants: [], default_variant: 'control' });
+    expect(adoptionOf(typed, row, now, 30)).toMatchObject({
+      evaluations_24h: 4,
+      true_share_24h: null,
+      variants_24h: { control: 3, short: 1 },
+      variants_7d: { control: 3, short: 1 },
+    });
+    expect(adoptionOf(flag(), row, now, 30).true_share_24h).toBe(0);
   });
 });

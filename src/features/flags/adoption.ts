@@ -12,7 +12,9 @@ export function staleness(flag: FlagRow, adoption: AdoptionRow | undefined, now:
 }
 
 export function adoptionOf(flag: FlagRow, row: AdoptionRow | undefined, now: Date, days: number) {
-  const share = (part: number, total: number) => (total === 0 ? null : Math.round((part / total) * 10_000) / 10_000);
+  // A typed flag has no true share: its figures are per variant.
+  const typed = flag.value_type !== 'boolean';
+  const share = (part: number, total: number) => (typed || total === 0 ? null : Math.round((part / total) * 10_000) / 10_000);
   const reason = staleness(flag, row, now, days);
   return {
     evaluations_24h: row?.evaluations_24h ?? 0,
@@ -20,6 +22,9 @@ export function adoptionOf(flag: FlagRow, row: AdoptionRow | undefined, now: Dat
     evaluations_7d: row?.evaluations_7d ?? 0,
     true_share_7d: share(row?.true_7d ?? 0, row?.evaluations_7d ?? 0),
     last_evaluated_hour: row?.last_evaluated_hour?.toISOString() ?? null,
+    /** Evaluations per variant (typed flags; empty for boolean ones). */
+    variants_24h: row?.variants_24h ?? {},
+    variants_7d: row?.variants_7d ?? {},
     stale: reason !== null,
     stale_reason: reason,
   };

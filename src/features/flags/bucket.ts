@@ -78,11 +78,11 @@ function feedText(state: HashState, text: string): void {
 }
 
 /**
- * The bucket function of one flag: `key => bucketOf(flagName, key)`, with the flag name's part of the
- * hash computed once.
+ * `key => murmur3_x86_32(utf8(flagName + ":" + key), seed)` as an unsigned 32-bit integer, with the flag
+ * name's part of the hash computed once.
  */
-export function bucketerFor(flagName: string): (targetingKey: string) => number {
-  const prefix: HashState = { h: 0, pending: 0, pendingCount: 0, length: 0 };
+export function hasherFor(flagName: string, seed: number): (targetingKey: string) => number {
+  const prefix: HashState = { h: seed | 0, pending: 0, pendingCount: 0, length: 0 };
   feedText(prefix, `${flagName}:`);
   const { h, pending, pendingCount, length } = prefix;
   return (targetingKey) => {
@@ -95,7 +95,7 @@ export function bucketerFor(flagName: string): (targetingKey: string) => number 
       if (byte > 0x7f) {
         const state: HashState = { h, pending, pendingCount, length };
         feedText(state, targetingKey);
-        return (finish(state) % 100) + 1;
+        return finish(state);
       }
       block |= byte << (count * 8);
       if (++count === 4) {
@@ -104,8 +104,17 @@ export function bucketerFor(flagName: string): (targetingKey: string) => number 
         count = 0;
       }
     }
-    return (finish({ h: hash, pending: block, pendingCount: count, length: length + targetingKey.length }) % 100) + 1;
+    return finish({ h: hash, pending: block, pendingCount: count, length: length + targetingKey.length });
   };
+}
+
+/**
+ * The bucket function of one flag: `key => bucketOf(flagName, key)`, with the flag name's part of the
+ * hash computed once.
+ */
+export function bucketerFor(flagName: string): (targetingKey: string) => number {
+  const hasher = hasherFor(flagName, 0);
+  return (targetingKey) => (hasher(targetingKey) % 100) + 1;
 }
 
 /**
@@ -118,7 +127,7 @@ export function bucketOf(flagName: string, targetingKey: string): number {
   return bucketerFor(flagName)(targetingKey);
 }
 
-/** MurmurHash3 x86 32-bit of `bytes` with seed 0, as an unsigned 32-bit integer. */
-export function murmur3x86_32(bytes: Uint8Array): number {
-  return murmurhash3.x86.hash32(bytes, 0);
+/** MurmurHash3 x86 32-bit of `bytes` with `seed` (0 unless given), as an unsigned 32-bit integer. */
+export function murmur3x86_32(bytes: Uint8Array, seed = 0): number {
+  return murmurhash3.x86.hash32(bytes, seed);
 }

@@ -1,10 +1,12 @@
 // A flag prepared for evaluation, once per flag version: conditions compiled into matchers (their
 // values parsed once), target users indexed, the rollout percentage checked, and the hash of the
-// bucketing prefix (`name:`) kept. Pure: evaluate.ts walks it, for evaluation and explanation alike.
+// bucketing prefix (`name:`) kept; a typed flag's variants prepared too. Pure: evaluate.ts walks it, for
+// evaluation and explanation alike.
 import { bucketerFor } from './bucket.js';
 import { compileCondition, type Condition, type EvaluationContext } from './conditions.js';
+import { compileVariants, type CompiledVariants, type ValueType } from './variants.js';
 
-/** A boolean flag as stored (see flags.types), the input of compilation. */
+/** A flag as stored (see flags.types), the input of compilation. */
 export interface Flag {
   name: string;
   is_enabled: boolean;
@@ -14,6 +16,11 @@ export interface Flag {
   target_users: readonly string[];
   /** All must match; an empty list matches everyone. */
   conditions: readonly Condition[];
+  /** `boolean` when absent. */
+  value_type?: ValueType;
+  /** A typed flag's variants (see variants.ts); ignored for boolean flags. */
+  variants?: unknown;
+  default_variant?: string | null;
 }
 
 const COMPILED: unique symbol = Symbol('compiled flag');
@@ -29,6 +36,11 @@ export interface CompiledFlag extends Flag {
   readonly targetEmails: ReadonlyMap<string, number>;
   /** `bucketOf(name, targetingKey)`. */
   bucket(targetingKey: string): number;
+  /**
+   * Undefined for a boolean flag; a typed flag's variants, or false when its stored variants cannot serve
+   * (evaluation then answers an error).
+   */
+  readonly typed: CompiledVariants | false | undefined;
 }
 
 export function isCompiled(flag: Flag): flag is CompiledFlag {
@@ -50,6 +62,7 @@ export function compileFlag(flag: Flag): CompiledFlag {
   }
   let bucketer: ((targetingKey: string) => number) | undefined;
   const rollout: unknown = flag.rollout_percentage;
+  const type = flag.value_type ?? 'boolean';
   return {
     name: flag.name,
     is_enabled: flag.is_enabled,
@@ -65,6 +78,7 @@ export function compileFlag(flag: Flag): CompiledFlag {
     targetKeys,
     targetEmails,
     bucket: (targetingKey) => (bucketer ??= bucketerFor(flag.name))(targetingKey),
+    typed: type === 'boolean' ? undefined : (compileVariants(flag.name, type, flag.variants, flag.default_variant) ?? false),
   };
 }
 

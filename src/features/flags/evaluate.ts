@@ -1,63 +1,31 @@
-// Boolean flag evaluation in the order the issue fixes (kill switch, targeting, beta users, conditions, rollout),
-// and the same walk with every step recorded, which answers "why does this user get this?". Pure: no I/O, no clock.
+// Flag evaluation in the order the issue fixes (kill switch, targeting, beta users, conditions, rollout) and the
+// same walk with every step recorded, which answers "why does this user get this?". Typed flags take the same
+// steps in evaluate-typed.ts and end in a variant. Pure: no I/O, no clock.
 import { compileFlag, matchTargetUsers, type CompiledFlag, type Flag } from './compile.js';
-import { attributeValue, type Condition, type ConditionValue, type EvaluationContext, type Operator } from './conditions.js';
+import type { EvaluationContext } from './conditions.js';
+import { typedWalk } from './evaluate-typed.js';
+import {
+  betaOverride,
+  conditionsStep,
+  ERRORS,
+  nonEmptyString,
+  type BetaUser,
+  type EvaluateOptions,
+  type EvaluationResult,
+  type ExplainStep,
+  type Explanation,
+} from './evaluation-steps.js';
 
 export type { Flag } from './compile.js';
-
-/** A beta-program member, found by the caller from the context's targetingKey (as id) or email. */
-export interface BetaUser {
-  id: string;
-  email: string;
-  isActive: boolean;
-  /** Per-flag overrides: `{ "voice-mode": true }`. */
-  flagSet: Readonly<Record<string, boolean>>;
-}
-
-export interface EvaluateOptions {
-  /**
-   * The beta user the context resolves to, if any. Applied only when active and when its id equals the
-   * targetingKey or its email the context's email (case-insensitive), so a wrongly resolved user changes nothing.
-   */
-  betaUser?: BetaUser | undefined;
-}
-
-/** OpenFeature resolution reasons used here. */
-export type Reason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED' | 'DEFAULT' | 'ERROR';
-/** OpenFeature error codes used here. */
-export type EvaluationErrorCode = 'FLAG_NOT_FOUND' | 'TARGETING_KEY_MISSING';
-
-export interface EvaluationResult {
-  /** `false` whenever there is an error, so a caller that ignores `errorCode` still fails closed. */
-  value: boolean;
-  reason: Reason;
-  variant: 'on' | 'off';
-  errorCode?: EvaluationErrorCode;
-  /** The user's bucket (1–100), present when the rollout step hashed the targeting key. */
-  bucket?: number;
-}
-
-export type ExplainStep =
-  | { step: 'flag'; found: boolean; detail: string }
-  | { step: 'kill_switch'; enabled: boolean; detail: string }
-  | { step: 'target_users'; matched: boolean; matchedBy?: 'targetingKey' | 'email'; detail: string }
-  | { step: 'beta_user'; matched: boolean; value?: boolean; detail: string }
-  | {
-      step: 'condition';
-      index: number;
-      attribute: string;
-      operator: Operator;
-      values: readonly ConditionValue[];
-      /** The context's value for the attribute (`undefined`, so absent from JSON, when missing). */
-      actual: unknown;
-      matched: boolean;
-      detail: string;
-    }
-  | { step: 'rollout'; percentage: number; threshold: number; bucket?: number; matched: boolean; detail: string };
-
-export interface Explanation extends EvaluationResult {
-  steps: ExplainStep[];
-}
+export type {
+  BetaUser,
+  EvaluateOptions,
+  EvaluationErrorCode,
+  EvaluationResult,
+  ExplainStep,
+  Explanation,
+  Reason,
+} from './evaluation-steps.js';
 
 /**
  * Evaluates a boolean flag for a context. `flag` is undefined when no flag has that name. A flag from
@@ -86,10 +54,6 @@ const OFF: Readonly<Record<'DISABLED' | 'DEFAULT' | 'TARGETING_MATCH', Evaluatio
   DEFAULT: Object.freeze({ value: false, reason: 'DEFAULT', variant: 'off' }),
   TARGETING_MATCH: Object.freeze({ value: false, reason: 'TARGETING_MATCH', variant: 'off' }),
 };
-const ERRORS: Readonly<Record<EvaluationErrorCode, EvaluationResult>> = {
-  FLAG_NOT_FOUND: Object.freeze({ value: false, reason: 'ERROR', variant: 'off', errorCode: 'FLAG_NOT_FOUND' }),
-  TARGETING_KEY_MISSING: Object.freeze({ value: false, reason: 'ERROR', variant: 'off', errorCode: 'TARGETING_KEY_MISSING' }),
-};
 const split = (value: boolean, bucket: number): EvaluationResult =>
   value ? { value: true, reason: 'SPLIT', variant: 'on', bucket } : { value: false, reason: 'SPLIT', variant: 'off', bucket };
 
@@ -107,6 +71,7 @@ function walk(
   }
   const context: EvaluationContext = typeof rawContext === 'object' && rawContext !== null ? rawContext : {};
   steps?.push({ step: 'flag', found: true, detail: `flag ${flag.name}` });
+  if (flag.typed !== undefined) return typedWalk(flag, flag.typed, context, options, steps);
 
   // 1. kill switch
   steps?.push({
@@ -150,39 +115,11 @@ function targetingStep(
     steps.push(
       beta.value === undefined
         ? { step: 'beta_user', matched: false, detail: beta.detail }
-        : { step: 'beta_user', matched: true, value: beta.value, detail: beta.detail },
+        : { step: 'beta_user', matched: true, value: beta.value === true, detail: beta.detail },
     );
   }
-  if (beta.value !== undefined) return beta.value ? ON.TARGETING_MATCH : OFF.TARGETING_MATCH;
+  if (typeof beta.value === 'boolean') return beta.value ? ON.TARGETING_MATCH : OFF.TARGETING_MATCH;
   return undefined;
-}
-
-/** Whether every condition matches. Evaluation stops at the first that fails; an explanation records them all. */
-function conditionsStep(flag: CompiledFlag, context: EvaluationContext, steps: ExplainStep[] | undefined): boolean {
-  const { matchers } = flag;
-  if (matchers === false) return false;
-  if (steps === undefined) {
-    for (let index = 0; index < matchers.length; index++) if (!matchers[index]!(context)) return false;
-    return true;
-  }
-  let allMatch = true;
-  for (let index = 0; index < matchers.length; index++) {
-    const condition = flag.conditions[index]!;
-    const matched = matchers[index]!(context);
-    const actual = attributeValue(context, condition?.attribute);
-    steps.push({
-      step: 'condition',
-      index,
-      attribute: condition?.attribute,
-      operator: condition?.operator,
-      values: condition?.values,
-      actual,
-      matched,
-      detail: describeCondition(condition, actual, matched),
-    });
-    if (!matched) allMatch = false;
-  }
-  return allMatch;
 }
 
 function rolloutStep(flag: CompiledFlag, targetingKey: string | undefined, steps: ExplainStep[] | undefined): EvaluationResult {
@@ -216,35 +153,4 @@ function rolloutStep(flag: CompiledFlag, targetingKey: string | undefined, steps
     detail: inRollout ? `bucket ${bucket} <= ${percentage}: in the rollout` : `bucket ${bucket} > ${percentage}: not in the rollout`,
   });
   return split(inRollout, bucket);
-}
-
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function betaOverride(
-  flagName: string,
-  user: BetaUser | undefined,
-  targetingKey: string | undefined,
-  email: string | undefined,
-): { value?: boolean; detail: string } {
-  if (user === undefined) return { detail: 'no beta user' };
-  const byId = targetingKey !== undefined && user.id === targetingKey;
-  const byEmail = email !== undefined && typeof user.email === 'string' && user.email.toLowerCase() === email;
-  if (!byId && !byEmail) return { detail: 'the beta user matches neither the targetingKey nor the email' };
-  if (user.isActive !== true) return { detail: 'the beta user is not active' };
-  const flagSet: unknown = user.flagSet;
-  if (typeof flagSet !== 'object' || flagSet === null || !Object.hasOwn(flagSet, flagName)) {
-    return { detail: "the beta user's flag_set does not hold this flag" };
-  }
-  const value: unknown = (flagSet as Record<string, unknown>)[flagName];
-  if (typeof value !== 'boolean') return { detail: "the beta user's flag_set holds a non-boolean for this flag" };
-  return { value, detail: `the beta user's flag_set sets this flag to ${value}` };
-}
-
-function describeCondition(condition: Condition, actual: unknown, matched: boolean): string {
-  const subject = `${String(condition?.attribute)} ${String(condition?.operator)}`;
-  if (matched) return `${subject}: matches`;
-  if (actual === undefined || actual === null) return `${subject}: the attribute is missing (fails closed)`;
-  return `${subject}: does not match`;
 }

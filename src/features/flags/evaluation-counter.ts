@@ -1,9 +1,11 @@
-// Counts evaluations per flag and value in memory and flushes them periodically into the hourly
+// Counts evaluations per flag and value (or a typed flag's variant) in memory and flushes them periodically into the hourly
 // table: one write per flag, hour and value per interval, never one per evaluation.
 import type { EvaluationCount } from './flags.types.js';
 
 export interface EvaluationCounter {
   count(flag: string, value: boolean, at: number): void;
+  /** Counts an evaluation of a typed flag that served `variant`. */
+  countVariant(flag: string, variant: string, at: number): void;
   /** Takes the pending counts (they are put back if the write fails). */
   flush(write: (rows: EvaluationCount[]) => Promise<void>): Promise<number>;
 }
@@ -16,21 +18,41 @@ export function createEvaluationCounter(): EvaluationCounter {
   // whenever the hour changes or the pending rows are taken or put back.
   let currentHour = Number.NaN;
   let rowsByFlag = new Map<string, [EvaluationCount | undefined, EvaluationCount | undefined]>();
+  let variantRowsByFlag = new Map<string, Map<string, EvaluationCount>>();
 
-  function rowFor(flag: string, hour: number, value: boolean): EvaluationCount {
-    const key = `${flag}\u0000${hour}\u0000${value}`;
+  function rowFor(flag: string, hour: number, value: boolean, variant = ''): EvaluationCount {
+    const key = `${flag}\u0000${hour}\u0000${value}\u0000${variant}`;
     let row = pending.get(key);
-    if (!row) pending.set(key, (row = { flag_name: flag, hour: new Date(hour), value, count: 0 }));
+    if (!row) {
+      row =
+        variant === ''
+          ? { flag_name: flag, hour: new Date(hour), value, count: 0 }
+          : { flag_name: flag, hour: new Date(hour), value, variant, count: 0 };
+      pending.set(key, row);
+    }
     return row;
+  }
+  function enterHour(at: number): number {
+    const hour = Math.floor(at / HOUR) * HOUR;
+    if (hour !== currentHour) {
+      currentHour = hour;
+      rowsByFlag = new Map();
+      variantRowsByFlag = new Map();
+    }
+    return hour;
   }
 
   return {
+    countVariant(flag, variant, at) {
+      const hour = enterHour(at);
+      let rows = variantRowsByFlag.get(flag);
+      if (rows === undefined) variantRowsByFlag.set(flag, (rows = new Map<string, EvaluationCount>()));
+      let row = rows.get(variant);
+      if (row === undefined) rows.set(variant, (row = rowFor(flag, hour, false, variant)));
+      row.count++;
+    },
     count(flag, value, at) {
-      const hour = Math.floor(at / HOUR) * HOUR;
-      if (hour !== currentHour) {
-        currentHour = hour;
-        rowsByFlag = new Map();
-      }
+      const hour = enterHour(at);
       let rows = rowsByFlag.get(flag);
       if (rows === undefined) rowsByFlag.set(flag, (rows = [undefined, undefined]));
       const slot = value ? 1 : 0;
@@ -41,6 +63,7 @@ export function createEvaluationCounter(): EvaluationCounter {
       const taken = pending;
       pending = new Map();
       rowsByFlag = new Map();
+      variantRowsByFlag = new Map();
       try {
         await write([...taken.values()]);
       } catch (err) {
@@ -50,6 +73,7 @@ export function createEvaluationCounter(): EvaluationCounter {
           else pending.set(key, row);
         }
         rowsByFlag = new Map();
+        variantRowsByFlag = new Map();
         throw err;
       }
       return taken.size;

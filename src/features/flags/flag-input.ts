@@ -3,6 +3,7 @@
 import { AppError } from '../../core/errors.js';
 import { validateConditions } from './conditions.js';
 import type { FlagRow, FlagStage, FlagWrite } from './flags.types.js';
+import { validateVariants, type ValueType } from './variants.js';
 
 export const FLAG_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 export const MAX_TARGET_USERS = 1000;
@@ -20,6 +21,39 @@ export interface FlagInput {
   public_description?: string | null;
   stage?: FlagStage | null;
   client_visible?: boolean;
+  value_type?: ValueType;
+  /** A typed flag's variants, validated against its value type (see variants.ts). */
+  variants?: unknown[];
+  default_variant?: string | null;
+}
+
+/** The value type, variants and default variant `patch` leaves: checked together, so a flag never serves a wrong type. */
+function mergeVariants(base: FlagWrite, patch: FlagInput): Pick<FlagWrite, 'value_type' | 'variants' | 'default_variant'> {
+  const type = patch.value_type ?? base.value_type;
+  if (type === 'boolean') {
+    const variants = patch.variants ?? (patch.value_type === 'boolean' ? [] : base.variants);
+    if (variants.length > 0) {
+      throw new AppError(
+        'VALIDATION_ERROR',
+        'body/variants must be empty for a boolean flag: variants are for string, number and object flags.',
+      );
+    }
+    if (patch.default_variant !== undefined && patch.default_variant !== null) {
+      throw new AppError('VALIDATION_ERROR', 'body/default_variant must be null for a boolean flag.');
+    }
+    return { value_type: 'boolean', variants: [], default_variant: null };
+  }
+  if (patch.value_type !== undefined && patch.value_type !== base.value_type && patch.variants === undefined) {
+    throw new AppError('VALIDATION_ERROR', `body/variants must be given with value_type ${type}: each variant's value must be a ${type}.`);
+  }
+  const checked = validateVariants(
+    type,
+    patch.variants ?? base.variants,
+    patch.default_variant === undefined ? base.default_variant : patch.default_variant,
+    'body/variants',
+  );
+  if (!checked.ok) throw new AppError('VALIDATION_ERROR', `${checked.field} ${checked.message}.`);
+  return { value_type: type, variants: checked.variants, default_variant: checked.defaultVariant };
 }
 
 /** A patch's value for a nullable field: absent keeps `base`, null clears, text is trimmed ('' clears). */
@@ -68,6 +102,7 @@ export function mergeFlag(base: FlagWrite, patch: FlagInput, now: Date, previous
     public_description: nullableText(patch.public_description, base.public_description),
     stage: patch.stage === undefined ? base.stage : patch.stage,
     client_visible: patch.client_visible ?? base.client_visible,
+    ...mergeVariants(base, patch),
   };
   const full = next.is_enabled && next.rollout_percentage === 100;
   next.full_rollout_since = full ? (previous?.full_rollout_since ?? now) : null;
@@ -93,6 +128,9 @@ export function newFlag(input: FlagInput & { name: string }, now: Date): FlagWri
     public_description: null,
     stage: null,
     client_visible: false,
+    value_type: 'boolean',
+    variants: [],
+    default_variant: null,
   };
   return mergeFlag(base, input, now);
 }
@@ -113,6 +151,9 @@ export function editFlag(row: FlagRow, patch: FlagInput, now: Date): FlagWrite {
     public_description: row.public_description,
     stage: row.stage,
     client_visible: row.client_visible,
+    value_type: row.value_type,
+    variants: row.variants,
+    default_variant: row.default_variant,
   };
   return mergeFlag(current, patch, now, row);
 }

@@ -50,6 +50,9 @@ export function toEvaluable(row: FlagRow): CompiledFlag {
     rollout_percentage: row.rollout_percentage,
     target_users: row.target_users,
     conditions: row.conditions as Condition[],
+    value_type: row.value_type,
+    variants: row.variants,
+    default_variant: row.default_variant,
   });
 }
 

@@ -13,6 +13,7 @@ export async function insertFlag(db: Kysely<DatabaseSchema>, flag: FlagWrite, cr
       ...flag,
       target_users: JSON.stringify(flag.target_users),
       conditions: JSON.stringify(flag.conditions),
+      variants: JSON.stringify(flag.variants),
       created_by: createdBy,
     })
     .returningAll()
@@ -45,6 +46,9 @@ export async function updateFlag(db: Kysely<DatabaseSchema>, name: string, flag:
       public_description: flag.public_description,
       stage: flag.stage,
       client_visible: flag.client_visible,
+      value_type: flag.value_type,
+      variants: JSON.stringify(flag.variants),
+      default_variant: flag.default_variant,
       version: sql<number>`version + 1`,
       updated_at: sql<Date>`now()`,
     })
@@ -89,7 +93,7 @@ export async function addEvaluationCounts(db: Kysely<DatabaseSchema>, rows: Eval
     .insertInto('flag_evaluations_hourly')
     .values(rows)
     .onConflict((oc) =>
-      oc.columns(['flag_name', 'hour', 'value']).doUpdateSet({ count: sql`flag_evaluations_hourly.count + excluded.count` }),
+      oc.columns(['flag_name', 'hour', 'value', 'variant']).doUpdateSet({ count: sql`flag_evaluations_hourly.count + excluded.count` }),
     )
     .execute();
 }
@@ -109,6 +113,27 @@ export async function adoptionSince(db: Kysely<DatabaseSchema>, now: Date): Prom
     ])
     .groupBy('flag_name')
     .execute();
+  // Typed flags' counts per variant (boolean flags count under '').
+  const perVariant = await db
+    .selectFrom('flag_evaluations_hourly')
+    .select([
+      'flag_name',
+      'variant',
+      sql<string>`coalesce(sum(count) filter (where hour >= ${day}), 0)`.as('n_24h'),
+      sql<string>`coalesce(sum(count) filter (where hour >= ${week}), 0)`.as('n_7d'),
+    ])
+    .where('variant', '<>', '')
+    .where('hour', '>=', week)
+    .groupBy(['flag_name', 'variant'])
+    .orderBy('variant')
+    .execute();
+  const variants = new Map<string, { day: Record<string, number>; week: Record<string, number> }>();
+  for (const r of perVariant) {
+    let entry = variants.get(r.flag_name);
+    if (!entry) variants.set(r.flag_name, (entry = { day: {}, week: {} }));
+    entry.day[r.variant] = Number(r.n_24h);
+    entry.week[r.variant] = Number(r.n_7d);
+  }
   return rows.map((r) => ({
     flag_name: r.flag_name,
     evaluations_24h: Number(r.evaluations_24h),
@@ -116,6 +141,8 @@ export async function adoptionSince(db: Kysely<DatabaseSchema>, now: Date): Prom
     evaluations_7d: Number(r.evaluations_7d),
     true_7d: Number(r.true_7d),
     last_evaluated_hour: r.last_evaluated_hour,
+    variants_24h: variants.get(r.flag_name)?.day ?? {},
+    variants_7d: variants.get(r.flag_name)?.week ?? {},
   }));
 }
 

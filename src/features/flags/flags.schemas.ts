@@ -8,6 +8,24 @@ export const FlagCsrf = Type.Optional(Type.String({ maxLength: 200 }));
 export const FlagParams = Type.Object({ name: FlagName });
 /** How far along an early-access feature is, as testers see it. */
 export const FlagStage = Type.Union([Type.Literal('alpha'), Type.Literal('beta'), Type.Literal('preview'), Type.Null()]);
+/** What a flag serves: `boolean` (on/off), or the value of one of its variants. */
+export const FlagValueType = Type.Union([Type.Literal('boolean'), Type.Literal('string'), Type.Literal('number'), Type.Literal('object')]);
+/** A typed flag's variant as sent: the service checks the value against the type, names, weights and pins. */
+const VariantIn = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    value: Type.Unknown(),
+    weight: Type.Integer({ minimum: 0, maximum: 10_000 }),
+    overrides: Type.Optional(Type.Array(Type.String({ maxLength: 254 }), { maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+);
+export const FlagVariantOut = Type.Object({
+  name: Type.String(),
+  value: Type.Unknown(),
+  weight: Type.Integer(),
+  overrides: Type.Array(Type.String()),
+});
 export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 50 })) });
 
 const editable = {
@@ -23,6 +41,9 @@ const editable = {
   stage: Type.Optional(FlagStage),
   /** Evaluated for client keys (web pages); default false. */
   client_visible: Type.Optional(Type.Boolean()),
+  value_type: Type.Optional(FlagValueType),
+  variants: Type.Optional(Type.Array(VariantIn, { maxItems: 50 })),
+  default_variant: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
   _csrf: FlagCsrf,
 };
 export const FlagCreateBody = Type.Object({ name: FlagName, ...editable }, { additionalProperties: false });
@@ -59,6 +80,9 @@ export const FlagOut = Type.Object({
   public_description: Type.Union([Type.String(), Type.Null()]),
   stage: FlagStage,
   client_visible: Type.Boolean(),
+  value_type: FlagValueType,
+  variants: Type.Array(FlagVariantOut),
+  default_variant: Type.Union([Type.String(), Type.Null()]),
 });
 export const EvaluationPoint = Type.Object({ at: Type.String(), evaluations: Type.Integer(), true_count: Type.Integer() });
 export const FlagAdoption = Type.Object({
@@ -69,6 +93,9 @@ export const FlagAdoption = Type.Object({
   last_evaluated_hour: Type.Union([Type.String(), Type.Null()]),
   stale: Type.Boolean(),
   stale_reason: Type.Union([Type.String(), Type.Null()]),
+  /** Evaluations per variant of a typed flag (empty for boolean flags). */
+  variants_24h: Type.Record(Type.String(), Type.Integer()),
+  variants_7d: Type.Record(Type.String(), Type.Integer()),
 });
 export const FlagListResponse = Type.Object({ items: Type.Array(Type.Intersect([FlagOut, Type.Object({ adoption: FlagAdoption })])) });
 export const FlagDetailResponse = Type.Intersect([
@@ -90,7 +117,13 @@ const ExplainStep = Type.Union([
     matchedBy: Type.Optional(Type.Union([Type.Literal('targetingKey'), Type.Literal('email')])),
     detail,
   }),
-  Type.Object({ step: Type.Literal('beta_user'), matched: Type.Boolean(), value: Type.Optional(Type.Boolean()), detail }),
+  Type.Object({
+    step: Type.Literal('beta_user'),
+    matched: Type.Boolean(),
+    value: Type.Optional(Type.Boolean()),
+    variant: Type.Optional(Type.String()),
+    detail,
+  }),
   Type.Object({
     step: Type.Literal('condition'),
     index: Type.Integer(),
@@ -110,10 +143,25 @@ const ExplainStep = Type.Union([
     matched: Type.Boolean(),
     detail,
   }),
+  Type.Object({
+    step: Type.Literal('variant_pin'),
+    matched: Type.Boolean(),
+    matchedBy: Type.Optional(Type.Union([Type.Literal('targetingKey'), Type.Literal('email')])),
+    variant: Type.Optional(Type.String()),
+    detail,
+  }),
+  Type.Object({
+    step: Type.Literal('variant'),
+    variant: Type.Optional(Type.String()),
+    totalWeight: Type.Integer(),
+    target: Type.Optional(Type.Integer()),
+    detail,
+  }),
 ]);
 /** POST /api/admin/flags/:name/explain: the evaluation's result (OpenFeature reasons and error codes) and every step taken. */
 export const FlagExplanation = Type.Object({
-  value: Type.Boolean(),
+  /** A boolean flag's value, or the served variant's value. */
+  value: Type.Unknown(),
   reason: Type.Union([
     Type.Literal('STATIC'),
     Type.Literal('TARGETING_MATCH'),
@@ -122,9 +170,11 @@ export const FlagExplanation = Type.Object({
     Type.Literal('DEFAULT'),
     Type.Literal('ERROR'),
   ]),
-  variant: Type.Union([Type.Literal('on'), Type.Literal('off')]),
-  errorCode: Type.Optional(Type.Union([Type.Literal('FLAG_NOT_FOUND'), Type.Literal('TARGETING_KEY_MISSING')])),
+  /** `on`/`off` for a boolean flag, the variant's name otherwise. */
+  variant: Type.String(),
+  errorCode: Type.Optional(Type.Union([Type.Literal('FLAG_NOT_FOUND'), Type.Literal('TARGETING_KEY_MISSING'), Type.Literal('GENERAL')])),
   bucket: Type.Optional(Type.Integer()),
+  target: Type.Optional(Type.Integer()),
   steps: Type.Array(ExplainStep),
 });
 

@@ -95,6 +95,11 @@ function createFlagReads(db: Kysely<DatabaseSchema>, store: FlagStore): FlagRead
   };
 }
 
+function countResult(counter: EvaluationCounter, name: string, result: EvaluationResult, at: number): void {
+  if (result.served === undefined) counter.count(name, result.value === true, at);
+  else counter.countVariant(name, result.variant, at);
+}
+
 function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): FlagEvaluation {
   const betaUserFor = (context: EvaluationContext) =>
     store.overrideFor(
@@ -106,7 +111,7 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): Fla
       const flag = audience?.clientOnly === true ? store.clientEvaluable(name) : store.evaluable(name);
       const result = evaluateFlag(flag, context, { betaUser: betaUserFor(context) });
       // Stamped with the wall clock: the hourly table records when traffic really happened.
-      if (!result.errorCode) counter.count(name, result.value, Date.now());
+      if (!result.errorCode) countResult(counter, name, result, Date.now());
       return result;
     },
     evaluateAll(context, audience) {
@@ -115,7 +120,7 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): Fla
       const flags = audience?.clientOnly === true ? store.clientEvaluables() : store.evaluables();
       return flags.map((flag) => {
         const result = evaluateFlag(flag, context, options);
-        if (!result.errorCode) counter.count(flag.name, result.value, at);
+        if (!result.errorCode) countResult(counter, flag.name, result, at);
         return { name: flag.name, result };
       });
     },

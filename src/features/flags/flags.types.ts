@@ -1,6 +1,7 @@
 // The shapes flags are stored and read in, shared by the repository, the service and the routes.
 import type { Selectable } from 'kysely';
 import type { FeatureFlagsTable } from '../../db/schema.js';
+import type { ValueType, Variant } from './variants.js';
 
 export type FlagRow = Selectable<FeatureFlagsTable>;
 
@@ -21,6 +22,10 @@ export interface FlagWrite {
   stage: FlagStage | null;
   /** Evaluated for client keys (web pages); to them every other flag is missing. */
   client_visible: boolean;
+  /** `boolean` unless a typed flag: then `variants` and `default_variant` say what it serves. */
+  value_type: ValueType;
+  variants: Variant[];
+  default_variant: string | null;
 }
 
 export type FlagStage = 'alpha' | 'beta' | 'preview';
@@ -30,13 +35,15 @@ export interface OverrideRow {
   id: string;
   email: string;
   is_active: boolean;
-  flag_set: Record<string, boolean>;
+  flag_set: Record<string, boolean | string>;
 }
 
 export interface EvaluationCount {
   flag_name: string;
   hour: Date;
   value: boolean;
+  /** Absent ('' in the table) for a boolean flag; the variant served by a typed flag (whose `value` is then false). */
+  variant?: string;
   count: number;
 }
 
@@ -47,6 +54,9 @@ export interface AdoptionRow {
   evaluations_7d: number;
   true_7d: number;
   last_evaluated_hour: Date | null;
+  /** Evaluations per variant of a typed flag, over 24 hours and 7 days. */
+  variants_24h: Record<string, number>;
+  variants_7d: Record<string, number>;
 }
 
 export interface SeriesPoint {

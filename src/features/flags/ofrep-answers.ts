@@ -1,10 +1,12 @@
 // OFREP answers as JSON text. A flag's answer is one of a few fixed strings (its name and outcome
-// decide it), made once and reused; a bulk answer joins them, and its ETag is a digest of the flag
-// names and outcomes — which determine the body — so no body is hashed or even built for a 304.
+// decide it; for a typed flag, the served variant too), made once and reused; a bulk answer joins them,
+// and its ETag is a digest of the flag names and outcomes — which determine the body — so no body is
+// hashed or even built for a 304.
 import { hash } from 'node:crypto';
 import type { EvaluationResult, Reason } from './evaluate.js';
+import type { CompiledVariant } from './variants.js';
 
-type Success = { key: string; value: boolean; reason: string; variant: string; metadata: Record<string, never> };
+type Success = { key: string; value: unknown; reason: string; variant: string; metadata: Record<string, never> };
 type Failure = { key: string; errorCode: string; errorDetails: string };
 
 /** The protocol's answer for one flag. */
@@ -14,7 +16,11 @@ export function present(key: string, result: EvaluationResult): Success | Failur
       key,
       errorCode: result.errorCode,
       errorDetails:
-        result.errorCode === 'FLAG_NOT_FOUND' ? `Flag "${key}" does not exist.` : 'A partial rollout needs a targetingKey in the context.',
+        result.errorCode === 'FLAG_NOT_FOUND'
+          ? `Flag "${key}" does not exist.`
+          : result.errorCode === 'GENERAL'
+            ? `Flag "${key}" cannot be evaluated.`
+            : 'A partial rollout or a choice among variants needs a targetingKey in the context.',
     };
   }
   return { key, value: result.value, reason: result.reason, variant: result.variant, metadata: {} };
@@ -22,11 +28,23 @@ export function present(key: string, result: EvaluationResult): Success | Failur
 
 const REASONS: Readonly<Record<Reason, number>> = { STATIC: 0, TARGETING_MATCH: 1, SPLIT: 2, DISABLED: 3, DEFAULT: 4, ERROR: 5 };
 const TARGETING_KEY_MISSING = 12;
+const GENERAL = 13;
 
-/** 0–12: everything of a result that its answer shows (the variant follows the value). */
+/** 0–13: everything of a boolean result that its answer shows (the variant follows the value). */
 function outcomeOf(result: EvaluationResult): number {
-  if (result.errorCode !== undefined) return TARGETING_KEY_MISSING;
-  return REASONS[result.reason] * 2 + (result.value ? 1 : 0);
+  if (result.errorCode !== undefined) return result.errorCode === 'GENERAL' ? GENERAL : TARGETING_KEY_MISSING;
+  return REASONS[result.reason] * 2 + (result.value === true ? 1 : 0);
+}
+
+// A typed flag's answers, per served variant (compiled once per flag version) and reason.
+const variantAnswers = new WeakMap<CompiledVariant, Array<string | undefined>>();
+
+function variantAnswer(key: string, variant: CompiledVariant, reason: Reason): string {
+  let byReason = variantAnswers.get(variant);
+  if (byReason === undefined) variantAnswers.set(variant, (byReason = []));
+  // The value's JSON text was made when the flag was compiled: spliced in, not serialised again.
+  return (byReason[REASONS[reason]] ??=
+    `{"key":${JSON.stringify(key)},"value":${variant.json},"reason":"${reason}","variant":${JSON.stringify(variant.name)},"metadata":{}}`);
 }
 
 /** Names whose answers are kept; past it the table starts again (flags are far fewer). */
@@ -37,6 +55,7 @@ const answers = new Map<string, Array<string | undefined>>();
 export function answerJson(key: string, result: EvaluationResult): string {
   // An unknown key is whatever a caller sent: answered, never kept.
   if (result.errorCode === 'FLAG_NOT_FOUND') return JSON.stringify(present(key, result));
+  if (result.served !== undefined) return variantAnswer(key, result.served, result.reason);
   let byOutcome = answers.get(key);
   if (byOutcome === undefined) {
     if (answers.size >= NAMES_KEPT) answers.clear();
@@ -59,7 +78,11 @@ export function bulkAnswer(evaluated: ReadonlyArray<{ name: string; result: Eval
     const { name, result } = evaluated[i]!;
     parts[i] = answerJson(name, result);
     // Length-prefixed names: no two lists of names and outcomes give the same string.
-    outcomes += `${name.length}:${name}${String.fromCharCode(97 + outcomeOf(result))}`;
+    const { served } = result;
+    outcomes +=
+      served === undefined
+        ? `${name.length}:${name}${String.fromCharCode(97 + outcomeOf(result))}`
+        : `${name.length}:${name}${String.fromCharCode(65 + REASONS[result.reason])}${served.tag}`;
   }
   return {
     etag: `"${hash('sha256', outcomes, 'base64url').slice(0, 27)}"`,

@@ -70,29 +70,47 @@ function ofrepCors(corsOrigins: readonly string[]): FastifyCorsOptionsDelegateCa
   };
 }
 
-/** POST /ofrep/v1/evaluate/flags[/:key], in their own scope for the protocol's error shape. */
-async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps): Promise<void> {
-  // Counted in plain numbers per flag ([false, true]) and handed to Prometheus when it scrapes:
-  // prom-client hashes the label object on every `inc`, even through a bound child.
+/**
+ * `flag_evaluations_total`, counted in plain numbers per flag ([false, true]) and handed to
+ * Prometheus when it scrapes: prom-client hashes the label object on every `inc`, even through a
+ * bound child. Boolean flags keep their `{flag, value}` series; a typed flag's are `{flag, variant}`.
+ */
+function evaluationCounter(registry: Registry): (flag: string, result: EvaluationResult) => void {
   const pending = new Map<string, [number, number]>();
+  const pendingVariants = new Map<string, Map<string, number>>();
   new Counter({
     name: 'flag_evaluations_total',
-    help: 'Flag evaluations by flag and resulting value',
-    labelNames: ['flag', 'value'] as const,
-    registers: [deps.registry],
+    help: 'Flag evaluations by flag and resulting value (boolean flags) or variant (typed flags)',
+    labelNames: ['flag', 'value', 'variant'] as const,
+    registers: [registry],
     collect() {
       for (const [flag, counts] of pending) {
         if (counts[0] > 0) this.inc({ flag, value: 'false' }, counts[0]);
         if (counts[1] > 0) this.inc({ flag, value: 'true' }, counts[1]);
       }
+      for (const [flag, counts] of pendingVariants) {
+        for (const [variant, n] of counts) this.inc({ flag, variant }, n);
+      }
       pending.clear();
+      pendingVariants.clear();
     },
   });
-  const countFor = (flag: string, value: boolean) => {
+  return (flag: string, result: EvaluationResult) => {
+    if (result.served !== undefined) {
+      let counts = pendingVariants.get(flag);
+      if (counts === undefined) pendingVariants.set(flag, (counts = new Map<string, number>()));
+      counts.set(result.variant, (counts.get(result.variant) ?? 0) + 1);
+      return;
+    }
     let counts = pending.get(flag);
     if (counts === undefined) pending.set(flag, (counts = [0, 0]));
-    counts[value ? 1 : 0]++;
+    counts[result.value === true ? 1 : 0]++;
   };
+}
+
+/** POST /ofrep/v1/evaluate/flags[/:key], in their own scope for the protocol's error shape. */
+async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps): Promise<void> {
+  const countFor = evaluationCounter(deps.registry);
   /** Tells the success metrics and Prometheus of each successful evaluation for this context. */
   function counted(evaluated: ReadonlyArray<{ name: string; result: EvaluationResult }>, context: EvaluationContext): void {
     const targetingKey = typeof context.targetingKey === 'string' && context.targetingKey !== '' ? context.targetingKey : undefined;
@@ -100,7 +118,7 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
     for (const { name, result } of evaluated) {
       if (result.errorCode) continue;
       deps.onEvaluated(name, targetingKey, email, result.variant);
-      countFor(name, result.value);
+      countFor(name, result);
     }
   }
 
@@ -133,7 +151,13 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
           const { key } = request.params;
           const result = deps.flags.evaluate(key, context, await audienceOf(request));
           counted([{ name: key, result }], context);
-          const status = result.errorCode ? (result.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400) : 200;
+          const status = result.errorCode
+            ? result.errorCode === 'FLAG_NOT_FOUND'
+              ? 404
+              : result.errorCode === 'GENERAL'
+                ? 500
+                : 400
+            : 200;
           return reply
             .code(status)
             .header('cache-control', 'no-store')

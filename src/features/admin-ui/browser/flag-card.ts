@@ -15,6 +15,7 @@ import {
   type FlagEditing,
 } from './flag-editors.js';
 import { experimentPanel } from './flag-experiment.js';
+import { variantsEditor, variantSummary } from './flag-variants.js';
 import { fmtAgo, fmtInt, fmtPercent } from './format.js';
 import { FLAGS, flagCardId } from './ids.js';
 
@@ -143,8 +144,10 @@ function heading(flag: FlagWithAdoption, editing: FlagEditing): HTMLElement {
         ? el('span', { class: 'badge text-bg-light border ms-1', title: 'Visible to web pages (client keys)' }, 'web')
         : null,
       flag.early_access ? el('span', { class: 'badge text-bg-info ms-1' }, `early access${flag.stage ? ` · ${flag.stage}` : ''}`) : null,
+      flag.value_type === 'boolean' ? null : el('span', { class: 'badge text-bg-secondary ms-1' }, flag.value_type),
     ),
     el('p', { class: 'small text-secondary mb-2 text-break' }, flag.description || 'No description.'),
+    flag.value_type === 'boolean' ? null : el('p', { class: 'small mb-2 text-break flag-variants' }, `Variants: ${variantSummary(flag)}`),
     switchControl(flag, editing),
     a.stale && a.stale_reason ? el('p', { class: 'small mb-0 mt-1' }, statusBadge('warn', 'stale'), ` ${a.stale_reason}`) : null,
   );
@@ -171,9 +174,13 @@ function adoptionColumn(flag: FlagWithAdoption): HTMLElement {
     el(
       'div',
       { class: 'small' },
-      a.evaluations_24h > 0
-        ? `${fmtInt(a.evaluations_24h)} evaluations in 24 h · ${fmtPercent(a.true_share_24h)} true`
-        : 'Not evaluated in the last 24 h',
+      a.evaluations_24h === 0
+        ? 'Not evaluated in the last 24 h'
+        : flag.value_type === 'boolean'
+          ? `${fmtInt(a.evaluations_24h)} evaluations in 24 h · ${fmtPercent(a.true_share_24h)} true`
+          : `${fmtInt(a.evaluations_24h)} evaluations in 24 h · ${Object.entries(a.variants_24h)
+              .map(([name, n]) => `${name} ${fmtInt(n)}`)
+              .join(' · ')}`,
     ),
     el(
       'div',
@@ -195,6 +202,7 @@ function details(flag: FlagWithAdoption, editing: FlagEditing): HTMLDetailsEleme
     el(
       'div',
       { class: 'vstack gap-3 mt-3' },
+      flag.value_type === 'boolean' ? null : variantsEditor(flag, editing),
       earlyAccessEditor(flag, editing),
       targetsEditor(flag, editing),
       conditionsEditor(flag, editing),

@@ -20,6 +20,8 @@ export type FlagPatch = Partial<
     | 'public_description'
     | 'stage'
     | 'client_visible'
+    | 'variants'
+    | 'default_variant'
   >
 >;
 
@@ -245,10 +247,12 @@ const explanation = (answer: Explanation) => [
   el(
     'p',
     { class: 'mb-1' },
-    el('strong', {}, answer.value ? 'true' : 'false'),
+    el('strong', {}, typeof answer.value === 'boolean' ? String(answer.value) : JSON.stringify(answer.value)),
+    typeof answer.value === 'boolean' || answer.errorCode ? '' : ` · variant ${answer.variant}`,
     ` · reason ${answer.reason}`,
     answer.errorCode ? ` · ${answer.errorCode}` : '',
     answer.bucket !== undefined ? ` · bucket ${answer.bucket}` : '',
+    answer.target !== undefined ? ` · variant hash ${answer.target}` : '',
   ),
   el(
     'ol',

@@ -96,7 +96,12 @@ const NEW_ADOPTION: FlagWithAdoption['adoption'] = {
   last_evaluated_hour: null,
   stale: false,
   stale_reason: null,
+  variants_24h: {},
+  variants_7d: {},
 };
+
+/** A typed flag starts with one variant of an empty value of its type, for the card's editor to fill. */
+const STARTER_VALUES = { string: '', number: 0, object: {} } as const;
 
 async function create(form: HTMLFormElement): Promise<void> {
   const name = byId(FLAGS.newName, HTMLInputElement);
@@ -116,12 +121,21 @@ async function create(form: HTMLFormElement): Promise<void> {
   mark('');
   try {
     const description = byId(FLAGS.newDescription, HTMLInputElement).value.trim();
-    const created = await api<Flag>('/api/admin/flags', { method: 'POST', body: { name: name.value.trim(), description } });
+    const type = byId(FLAGS.newType, HTMLSelectElement).value;
+    const typed =
+      type === 'string' || type === 'number' || type === 'object'
+        ? { value_type: type, variants: [{ name: 'control', value: STARTER_VALUES[type], weight: 1 }], default_variant: 'control' }
+        : {};
+    const created = await api<Flag>('/api/admin/flags', { method: 'POST', body: { name: name.value.trim(), description, ...typed } });
     flags.set(created.name, { ...created, adoption: { ...NEW_ADOPTION } });
     list.querySelector(':scope > p')?.remove();
     redraw(created.name);
     form.reset();
-    toast(`Created ${created.name} (off, 0 %).`);
+    toast(
+      created.value_type === 'boolean'
+        ? `Created ${created.name} (off, 0 %).`
+        : `Created ${created.name} (off, 0 %) with one variant, control: add and edit its variants in the card.`,
+    );
   } catch (err) {
     if (err instanceof ApiError && err.status < 500) mark(err.message);
     else showError(err);

@@ -74,6 +74,7 @@ export const FLAGS = {
   newName: 'new-name',
   newNameError: 'new-name-error',
   newDescription: 'new-description',
+  newType: 'new-type',
   confirmDialog: 'confirm-dialog',
   confirmText: 'confirm-text',
 } as const;

@@ -16,12 +16,18 @@ const table = get(`#${USERS.table} tbody`, HTMLTableSectionElement);
 const filters = byId(LIST.filters, HTMLFormElement);
 const inviteLink = byId(USERS.inviteLink, HTMLInputElement);
 let flagNames: string[] = [];
+/** Each typed flag's variant names, offered as pins beside on and off. */
+let flagVariants = new Map<string, string[]>();
 
 function overridesCell(user: Tester) {
   const entries = Object.entries(user.flag_set);
   if (entries.length === 0) return el('span', { class: 'text-secondary small' }, 'none');
   return entries.map(([name, on]) =>
-    el('span', { class: `badge me-1 ${on ? 'text-bg-primary' : 'text-bg-secondary'}` }, `${name}: ${on ? 'on' : 'off'}`),
+    el(
+      'span',
+      { class: `badge me-1 ${on === false ? 'text-bg-secondary' : 'text-bg-primary'}` },
+      `${name}: ${typeof on === 'string' ? `variant ${on}` : on ? 'on' : 'off'}`,
+    ),
   );
 }
 
@@ -166,7 +172,7 @@ async function remove(user: Tester, row: HTMLTableRowElement): Promise<void> {
 }
 
 /** One flag's override: Default (the flag's own rules), On or Off. */
-function overrideField(name: string, current: boolean | undefined) {
+function overrideField(name: string, current: boolean | string | undefined) {
   const id = `ov-${name}`;
   return el(
     'div',
@@ -181,6 +187,9 @@ function overrideField(name: string, current: boolean | undefined) {
         el('option', { value: '', selected: current === undefined }, 'Default'),
         el('option', { value: 'true', selected: current === true }, 'On'),
         el('option', { value: 'false', selected: current === false }, 'Off'),
+        [...new Set([...(flagVariants.get(name) ?? []), ...(typeof current === 'string' ? [current] : [])])].map((variant) =>
+          el('option', { value: `variant:${variant}`, selected: current === variant }, `Variant ${variant}`),
+        ),
       ),
     ),
   );
@@ -190,7 +199,9 @@ const dialog = byId(USERS.editDialog, HTMLDialogElement);
 async function edit(user: Tester, row: HTMLTableRowElement): Promise<void> {
   if (flagNames.length === 0) {
     try {
-      flagNames = (await api<{ items: FlagWithAdoption[] }>('/api/admin/flags')).items.map((f) => f.name);
+      const items = (await api<{ items: FlagWithAdoption[] }>('/api/admin/flags')).items;
+      flagNames = items.map((f) => f.name);
+      flagVariants = new Map(items.filter((f) => f.value_type !== 'boolean').map((f) => [f.name, f.variants.map((v) => v.name)]));
     } catch (err) {
       showError(err);
     }
@@ -207,9 +218,10 @@ async function edit(user: Tester, row: HTMLTableRowElement): Promise<void> {
   );
   dialog.onclose = () => {
     if (dialog.returnValue !== 'save') return;
-    const flagSet: Record<string, boolean> = {};
+    const flagSet: Record<string, boolean | string> = {};
     dialog.querySelectorAll('select[data-flag]').forEach((s) => {
-      if (s instanceof HTMLSelectElement && s.dataset.flag && s.value !== '') flagSet[s.dataset.flag] = s.value === 'true';
+      if (!(s instanceof HTMLSelectElement) || !s.dataset.flag || s.value === '') return;
+      flagSet[s.dataset.flag] = s.value.startsWith('variant:') ? s.value.slice('variant:'.length) : s.value === 'true';
     });
     const notes = notesField.value.trim();
     void patch(user, { notes: notes === '' ? null : notes, flag_set: flagSet }, row);

@@ -23,9 +23,18 @@ export function flagsBody(operators: readonly string[]): SafeHtml {
             <div class="form-text" id="new-name-help">Lowercase letters, digits, dot, dash, underscore.</div>
             <div class="invalid-feedback" id="${FLAGS.newNameError}" role="alert"></div>
           </div>
-          <div class="col-12 col-md-6">
+          <div class="col-12 col-md-4">
             <label class="form-label" for="${FLAGS.newDescription}">Description</label>
             <input class="form-control" id="${FLAGS.newDescription}" maxlength="2000" />
+          </div>
+          <div class="col-12 col-md-2">
+            <label class="form-label" for="${FLAGS.newType}">Serves</label>
+            <select class="form-select" id="${FLAGS.newType}">
+              <option value="boolean" selected>on / off</option>
+              <option value="string">text variants</option>
+              <option value="number">number variants</option>
+              <option value="object">JSON variants</option>
+            </select>
           </div>
           <div class="col-12 col-md-2"><button class="btn btn-primary w-100" type="submit">Create</button></div>
         </form>
