@@ -28,6 +28,7 @@ export const CONSOLE_MODULES = [
   'users-waitlist.js',
   'flags.js',
   'flag-card.js',
+  'flag-experiment.js',
   'flag-editors.js',
   'flag-variants.js',
   'feedback.js',
