@@ -13,14 +13,15 @@ export interface JobOptions {
   intervalMs: number;
   /** Each wait is lengthened by up to this share of the interval (0 to 1). Default 0. */
   jitter?: number;
-  /** Runs once right after start, before the first wait. Default false. */
+  /** Runs once right after start, before the first wait (`start()` resolves once that run is done). Default false. */
   runAtStart?: boolean;
   run: () => Promise<unknown>;
 }
 
 export interface Job {
   readonly name: string;
-  start(): void;
+  /** Starts the timer; resolves once the run at start (if any) is done. */
+  start(): Promise<void>;
   /** Stops the timer and waits for a run in progress. */
   stop(): Promise<void>;
   /** Runs now unless a run is in progress (then waits for it); failures are logged, not thrown. */
@@ -57,11 +58,13 @@ export function createJob(options: JobOptions, logger: JobLogger, random: () => 
   };
   return {
     name: options.name,
-    start() {
+    async start() {
       if (!stopped) return;
       stopped = false;
-      if (options.runAtStart) void runNow().then(schedule);
-      else schedule();
+      if (!options.runAtStart) return schedule();
+      const first = runNow();
+      void first.then(schedule);
+      await first;
     },
     async stop() {
       stopped = true;
@@ -81,7 +84,10 @@ export interface HostedJobOptions extends JobOptions {
   afterClose?: () => Promise<unknown>;
 }
 
-/** A job tied to a server's life: started on `onReady` when in the background, stopped in `onClose`. */
+/**
+ * A job tied to a server's life: started on `onReady` when in the background (a run at start is done
+ * before the server listens, so it is never mistaken for request traffic), stopped in `onClose`.
+ */
 export function hostJob(fastify: FastifyInstance, options: HostedJobOptions, logger: JobLogger = fastify.log): Job {
   const job = createJob(options, logger);
   if (options.background) fastify.addHook('onReady', async () => job.start());

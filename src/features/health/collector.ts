@@ -80,7 +80,7 @@ export function createCollector(deps: CollectorDeps): Collector {
 
   const job = createJob({ name: 'collect system metrics', intervalMs: deps.intervalMs, run: collectOnce }, deps.logger);
   return {
-    start: () => job.start(),
+    start: () => void job.start(),
     collect: () => job.runNow(),
     async stop() {
       await job.stop();
