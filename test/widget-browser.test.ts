@@ -248,11 +248,15 @@ describe.skipIf(!haveChromium && !process.env.CI)('the feedback widget on anothe
     page = await open('/inline');
     await page.getByRole('radio', { name: '3 – OK' }).check();
     await page.getByRole('textbox', { name: 'Comment (optional)' }).fill('Sent on the next visit');
-    await context.setOffline(true);
+    // The network fails for submissions only (deterministically: no attempt can reach the server
+    // until the page is gone, as it could in the moment offline emulation takes to apply).
+    const feedbackUrl = `${api}/api/feedback`;
+    await context.route(feedbackUrl, (route) => route.abort('internetdisconnected'));
     await page.getByRole('button', { name: 'Send feedback' }).click();
     await page.getByRole('status').filter({ hasText: 'Not sent yet' }).waitFor();
+    expect(await outboxKeys(page)).toHaveLength(1);
     await page.close();
-    await context.setOffline(false);
+    await context.unroute(feedbackUrl);
     expect(await feedbackWith('Sent on the next visit')).toEqual([]);
 
     page = await open('/floating');
