@@ -15,7 +15,7 @@ describe('createJob', () => {
     vi.useFakeTimers();
     let runs = 0;
     const job = createJob({ name: 'count', intervalMs: 1000, run: async () => void runs++ }, logger());
-    job.start();
+    void job.start();
     await vi.advanceTimersByTimeAsync(999);
     expect(runs).toBe(0);
     await vi.advanceTimersByTimeAsync(1);
@@ -31,7 +31,7 @@ describe('createJob', () => {
     vi.useFakeTimers();
     let runs = 0;
     const job = createJob({ name: 'j', intervalMs: 1000, jitter: 0.5, runAtStart: true, run: async () => void runs++ }, logger(), () => 1);
-    job.start();
+    void job.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(runs).toBe(1);
     await vi.advanceTimersByTimeAsync(1499);
@@ -60,7 +60,7 @@ describe('createJob', () => {
       },
       logger(),
     );
-    job.start();
+    void job.start();
     await vi.advanceTimersByTimeAsync(15);
     const manual = job.runNow();
     expect(active).toBe(1);
@@ -89,7 +89,7 @@ describe('createJob', () => {
       },
       log,
     );
-    job.start();
+    void job.start();
     await vi.advanceTimersByTimeAsync(300);
     await job.stop();
     expect(runs).toBe(3);
