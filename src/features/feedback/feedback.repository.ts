@@ -59,7 +59,8 @@ export async function deleteCountedFeedback(db: Kysely<DatabaseSchema>, id: stri
   const day = row.created_at.toISOString().slice(0, 10);
   const feature = row.feature ?? '';
   // Materialised: a sub-select in FROM may be rescanned per row and pick one slot after another.
-  const { rows } = await sql<{ slot: number; count: string }>`
+  const takeOne = () =>
+    sql<{ slot: number; count: string }>`
     WITH taken AS MATERIALIZED (
       SELECT slot FROM feedback_stat_slots
       WHERE day = ${day} AND feature = ${feature} AND rating = ${row.rating} AND count > 0
@@ -69,6 +70,10 @@ export async function deleteCountedFeedback(db: Kysely<DatabaseSchema>, id: stri
     UPDATE feedback_stat_slots AS s SET count = s.count - 1 FROM taken
     WHERE s.day = ${day} AND s.feature = ${feature} AND s.rating = ${row.rating} AND s.slot = taken.slot
     RETURNING s.slot, s.count`.execute(db);
+  // The slot chosen may be folded into slot 0 by a concurrent roll-up while this waits for its lock:
+  // the locked row is then gone and nothing is taken. The next statement sees the folded count.
+  let { rows } = await takeOne();
+  for (let retry = 0; rows.length === 0 && retry < 3; retry++) ({ rows } = await takeOne());
   const updated = rows[0];
   if (updated && Number(updated.count) === 0) {
     await db
