@@ -150,12 +150,17 @@ export interface PagedTableOptions<T> {
  */
 export function pagedTable<T>({ table, more, url, query, row, columns, empty }: PagedTableOptions<T>) {
   let cursor: string | null = null;
+  // Answers can arrive out of order (a filter changed while the last list was loading): only the
+  // newest load may fill the table.
+  let newest = 0;
   async function load(append = false): Promise<void> {
+    const mine = ++newest;
     const params = query();
     params.set('limit', '50');
     if (append && cursor) params.set('cursor', cursor);
     try {
       const page = await api<Page<T>>(`${url}?${params.toString()}`);
+      if (mine !== newest) return;
       if (!append) table.replaceChildren();
       for (const item of page.items) table.append(row(item));
       if (!append && page.items.length === 0)
