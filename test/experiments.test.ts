@@ -2,27 +2,8 @@
 // variant each feedback recorded, Welch's test against the control, and figures that stay exact
 // when feedback is removed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExperimentResponse } from '../src/features/experiments/experiments.schemas.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
-
-interface VariantJson {
-  variant: string;
-  current: boolean;
-  exposures: number;
-  distinct_users: number;
-  feedback_count: number;
-  mean_rating: number | null;
-  ci95: [number, number] | null;
-  difference_to_control: number | null;
-  p_value: number | null;
-  significant: boolean | null;
-}
-interface ExperimentJson {
-  flag: string;
-  control: string;
-  method: string;
-  since: string | null;
-  variants: VariantJson[];
-}
 
 describe('experiment results', () => {
   let t: TestApp;
@@ -34,9 +15,9 @@ describe('experiment results', () => {
   const experiment = async (query = '') => {
     const res = await t.app.inject({ url: `/api/admin/flags/half/experiment${query}`, headers: admin });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json<ExperimentJson>();
+    return res.json<ExperimentResponse>();
   };
-  const row = (result: ExperimentJson, variant: string) => result.variants.find((v) => v.variant === variant)!;
+  const row = (result: ExperimentResponse, variant: string) => result.variants.find((v) => v.variant === variant)!;
 
   beforeAll(async () => {
     t = await createTestApp();
