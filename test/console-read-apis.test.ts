@@ -19,7 +19,7 @@ describe('console read APIs', () => {
 
   const get = (url: string, token = admin) => t.app.inject({ url, headers: { authorization: `Bearer ${token}` } });
 
-  it('GET /api/admin/users/summary counts testers: all, active, admins, redeemed, joined in the last 7 days', async () => {
+  it('GET /api/admin/users/summary counts testers: all, active, admins, redeemed, joined (invite redeemed) in the last 7 days, not merely added', async () => {
     expect((await get('/api/admin/users/summary')).json()).toEqual({ total: 0, active: 0, admins: 0, redeemed: 0, joined_7d: 0 });
     const db = t.testDb.database.db;
     await db
@@ -28,11 +28,12 @@ describe('console read APIs', () => {
         { email: 'a@example.com', invite_code: 'code-a-0123456789abcdef0123', role: 'ADMIN' },
         { email: 'b@example.com', invite_code: 'code-b-0123456789abcdef0123', is_active: false, redeemed_at: new Date() },
         { email: 'c@example.com', invite_code: 'code-c-0123456789abcdef0123', joined_at: new Date(Date.now() - 30 * 86_400_000) },
+        { email: 'd@example.com', invite_code: 'code-d-0123456789abcdef0123', redeemed_at: new Date(Date.now() - 30 * 86_400_000) },
       ])
       .execute();
     const res = await get('/api/admin/users/summary');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ total: 3, active: 2, admins: 1, redeemed: 1, joined_7d: 2 });
+    expect(res.json()).toEqual({ total: 4, active: 3, admins: 1, redeemed: 2, joined_7d: 1 });
     expect((await get('/api/admin/users/summary', monitor)).statusCode).toBe(403);
   });
 

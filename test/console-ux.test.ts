@@ -10,7 +10,7 @@ import { seriousViolations } from './helpers/axe.js';
 import { freePort, startOidcProvider, type TestAccount, type TestOidcProvider } from './helpers/oidc-provider.js';
 import { serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
 import { cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
-import { readableMessage } from '../src/features/admin-ui/browser/format.js';
+import { fmtHour, perHour, readableMessage } from '../src/features/admin-ui/browser/format.js';
 
 const CLIENT_ID = 'beta-console';
 const CLIENT_SECRET = randomBytes(24).toString('base64url');
@@ -36,6 +36,33 @@ describe('validation messages in words', () => {
   });
 });
 
+describe('hourly figures', () => {
+  const now = new Date('2026-03-10T14:25:00Z');
+  it('"last evaluated" names the hour the count belongs to, not a moment inside it', () => {
+    expect(fmtHour(null, now)).toBe('never');
+    expect(fmtHour('2026-03-10T14:00:00Z', now)).toBe('this hour');
+    // Today's hours without a date (in the machine's time zone), other days with one.
+    expect(fmtHour('2026-03-10T13:00:00Z', now)).toMatch(/^in the hour from (\d\d \w{3}, )?\d\d:\d\d$/);
+    expect(fmtHour('2026-03-08T09:00:00Z', now)).toMatch(/^in the hour from 0[89] Mar, \d\d:\d\d$/);
+  });
+  it('lays hourly points on all 24 hours ending with the current one, 0 where none was recorded', () => {
+    const slots = perHour(
+      [
+        { at: '2026-03-09T13:00:00Z', evaluations: 9 },
+        { at: '2026-03-09T15:00:00Z', evaluations: 4 },
+        { at: '2026-03-10T12:00:00Z', evaluations: 7 },
+        { at: '2026-03-10T14:00:00Z', evaluations: 3 },
+      ],
+      now,
+    );
+    expect(slots).toHaveLength(24);
+    expect(slots[0]).toBe(4);
+    expect(slots[21]).toBe(7);
+    expect(slots[23]).toBe(3);
+    expect(slots.reduce((a, b) => a + b, 0)).toBe(14);
+  });
+});
+
 describe.skipIf(!haveChromium && !process.env.CI)('console UX in Chromium', () => {
   let db: TestDatabaseLocation;
   let provider: TestOidcProvider;
@@ -51,6 +78,11 @@ describe.skipIf(!haveChromium && !process.env.CI)('console UX in Chromium', () =
     const token = (await p.locator('meta[name="csrf-token"]').getAttribute('content')) ?? '';
     await p.close();
     return token;
+  }
+
+  /** The owner's session cookie at `width`, for API calls made from the test. */
+  async function cookieOf(width: (typeof WIDTHS)[number]): Promise<string> {
+    return (await contexts[width].cookies(base)).map((c) => `${c.name}=${c.value}`).join('; ');
   }
 
   /** A fresh page of the signed-in owner at `width`. */
@@ -73,6 +105,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('console UX in Chromium', () =
         OIDC_ISSUER: provider.issuer,
         PUBLIC_URL: base,
         METRICS_INTERVAL_S: '1',
+        FLAG_COUNTS_FLUSH_S: '1',
       }),
       60_000,
       port,
@@ -228,6 +261,73 @@ describe.skipIf(!haveChromium && !process.env.CI)('console UX in Chromium', () =
     expect(await p.locator('#new-name-error').textContent()).toBe('A flag name is lowercase letters, digits, dot, dash or underscore.');
     expect(await p.locator('#new-name').getAttribute('aria-invalid')).toBe('true');
     expect(await p.locator('#new-name-error').isVisible()).toBe(true);
+    await p.close();
+  });
+
+  it('charts: every adoption bar is named at both widths, lines are straight with gaps for missing data, a flag card charts all 24 hours', async () => {
+    const headers = { 'x-csrf-token': await csrf(1440), origin: base, 'content-type': 'application/json' };
+    const names = Array.from({ length: 14 }, (_, i) => `chart-flag-${String(i + 1).padStart(2, '0')}`);
+    for (const name of names) {
+      const res = await fetch(`${base}/api/admin/flags`, {
+        method: 'POST',
+        headers: { ...headers, cookie: await cookieOf(1440) },
+        body: JSON.stringify({ name }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const created = await fetch(`${base}/api/admin/tokens`, {
+      method: 'POST',
+      headers: { ...headers, cookie: await cookieOf(1440) },
+      body: JSON.stringify({ name: 'chart-eval', scope: 'evaluate' }),
+    });
+    expect(created.status).toBe(201);
+    const { token } = (await created.json()) as { token: string };
+    const bulk = await fetch(`${base}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ context: { targetingKey: 'chart-user' } }),
+    });
+    expect(bulk.status).toBe(200);
+
+    for (const width of WIDTHS) {
+      const p = await open(width, '/admin/beta/');
+      // The counts reach the hourly table within a second; the dashboard refreshes every 5 s.
+      const adoption = () =>
+        p.locator('#chart-adoption').evaluate((canvas) => {
+          const Chart = (
+            globalThis as unknown as {
+              Chart: { getChart(c: unknown): { data: { labels: string[] }; scales: { x: { ticks: unknown[] } } } | undefined };
+            }
+          ).Chart;
+          const chart = Chart.getChart(canvas);
+          return chart ? { labels: chart.data.labels.length, ticks: chart.scales.x.ticks.length } : null;
+        });
+      await expect.poll(async () => (await adoption())?.labels ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(names.length);
+      const shown = await adoption();
+      expect(shown?.ticks).toBe(shown?.labels);
+      const lines = await p.locator('#chart-latency').evaluate((canvas) => {
+        const Chart = (
+          globalThis as unknown as {
+            Chart: { getChart(c: unknown): { data: { datasets: Array<{ tension?: number; spanGaps?: boolean }> } } | undefined };
+          }
+        ).Chart;
+        return Chart.getChart(canvas)?.data.datasets.map((d) => [d.tension, d.spanGaps]);
+      });
+      expect(lines).toEqual([
+        [0, false],
+        [0, false],
+      ]);
+      await p.close();
+    }
+
+    const p = await open(1440, '/admin/beta/flags');
+    const spark = p.locator('#flag-chart-flag-01 .adoption-spark svg polyline');
+    await expect.poll(() => spark.count(), { timeout: 15_000 }).toBe(1);
+    // Evaluated only in the current hour: still a line over all 24 hours, ending at the evaluation.
+    const points = ((await spark.getAttribute('points')) ?? '').split(' ');
+    expect(points).toHaveLength(24);
+    expect(points.at(-1)).toBe('100.00,2.00');
+    expect(points[0]).toBe('0.00,28.00');
     await p.close();
   });
 

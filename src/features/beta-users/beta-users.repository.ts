@@ -123,7 +123,7 @@ export async function ensureTester(db: Kysely<DatabaseSchema>, email: string): P
   return existing.id;
 }
 
-/** Head counts for the console: everyone, active, admins, invites redeemed, joined since `since`. */
+/** Head counts for the console: everyone, active, admins, invites redeemed, and testers who joined (redeemed their invite) since `since`. */
 export async function countUsers(db: Kysely<DatabaseSchema>, since: Date): Promise<UserCounts> {
   const row = await db
     .selectFrom('beta_users')
@@ -132,7 +132,7 @@ export async function countUsers(db: Kysely<DatabaseSchema>, since: Date): Promi
       sql<number>`(count(*) filter (where is_active))::int`.as('active'),
       sql<number>`(count(*) filter (where role = 'ADMIN'))::int`.as('admins'),
       sql<number>`(count(*) filter (where redeemed_at is not null))::int`.as('redeemed'),
-      sql<number>`(count(*) filter (where joined_at >= ${since}))::int`.as('joined_7d'),
+      sql<number>`(count(*) filter (where redeemed_at >= ${since}))::int`.as('joined_7d'),
     ])
     .executeTakeFirstOrThrow();
   return row;

@@ -19,6 +19,7 @@ if (Chart) {
 }
 
 const charts = new Map<HTMLCanvasElement, ConsoleChart>();
+const isGap = (v: number | null | undefined) => v === null || v === undefined;
 
 /** A "no data yet" note over a chart with nothing to draw. */
 function showEmpty(canvas: HTMLCanvasElement, empty: boolean): void {
@@ -54,9 +55,21 @@ export interface ChartSpec {
   integer?: boolean;
 }
 
-function scalesOf({ series, yTitle, y2Title, yMax, percent = false, integer = false }: ChartSpec): ChartOptions<Kind>['scales'] {
+function scalesOf({
+  type = 'line',
+  series,
+  yTitle,
+  y2Title,
+  yMax,
+  percent = false,
+  integer = false,
+}: ChartSpec): ChartOptions<Kind>['scales'] {
   const scales: NonNullable<ChartOptions<Kind>['scales']> = {
-    x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 }, grid: { display: false } },
+    // Every bar is named (turned when crowded); a time axis names every few points.
+    x: {
+      ticks: type === 'bar' ? { autoSkip: false, maxRotation: 60 } : { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 },
+      grid: { display: false },
+    },
     y: {
       beginAtZero: true,
       max: yMax,
@@ -89,9 +102,11 @@ export function drawChart(canvas: HTMLCanvasElement | null, spec: ChartSpec): vo
     borderColor: COLORS[i % COLORS.length],
     backgroundColor: (s.type ?? type) === 'bar' ? `${COLORS[i % COLORS.length]}b3` : `${COLORS[i % COLORS.length]}22`,
     borderWidth: 2,
-    pointRadius: labels.length > 40 ? 0 : 2,
-    tension: 0.25,
-    spanGaps: true,
+    // Dense lines hide their points except a value with no neighbour, which would otherwise not
+    // be drawn at all; a missing value is a gap, never a slope; no smoothing between points.
+    pointRadius: labels.length > 40 ? s.data.map((v, j) => (!isGap(v) && isGap(s.data[j - 1]) && isGap(s.data[j + 1]) ? 3 : 0)) : 2,
+    tension: 0,
+    spanGaps: false,
     fill: false,
   }));
   const scales = scalesOf(spec);

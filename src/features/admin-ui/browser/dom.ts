@@ -95,19 +95,31 @@ export function sparkline(values: ReadonlyArray<number | null | undefined>, labe
   svg.setAttribute('aria-label', label);
   const isValue = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
   const nums = values.filter(isValue);
-  if (nums.length < 2) return svg;
+  if (nums.length === 0) return svg;
   const min = Math.min(...nums);
   const max = Math.max(...nums);
   const span = max - min || 1;
-  const points: string[] = [];
+  // A missing value breaks the line (no data is not drawn as a slope), and a value with no
+  // neighbour is drawn as a dot, so one data point is visible rather than a blank chart.
+  const at = (v: number, i: number) =>
+    `${(values.length === 1 ? 50 : (i / (values.length - 1)) * 100).toFixed(2)},${(28 - ((v - min) / span) * 26).toFixed(2)}`;
+  let run: string[] = [];
+  const close = () => {
+    if (run.length > 0) {
+      const line = document.createElementNS(SVG, 'polyline');
+      if (run.length === 1) {
+        line.setAttribute('class', 'dot');
+        run.push(run[0]!);
+      }
+      line.setAttribute('points', run.join(' '));
+      svg.append(line);
+    }
+    run = [];
+  };
   values.forEach((v, i) => {
-    if (!isValue(v)) return;
-    const x = values.length === 1 ? 50 : (i / (values.length - 1)) * 100;
-    const y = 28 - ((v - min) / span) * 26;
-    points.push(`${x.toFixed(2)},${y.toFixed(2)}`);
+    if (isValue(v)) run.push(at(v, i));
+    else close();
   });
-  const line = document.createElementNS(SVG, 'polyline');
-  line.setAttribute('points', points.join(' '));
-  svg.append(line);
+  close();
   return svg;
 }

@@ -16,7 +16,7 @@ import {
 } from './flag-editors.js';
 import { experimentPanel } from './flag-experiment.js';
 import { variantsEditor, variantSummary } from './flag-variants.js';
-import { fmtAgo, fmtInt, fmtPercent } from './format.js';
+import { fmtHour, fmtInt, fmtPercent, perHour } from './format.js';
 import { FLAGS, flagCardId } from './ids.js';
 
 function confirmOff(name: string): Promise<boolean> {
@@ -159,13 +159,7 @@ function adoptionColumn(flag: FlagWithAdoption): HTMLElement {
   const spark = el('div', { class: 'adoption-spark', dataset: { flag: flag.name } });
   void api<FlagDetail>(flagPath(flag.name))
     .then((full) =>
-      fill(
-        spark,
-        sparkline(
-          full.evaluations.hourly_24h.map((p) => p.evaluations),
-          `${flag.name}: evaluations per hour, last 24 h`,
-        ),
-      ),
+      fill(spark, sparkline(perHour(full.evaluations.hourly_24h, new Date()), `${flag.name}: evaluations per hour, last 24 h`)),
     )
     .catch(() => undefined);
   return el(
@@ -185,7 +179,7 @@ function adoptionColumn(flag: FlagWithAdoption): HTMLElement {
     el(
       'div',
       { class: 'small text-secondary' },
-      `7 days: ${fmtInt(a.evaluations_7d)} · last evaluated ${a.last_evaluated_hour ? fmtAgo(a.last_evaluated_hour) : 'never'} · v${flag.version}`,
+      `7 days: ${fmtInt(a.evaluations_7d)} · last evaluated ${fmtHour(a.last_evaluated_hour)} · v${flag.version}`,
     ),
     spark,
   );

@@ -24,6 +24,35 @@ export function fmtAgo(iso: string | null | undefined): string {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * Evaluation counts are kept per hour: "last evaluated" names that hour ("this hour", "in the
+ * hour from 13:00"), not a moment inside it.
+ */
+export function fmtHour(iso: string | null | undefined, now = new Date()): string {
+  if (!iso) return 'never';
+  const start = new Date(iso);
+  if (Math.floor(start.getTime() / HOUR_MS) === Math.floor(now.getTime() / HOUR_MS)) return 'this hour';
+  const sameDay = start.toDateString() === now.toDateString();
+  const time = start.toLocaleString(
+    'en-GB',
+    sameDay ? { hour: '2-digit', minute: '2-digit' } : { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' },
+  );
+  return `in the hour from ${time}`;
+}
+
+/** One value per hour for the `hours` hours ending with the current one, 0 where no point was recorded. */
+export function perHour(points: ReadonlyArray<{ at: string; evaluations: number }>, now: Date, hours = 24): number[] {
+  const last = Math.floor(now.getTime() / HOUR_MS);
+  const slots = new Array<number>(hours).fill(0);
+  for (const p of points) {
+    const i = hours - 1 - (last - Math.floor(new Date(p.at).getTime() / HOUR_MS));
+    if (i >= 0 && i < hours) slots[i] = (slots[i] ?? 0) + p.evaluations;
+  }
+  return slots;
+}
+
 export function fmtBytes(n: Maybe): string {
   if (n === null || n === undefined) return '—';
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
