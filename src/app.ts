@@ -27,6 +27,7 @@ import { TESTER_COOKIE, testersPlugin } from './features/testers/index.js';
 import { testerPortalPlugin } from './features/tester-portal/index.js';
 import { tokensPlugin } from './features/tokens/index.js';
 import { widgetPlugin } from './features/widget/index.js';
+import { changeComment } from './core/change-comment.js';
 import { createServices, type Services } from './services.js';
 
 export interface AppDeps {
@@ -84,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const redis = deps.redis ?? (config.redisUrl ? await connectRedis(config.redisUrl, app.log) : undefined);
   if (redis && !deps.redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => undefined)));
   const basics = await registerHttpBasics(app, { metrics, https: config.publicUrl.startsWith('https:'), redis });
+  await app.register(changeComment);
   await app.register(auth, {
     ...common,
     auth: services.auth,

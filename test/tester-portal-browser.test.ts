@@ -328,9 +328,17 @@ describe.skipIf(!haveChromium && !process.env.CI)('the beta loop in Chromium, wi
     await ownerPage.getByRole('button', { name: 'Approve 1 selected' }).click();
     await ownerPage.locator('#waitlist-result', { hasText: 'Approved 1: hedy.waiting@example.com.' }).waitFor();
     await expectInvited('hedy.waiting@example.com');
-    // The next one in line is the only one left.
-    await ownerPage.getByLabel('Approve the next').fill('1');
+    // The next one in line is the only one left. Approving more than one at once is reviewed first.
+    await ownerPage.getByLabel('Approve the next').fill('2');
     await ownerPage.getByRole('button', { name: 'Approve', exact: true }).click();
+    const review = ownerPage.locator('dialog.review-dialog');
+    await review.getByRole('heading', { name: 'Approve the next 2 on the waitlist' }).waitFor();
+    await review.getByRole('button', { name: 'Cancel' }).click();
+    expect(await table.locator('tr[data-email="grace.waiting@example.com"]').count()).toBe(1);
+    expect(await ownerPage.locator('#waitlist-result').textContent()).toBe('Approved 1: hedy.waiting@example.com.');
+    await ownerPage.getByRole('button', { name: 'Approve', exact: true }).click();
+    await review.getByLabel('Comment (optional, kept in the audit log)').fill('Second wave');
+    await review.getByRole('button', { name: 'Approve and invite' }).click();
     await ownerPage.locator('#waitlist-result', { hasText: 'Approved 1: grace.waiting@example.com.' }).waitFor();
     await expectInvited('grace.waiting@example.com');
     await ownerPage.getByLabel('Show', { exact: true }).selectOption('approved');

@@ -10,4 +10,6 @@ export interface AuditEntry {
   before?: unknown;
   after?: unknown;
   requestId?: string | null;
+  /** What the person said about the change; by default the comment sent with the request making it. */
+  comment?: string | null;
 }

@@ -159,6 +159,8 @@ export interface AuditLogTable {
   request_id: string | null;
   /** Set on a row that counts repeats (`after.count`): the event, the client and the window it stands for. */
   fold_key: ColumnType<string | null, string | null | undefined, never>;
+  /** What the person said about the change when they reviewed it (header `X-Change-Comment`). */
+  comment: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export type TokenScope = 'evaluate' | 'monitor' | 'admin' | 'client' | 'sync';

@@ -20,6 +20,7 @@ export const CONSOLE_MODULES = [
   'api.js',
   'format.js',
   'common.js',
+  'review.js',
   'charts.js',
   'dashboard.js',
   'users.js',

@@ -1,6 +1,7 @@
 // SQL for the audit log: append-only rows, read newest first with a stable cursor.
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AuditEntry } from '../../core/audit.js';
+import { currentChangeComment } from '../../core/change-comment.js';
 import type { AuditLogTable, DatabaseSchema } from '../../db/schema.js';
 
 export type AuditRow = Selectable<AuditLogTable>;
@@ -17,6 +18,7 @@ export async function insertAudit(db: Kysely<DatabaseSchema>, entry: AuditEntry)
       before: entry.before === undefined ? null : JSON.stringify(entry.before),
       after: entry.after === undefined ? null : JSON.stringify(entry.after),
       request_id: entry.requestId ?? null,
+      comment: entry.comment ?? currentChangeComment() ?? null,
     })
     .execute();
 }

@@ -26,6 +26,8 @@ export const AuditItem = Type.Object({
   before: Type.Unknown(),
   after: Type.Unknown(),
   request_id: Type.Union([Type.String(), Type.Null()]),
+  /** What the person said about the change when they reviewed it. */
+  comment: Type.Union([Type.String(), Type.Null()]),
 });
 
 export const AuditPage = Type.Object({ items: Type.Array(AuditItem), next_cursor: Type.Union([Type.String(), Type.Null()]) });

@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import type { Tester } from './api-types.js';
 import { copyText, showError, toast } from './common.js';
+import { commentHeaders, reviewChange } from './review.js';
 import { byId, el, fill } from './dom.js';
 import { INVITES } from './ids.js';
 
@@ -97,9 +98,21 @@ export function offerBulkInvite(created: Tester[]): void {
     return;
   }
   const button = el('button', { type: 'button', class: 'btn btn-primary' }, `Send invitations to the ${n} imported tester${plural}`);
-  button.addEventListener('click', () => {
+  button.addEventListener('click', () => void sendAll());
+  const sendAll = async () => {
+    const comment = await reviewChange({
+      title: `Send ${n} invitation${plural}`,
+      summary: 'Each imported tester gets an invitation mail with their link; mail cannot be unsent.',
+      rows: [{ field: 'Invitations', before: 'not sent', after: `${n} queued to send` }],
+      confirm: 'Send invitations',
+    });
+    if (comment === null) return;
     button.disabled = true;
-    api<{ queued: number }>('/api/admin/users/send-invites', { method: 'POST', body: { ids: created.map((u) => u.id) } })
+    api<{ queued: number }>('/api/admin/users/send-invites', {
+      method: 'POST',
+      body: { ids: created.map((u) => u.id) },
+      headers: commentHeaders(comment),
+    })
       .then((answer) =>
         fill(box, el('p', { class: 'mb-0', role: 'status' }, `${answer.queued} invitation${answer.queued === 1 ? '' : 's'} queued.`)),
       )
@@ -107,6 +120,6 @@ export function offerBulkInvite(created: Tester[]): void {
         button.disabled = false;
         showError(err);
       });
-  });
+  };
   fill(box, button);
 }

@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import type { WaitlistApproval, WaitlistEntry } from './api-types.js';
 import { showError, toast } from './common.js';
+import { commentHeaders, reviewChange } from './review.js';
 import { byId, el, fill, get } from './dom.js';
 import { fmtDate } from './format.js';
 import { INVITES, WAITLIST } from './ids.js';
@@ -70,8 +71,24 @@ async function load(): Promise<void> {
 }
 
 async function approveWith(body: { ids: string[] } | { next: number }): Promise<void> {
+  // One approval is a click; more than one is a bulk action, reviewed first.
+  const many = 'next' in body ? body.next : body.ids.length;
+  let comment: string | null = '';
+  if (many > 1) {
+    comment = await reviewChange({
+      title: 'next' in body ? `Approve the next ${many} on the waitlist` : `Approve ${many} selected`,
+      summary: 'Each approval creates the tester and sends their invitation at once; invitations cannot be unsent.',
+      rows: [{ field: 'Waitlist', before: `${many} waiting`, after: `${many} approved and invited` }],
+      confirm: 'Approve and invite',
+    });
+    if (comment === null) return;
+  }
   try {
-    const { approved } = await api<WaitlistApproval>('/api/admin/waitlist/approve', { method: 'POST', body });
+    const { approved } = await api<WaitlistApproval>('/api/admin/waitlist/approve', {
+      method: 'POST',
+      body,
+      headers: commentHeaders(comment),
+    });
     const n = approved.length;
     fill(
       byId(WAITLIST.result, HTMLElement),

@@ -9,6 +9,7 @@ import { byId, el, fill, get } from './dom.js';
 import { fmtAgo, fmtDate } from './format.js';
 import { CONSOLE_BASE, LIST, USERS } from './ids.js';
 import { wireImport } from './users-import.js';
+import { commentHeaders, reviewChange, toastUndo } from './review.js';
 import { inviteButtons, loadMailState, statusBadge } from './users-invites.js';
 import { wireWaitlist } from './users-waitlist.js';
 
@@ -33,15 +34,74 @@ function overridesCell(user: Tester) {
 
 type TesterPatch = Partial<Pick<Tester, 'role' | 'is_active' | 'notes' | 'flag_set'>>;
 
-async function patch(user: Tester, body: TesterPatch, row: HTMLTableRowElement): Promise<void> {
+/** Saves `body`; answers the saved tester, or undefined when the save failed (the row is restored). */
+async function patch(
+  user: Tester,
+  body: TesterPatch,
+  row: HTMLTableRowElement,
+  comment?: string,
+  quiet = false,
+): Promise<Tester | undefined> {
   try {
-    const updated = await api<Tester>(`/api/admin/users/${encodeURIComponent(user.id)}`, { method: 'PATCH', body });
-    row.replaceWith(userRow(updated));
-    toast(`Saved ${updated.email}.`);
+    const updated = await api<Tester>(`/api/admin/users/${encodeURIComponent(user.id)}`, {
+      method: 'PATCH',
+      body,
+      headers: commentHeaders(comment),
+    });
+    const next = userRow(updated);
+    row.replaceWith(next);
+    if (!quiet) toast(`Saved ${updated.email}.`);
+    return updated;
   } catch (err) {
     showError(err);
     row.replaceWith(userRow(user));
+    return undefined;
   }
+}
+
+const ROLE_MEANING: Record<string, string> = {
+  ADMIN: 'An admin opens the console and changes flags, testers and feedback.',
+  TESTER: 'A tester loses the console: only the tester portal stays.',
+};
+
+/** A role change is reviewed first, with an optional comment for the audit log. */
+async function changeRole(user: Tester, select: HTMLSelectElement, row: HTMLTableRowElement): Promise<void> {
+  const role = select.value;
+  const comment = await reviewChange({
+    title: `Change the role of ${user.email}`,
+    summary: ROLE_MEANING[role] ?? '',
+    rows: [{ field: 'Role', before: user.role, after: role }],
+    confirm: 'Change role',
+  });
+  if (comment === null) {
+    select.value = user.role;
+    return;
+  }
+  await patch(user, { role }, row, comment);
+}
+
+/** Deactivating is reviewed first and can be undone for 10 s; activating needs no review. */
+async function setActive(user: Tester, input: HTMLInputElement, row: HTMLTableRowElement): Promise<void> {
+  if (input.checked) {
+    await patch(user, { is_active: true }, row);
+    return;
+  }
+  const comment = await reviewChange({
+    title: `Deactivate ${user.email}`,
+    summary: 'They can no longer sign in or receive early-access features; their feedback stays.',
+    rows: [{ field: 'Tester', before: 'active', after: 'inactive' }],
+    confirm: 'Deactivate',
+  });
+  if (comment === null) {
+    input.checked = true;
+    return;
+  }
+  const updated = await patch(user, { is_active: false }, row, comment, true);
+  if (!updated) return;
+  toastUndo(`Deactivated ${updated.email}.`, async () => {
+    const current = table.querySelector<HTMLTableRowElement>(`tr[data-id="${CSS.escape(updated.id)}"]`);
+    if (current) await patch(updated, { is_active: true }, current, 'Undone from the console');
+  });
 }
 
 function userRow(user: Tester): HTMLTableRowElement {
@@ -52,7 +112,7 @@ function userRow(user: Tester): HTMLTableRowElement {
         {
           class: 'form-select form-select-sm role-select',
           'aria-label': `Role of ${user.email}`,
-          onchange: (e) => patch(user, { role: e.currentTarget.value }, row),
+          onchange: (e) => changeRole(user, e.currentTarget, row),
         },
         ['TESTER', 'ADMIN'].map((r) => el('option', { value: r, selected: user.role === r }, r)),
       )
@@ -67,7 +127,7 @@ function userRow(user: Tester): HTMLTableRowElement {
       role: 'switch',
       id: activeId,
       checked: user.is_active,
-      onchange: (e) => patch(user, { is_active: e.currentTarget.checked }, row),
+      onchange: (e) => setActive(user, e.currentTarget, row),
     }),
     el('label', { class: 'form-check-label visually-hidden', for: activeId }, `${user.email} active`),
   );
