@@ -1,5 +1,7 @@
 // Audit entries as sentences: one phrasing per recorded action, names instead of ids (the ids kept
 // beside them), and a readable sentence for actions the console does not know.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   AUDIT_ACTIONS,
@@ -217,5 +219,27 @@ describe('audit sentences', () => {
     );
     expect(say({ action: 'test.page', entity_type: 'test' })).toBe(`${ADMIN} did “page (test)”`);
     expect(actionLabel('beta_user.send_invite')).toBe('Invite sent');
+  });
+
+  it('covers every action the product records', () => {
+    const root = new URL('../src/features/', import.meta.url).pathname;
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.startsWith('admin-ui') && !f.includes('browser'),
+    );
+    const recorded = new Set<string>();
+    const literal = /'((?:auth|session|feedback|beta_user|waitlist|flag|plan|schedule|token)\.[a-z_]+)'/g;
+    for (const file of files) {
+      const source = readFileSync(join(root, file), 'utf8');
+      // Module file names (`waitlist.js`) look alike and are not actions.
+      for (const m of source.matchAll(literal)) if (!/\.(js|css)$/.test(m[1]!)) recorded.add(m[1]!);
+      // `plan.${action}` for each action a person may take on a plan.
+      if (source.includes('`plan.${action}`')) {
+        const types = readFileSync(join(root, 'rollouts/rollouts.types.ts'), 'utf8');
+        for (const m of /type PlanAction = ([^;]+);/.exec(types)![1]!.matchAll(/'([a-z_]+)'/g)) recorded.add(`plan.${m[1]}`);
+      }
+    }
+    expect(recorded.size).toBeGreaterThan(30);
+    const known = new Set(AUDIT_ACTIONS.map(([a]) => a));
+    expect([...recorded].filter((a) => !known.has(a))).toEqual([]);
   });
 });
