@@ -211,11 +211,10 @@ export function bindLiveFilters(form: HTMLFormElement, reload: () => Promise<voi
   // A field that loses focus fires `change` after its typing was applied already: reloading the
   // same list again would only redraw it under the pointer (closing what was just opened).
   let applied = queryOf(form).toString();
+  form.addEventListener('submit', () => (applied = queryOf(form).toString()));
   const apply = () => {
     clearTimeout(timer);
-    if (!form.checkValidity() || queryOf(form).toString() === applied) return;
-    applied = queryOf(form).toString();
-    form.requestSubmit();
+    if (form.checkValidity() && queryOf(form).toString() !== applied) form.requestSubmit();
   };
   form.addEventListener('change', apply);
   form.addEventListener('input', (e) => {
