@@ -35,6 +35,8 @@ export const CONSOLE_MODULES = [
   'feedback.js',
   'feedback-stats.js',
   'database.js',
+  'audit-sentences.js',
+  'changes.js',
   'audit.js',
   'health.js',
   'tokens.js',

@@ -83,7 +83,7 @@ export const CONSOLE_PAGES: readonly ConsolePage[] = [
     title: 'Audit log',
     script: 'audit.js',
     body: auditBody,
-    query: { actor: 254, action: 100, entity_type: 50, entity_id: 200 },
+    query: { q: 200, actor: 254, action: 100, entity_type: 50, entity_id: 200 },
   },
   { id: 'health', path: `${CONSOLE_BASE}/health`, nav: 'Health', title: 'Health', script: 'health.js', body: healthBody },
   {

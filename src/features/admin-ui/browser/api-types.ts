@@ -2,7 +2,7 @@
 // `*.schemas.ts`, which import nothing but TypeBox), so a changed response fails the type check
 // here. Types only: nothing of this reaches the browser.
 import type { Static } from 'typebox';
-import type { AuditItem } from '../../audit/audit.schemas.js';
+import type { AuditItem, AuditPage as AuditPageSchema } from '../../audit/audit.schemas.js';
 import type { TesterImportResponse, TesterOut, TesterSummary as TesterSummarySchema } from '../../beta-users/beta-users.schemas.js';
 import type { DbReportSchema } from '../../db-insights/db-insights.schemas.js';
 import type { ExperimentResponse } from '../../experiments/experiments.schemas.js';
@@ -60,6 +60,8 @@ export type Explanation = Static<typeof FlagExplanation>;
 
 /** GET /api/admin/audit (one entry of the page). */
 export type AuditEntry = Static<typeof AuditItem>;
+/** GET /api/admin/audit */
+export type AuditPage = Static<typeof AuditPageSchema>;
 
 /** One check of the health document. */
 export type HealthCheck = Static<typeof Check>;

@@ -132,7 +132,7 @@ export async function copyText(text: string, field?: HTMLInputElement): Promise<
   }
 }
 
-export interface PagedTableOptions<T> {
+export interface PagedTableOptions<T, P extends Page<T> = Page<T>> {
   table: HTMLTableSectionElement;
   more: HTMLButtonElement;
   /** The admin API list, answering `Page<T>`. */
@@ -142,13 +142,24 @@ export interface PagedTableOptions<T> {
   columns: number;
   /** Shown in one row when the first page is empty. */
   empty: string;
+  /** Called with each page shown (`append`: a later page of the same list). */
+  onPage?: (page: P, append: boolean) => void;
 }
 
 /**
  * A table filled from a cursor-paginated admin API, 50 rows a page: the returned `load()` shows the
  * first page, and the "more" button appends the next while there is one.
  */
-export function pagedTable<T>({ table, more, url, query, row, columns, empty }: PagedTableOptions<T>) {
+export function pagedTable<T, P extends Page<T> = Page<T>>({
+  table,
+  more,
+  url,
+  query,
+  row,
+  columns,
+  empty,
+  onPage,
+}: PagedTableOptions<T, P>) {
   let cursor: string | null = null;
   // Answers can arrive out of order (a filter changed while the last list was loading): only the
   // newest load may fill the table.
@@ -159,7 +170,7 @@ export function pagedTable<T>({ table, more, url, query, row, columns, empty }: 
     params.set('limit', '50');
     if (append && cursor) params.set('cursor', cursor);
     try {
-      const page = await api<Page<T>>(`${url}?${params.toString()}`);
+      const page = await api<P>(`${url}?${params.toString()}`);
       if (mine !== newest) return;
       if (!append) table.replaceChildren();
       for (const item of page.items) table.append(row(item));
@@ -167,6 +178,7 @@ export function pagedTable<T>({ table, more, url, query, row, columns, empty }: 
         table.append(el('tr', {}, el('td', { colspan: String(columns), class: 'text-secondary' }, empty)));
       cursor = page.next_cursor;
       more.hidden = !cursor;
+      onPage?.(page, append);
     } catch (err) {
       showError(err);
     }
@@ -196,9 +208,13 @@ export function bindFilters(form: HTMLFormElement, reload: () => Promise<void>):
 export function bindLiveFilters(form: HTMLFormElement, reload: () => Promise<void>): void {
   bindFilters(form, reload);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // A field that loses focus fires `change` after its typing was applied already: reloading the
+  // same list again would only redraw it under the pointer (closing what was just opened).
+  let applied = queryOf(form).toString();
+  form.addEventListener('submit', () => (applied = queryOf(form).toString()));
   const apply = () => {
     clearTimeout(timer);
-    if (form.checkValidity()) form.requestSubmit();
+    if (form.checkValidity() && queryOf(form).toString() !== applied) form.requestSubmit();
   };
   form.addEventListener('change', apply);
   form.addEventListener('input', (e) => {

@@ -3,6 +3,7 @@
 // deletion, and the flag's history from the audit log.
 import { api, send } from './api.js';
 import type { AuditEntry, Condition, Explanation, Flag, Page } from './api-types.js';
+import { describeChange } from './changes.js';
 import { messageOf, showError, toast } from './common.js';
 import { el, fill } from './dom.js';
 import { fmtDate } from './format.js';
@@ -293,17 +294,6 @@ export function explainTool(flag: Flag): HTMLElement {
     void explain();
   });
   return el('div', {}, el('h3', { class: 'h6' }, 'Why does this user get this?'), form, result);
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
-
-/** ` · field: before → after; …` for the fields an audit entry changed (bookkeeping fields aside). */
-function describeChange(before: unknown, after: unknown): string {
-  if (!isRecord(before) || !isRecord(after)) return '';
-  const changed = Object.keys(after).filter(
-    (k) => !['version', 'updated_at', 'full_rollout_since'].includes(k) && JSON.stringify(before[k]) !== JSON.stringify(after[k]),
-  );
-  return changed.length ? ` · ${changed.map((k) => `${k}: ${JSON.stringify(before[k])} → ${JSON.stringify(after[k])}`).join('; ')}` : '';
 }
 
 export async function loadHistory(flag: Flag, box: HTMLElement): Promise<void> {

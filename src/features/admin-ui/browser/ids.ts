@@ -95,7 +95,7 @@ export const FEEDBACK = {
 
 export const DATABASE = { notice: 'db-notice', tiles: 'db-tiles', sections: 'db-sections', generated: 'db-generated' } as const;
 
-export const AUDIT = { table: 'audit-table' } as const;
+export const AUDIT = { table: 'audit-table', matchCount: 'audit-matches' } as const;
 
 export const HEALTH = { overall: 'overall', lastUpdate: 'last-update', checks: 'checks', metrics: 'metrics' } as const;
 
