@@ -11,6 +11,7 @@ import * as m0008 from './0008-flag-variants.js';
 import * as m0009 from './0009-feedback-variants.js';
 import * as m0010 from './0010-experiment-exposures.js';
 import * as m0011 from './0011-rollouts.js';
+import * as m0012 from './0012-flag-stickiness.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': m0001,
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-feedback-variants': m0009,
   '0010-experiment-exposures': m0010,
   '0011-rollouts': m0011,
+  '0012-flag-stickiness': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {
