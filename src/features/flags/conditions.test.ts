@@ -584,7 +584,13 @@ describe('case_insensitive and inverted', () => {
     expect(matchCondition({ attribute: 'n', operator, values: [5, 'X'] as string[], case_insensitive: true }, { n: 'x' })).toBe(true);
   });
 
-  it('lower-cases beyond ASCII, as toLowerCase does', () => {
+  it('lower-cases beyond ASCII, as toLowerCase does (not by upper-casing: ß stays ß)', () => {
+    expect(
+      matchCondition({ attribute: 'street', operator: 'contains', values: ['straße'], case_insensitive: true }, { street: 'STRASSE' }),
+    ).toBe(false);
+    expect(
+      matchCondition({ attribute: 'street', operator: 'contains', values: ['STRAßE'], case_insensitive: true }, { street: 'straße 5' }),
+    ).toBe(true);
     expect(on({ attribute: 'plan', operator: 'starts_with', values: ['PRO'], case_insensitive: true })).toBe(true);
     expect(
       matchCondition({ attribute: 'city', operator: 'contains', values: ['ÉCOLE'], case_insensitive: true }, { city: 'une école' }),

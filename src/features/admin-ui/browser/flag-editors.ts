@@ -6,6 +6,7 @@ import type { AuditEntry, Condition, Explanation, Flag, Page } from './api-types
 import { messageOf, showError, toast } from './common.js';
 import { el, fill } from './dom.js';
 import { fmtDate } from './format.js';
+import { conditionSwitches, readSwitches, stickinessEditor } from './flag-targeting.js';
 import { flagCardId } from './ids.js';
 
 export type FlagPatch = Partial<
@@ -22,6 +23,7 @@ export type FlagPatch = Partial<
     | 'client_visible'
     | 'variants'
     | 'default_variant'
+    | 'stickiness'
   >
 >;
 
@@ -167,6 +169,7 @@ function conditionRow(c: Partial<Condition>, index: number, flagName: string, op
         '×',
       ),
     ),
+    conditionSwitches(base, c),
   );
 }
 
@@ -180,6 +183,7 @@ function readCondition(row: Element) {
       .split(',')
       .map((v) => v.trim())
       .filter(Boolean),
+    ...readSwitches(row),
   };
 }
 
@@ -214,6 +218,7 @@ export function conditionsEditor(flag: Flag, editing: FlagEditing): HTMLElement 
         'Save conditions',
       ),
     ),
+    stickinessEditor(flag, (stickiness) => void editing.patch(flag, { stickiness })),
   );
 }
 
