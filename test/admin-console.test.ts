@@ -47,6 +47,7 @@ interface FlagOut {
   target_users: string[];
   permanent: boolean;
   client_visible: boolean;
+  stickiness: string;
 }
 interface KpiOut {
   key: string;
@@ -342,6 +343,22 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     await expect
       .poll(async () => (await flag('voice-mode')).conditions)
       .toEqual([{ attribute: 'plan', operator: 'in', values: ['pro', 'team'] }]);
+
+    const switched = page.locator('#flag-voice-mode');
+    await switched.locator('details > summary').click();
+    expect(await switched.getByLabel('Invert (NOT)').isChecked()).toBe(false);
+    await switched.getByLabel('Invert (NOT)').check();
+    await switched.getByRole('button', { name: 'Save conditions' }).click();
+    await expect
+      .poll(async () => (await flag('voice-mode')).conditions)
+      .toEqual([{ attribute: 'plan', operator: 'in', values: ['pro', 'team'], inverted: true }]);
+    const sticky = page.locator('#flag-voice-mode');
+    await sticky.locator('details > summary').click();
+    expect(await sticky.getByLabel('Invert (NOT)').isChecked()).toBe(true);
+    expect(await sticky.getByLabel(/^Bucket rollouts and variants by/).inputValue()).toBe('targetingKey');
+    await sticky.getByLabel(/^Bucket rollouts and variants by/).fill('orgId');
+    await sticky.getByRole('button', { name: 'Save stickiness' }).click();
+    await expect.poll(async () => (await flag('voice-mode')).stickiness).toBe('orgId');
 
     const refreshed = page.locator('#flag-voice-mode');
     await refreshed.locator('details > summary').click();

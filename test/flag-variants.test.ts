@@ -147,6 +147,7 @@ describe('typed flags and variants', () => {
         variant: 'short',
         totalWeight: 100,
         target: 59,
+        stickiness: 'targetingKey',
         detail: 'hash 59 of 100 falls in the weights of short',
       });
       const pinned = await api('POST', '/api/admin/flags/checkout-copy/explain', {

@@ -58,6 +58,8 @@ export interface FeatureFlagsTable {
   variants: JSONColumnType<StoredVariant[], string | undefined, string>;
   /** The variant served when the flag is off or does not match; null for boolean flags. */
   default_variant: string | null;
+  /** The context attribute rollout buckets and variant choices hash (`targetingKey` unless set). */
+  stickiness: Generated<string>;
 }
 
 /** A variant as stored on a typed flag. */

@@ -11,6 +11,7 @@ import * as m0008 from './0008-flag-variants.js';
 import * as m0009 from './0009-feedback-variants.js';
 import * as m0010 from './0010-experiment-exposures.js';
 import * as m0011 from './0011-rollouts.js';
+import * as m0012 from './0012-flag-stickiness.js';
 import * as m0013 from './0013-audit-comment.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-feedback-variants': m0009,
   '0010-experiment-exposures': m0010,
   '0011-rollouts': m0011,
+  '0012-flag-stickiness': m0012,
   '0013-audit-comment': m0013,
 };
 

@@ -31,6 +31,7 @@ export const CONSOLE_MODULES = [
   'flag-card.js',
   'flag-experiment.js',
   'flag-editors.js',
+  'flag-targeting.js',
   'flag-variants.js',
   'feedback.js',
   'feedback-stats.js',

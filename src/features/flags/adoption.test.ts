@@ -26,6 +26,7 @@ const flag = (patch: Partial<FlagRow> = {}): FlagRow => ({
   value_type: 'boolean',
   variants: [],
   default_variant: null,
+  stickiness: 'targetingKey',
   ...patch,
 });
 const evaluated = (hoursAgo: number, total = 10, trues = 5): AdoptionRow => ({

@@ -3,7 +3,7 @@
 // bucketing prefix (`name:`) kept; a typed flag's variants prepared too. Pure: evaluate.ts walks it, for
 // evaluation and explanation alike.
 import { bucketerFor } from './bucket.js';
-import { compileCondition, type Condition, type EvaluationContext } from './conditions.js';
+import { attributeValue, compileCondition, type Condition, type EvaluationContext } from './conditions.js';
 import { compileVariants, type CompiledVariants, type ValueType } from './variants.js';
 
 /** A flag as stored (see flags.types), the input of compilation. */
@@ -16,6 +16,11 @@ export interface Flag {
   target_users: readonly string[];
   /** All must match; an empty list matches everyone. */
   conditions: readonly Condition[];
+  /**
+   * The context attribute rollout buckets and variant choices hash: `targetingKey` when absent or `default`
+   * (Unleash's name for it). A context without the attribute is hashed on its targetingKey.
+   */
+  stickiness?: string | undefined;
   /** `boolean` when absent. */
   value_type?: ValueType;
   /** A typed flag's variants (see variants.ts); ignored for boolean flags. */
@@ -34,8 +39,10 @@ export interface CompiledFlag extends Flag {
   /** Target-user entries by value: exact entries, and lower-cased ones holding `@`, each with its first position. */
   readonly targetKeys: ReadonlyMap<string, number>;
   readonly targetEmails: ReadonlyMap<string, number>;
-  /** `bucketOf(name, targetingKey)`. */
-  bucket(targetingKey: string): number;
+  /** `stickiness`, with `default`, absent or a non-string read as `targetingKey`. */
+  readonly stickyAttribute: string;
+  /** `bucketOf(name, key)`, `key` the value of the stickiness attribute (see {@link stickyKey}). */
+  bucket(key: string): number;
   /**
    * Undefined for a boolean flag; a typed flag's variants, or false when its stored variants cannot serve
    * (evaluation then answers an error).
@@ -69,6 +76,8 @@ export function compileFlag(flag: Flag): CompiledFlag {
     rollout_percentage: flag.rollout_percentage,
     target_users: flag.target_users,
     conditions: flag.conditions,
+    stickiness: flag.stickiness,
+    stickyAttribute: stickinessAttribute(flag.stickiness),
     [COMPILED]: true,
     // A non-number (say a string from a numeric column) counts as 0: off for everyone rather than on.
     percentage: typeof rollout === 'number' && !Number.isNaN(rollout) ? rollout : 0,
@@ -81,6 +90,42 @@ export function compileFlag(flag: Flag): CompiledFlag {
     typed: type === 'boolean' ? undefined : (compileVariants(flag.name, type, flag.variants, flag.default_variant) ?? false),
   };
 }
+
+export const DEFAULT_STICKINESS = 'targetingKey';
+
+/** The attribute a stored `stickiness` names: `default`, absent or malformed mean the targetingKey. */
+export function stickinessAttribute(stickiness: unknown): string {
+  return typeof stickiness === 'string' && stickiness !== '' && stickiness !== 'default' ? stickiness : DEFAULT_STICKINESS;
+}
+
+/**
+ * What a rollout bucket and a variant choice hash for this context, and which attribute it came from:
+ * the flag's stickiness attribute when the context holds a non-empty string or a finite number there
+ * (a number as its decimal text), else the targetingKey; undefined when neither is there.
+ */
+export function stickyKey(
+  flag: CompiledFlag,
+  context: EvaluationContext,
+  targetingKey: string | undefined,
+): { attribute: string; key: string } | undefined {
+  const attribute = flag.stickyAttribute;
+  if (attribute !== DEFAULT_STICKINESS) {
+    const value = attributeValue(context, attribute);
+    if (typeof value === 'string' && value !== '') return { attribute, key: value };
+    if (typeof value === 'number' && Number.isFinite(value)) return { attribute, key: String(value) };
+  }
+  return targetingKey === undefined ? undefined : { attribute: DEFAULT_STICKINESS, key: targetingKey };
+}
+
+/** What a partial rollout without anything to hash says: which attributes it would have taken. */
+export function missingStickyDetail(flag: CompiledFlag, what: string): string {
+  return flag.stickyAttribute === DEFAULT_STICKINESS
+    ? `${what} needs a targetingKey to place the user in a bucket`
+    : `${what} needs the ${flag.stickyAttribute} attribute or a targetingKey to place the user in a bucket`;
+}
+
+/** ` (bucketed on orgId)` after an explanation's detail when a stickiness attribute decided; nothing for the targetingKey. */
+export const stickyNote = (attribute: string) => (attribute === DEFAULT_STICKINESS ? '' : ` (bucketed on ${attribute})`);
 
 /**
  * Which of the context's identifiers the first matching target-user entry matched: an entry equal to

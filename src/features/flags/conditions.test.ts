@@ -72,6 +72,8 @@ const BREAKS: Array<[string, (c: Condition) => unknown]> = [
   ['values', (c) => ({ ...c, values: c.values[0] ?? 'x' })],
   ['values', (c) => ({ ...c, values: [...c.values, {}] })],
   ['extra', (c) => ({ ...c, extra: true })],
+  ['inverted', (c) => ({ ...c, inverted: 'true' })],
+  ['case_insensitive', (c) => ({ ...c, case_insensitive: 1 })],
 ];
 
 describe('operators', () => {
@@ -556,6 +558,110 @@ describe('validateConditions', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('case_insensitive and inverted', () => {
+  const context = { email: 'Alice@Example.COM', plan: 'Pro', age: 30 };
+  const on = (condition: Condition) => matchCondition(condition, context);
+
+  it.each<[Operator, string, string]>([
+    ['contains', '@example.com', '@EXAMPLE'],
+    ['starts_with', 'alice@', 'ALICE'],
+    ['ends_with', 'example.com', '.Com'],
+  ])('%s ignores case only when case_insensitive is true', (operator, lower, mixed) => {
+    for (const value of [lower, mixed]) {
+      expect(on({ attribute: 'email', operator, values: [value] })).toBe(false);
+      expect(on({ attribute: 'email', operator, values: [value], case_insensitive: false })).toBe(false);
+      expect(on({ attribute: 'email', operator, values: [value], case_insensitive: true })).toBe(true);
+      // Any other value than true (a malformed stored row) keeps the case-sensitive answer.
+      expect(on({ attribute: 'email', operator, values: [value], case_insensitive: 'yes' as unknown as boolean })).toBe(false);
+    }
+    expect(on({ attribute: 'email', operator, values: ['nowhere'], case_insensitive: true })).toBe(false);
+    // Still a string operator: a number attribute or a missing one fails, non-string values are skipped.
+    expect(on({ attribute: 'age', operator, values: ['30'], case_insensitive: true })).toBe(false);
+    expect(on({ attribute: 'missing', operator, values: [''], case_insensitive: true })).toBe(false);
+    expect(matchCondition({ attribute: 'n', operator, values: [5, 'X'] as string[], case_insensitive: true }, { n: 'x' })).toBe(true);
+  });
+
+  it('lower-cases beyond ASCII, as toLowerCase does (not by upper-casing: ß stays ß)', () => {
+    expect(
+      matchCondition({ attribute: 'street', operator: 'contains', values: ['straße'], case_insensitive: true }, { street: 'STRASSE' }),
+    ).toBe(false);
+    expect(
+      matchCondition({ attribute: 'street', operator: 'contains', values: ['STRAßE'], case_insensitive: true }, { street: 'straße 5' }),
+    ).toBe(true);
+    expect(on({ attribute: 'plan', operator: 'starts_with', values: ['PRO'], case_insensitive: true })).toBe(true);
+    expect(
+      matchCondition({ attribute: 'city', operator: 'contains', values: ['ÉCOLE'], case_insensitive: true }, { city: 'une école' }),
+    ).toBe(true);
+  });
+
+  it('is ignored on a stored non-string operator: eq and in stay case-sensitive', () => {
+    expect(on({ attribute: 'plan', operator: 'eq', values: ['pro'], case_insensitive: true })).toBe(false);
+    expect(on({ attribute: 'plan', operator: 'in', values: ['pro'], case_insensitive: true })).toBe(false);
+    expect(on({ attribute: 'plan', operator: 'eq', values: ['Pro'], case_insensitive: true })).toBe(true);
+  });
+
+  it('inverted negates every operator, a missing attribute included (Unleash semantics)', () => {
+    fc.assert(
+      fc.property(wellFormed, fc.boolean(), fc.dictionary(fc.string(), fc.anything()), (condition, caseInsensitive, ctx) => {
+        const plain = { ...condition, case_insensitive: caseInsensitive };
+        expect(matchCondition({ ...plain, inverted: true }, ctx)).toBe(!matchCondition(plain, ctx));
+        expect(matchCondition({ ...plain, inverted: false }, ctx)).toBe(matchCondition(plain, ctx));
+      }),
+      { numRuns: 500 },
+    );
+    expect(on({ attribute: 'plan', operator: 'in', values: ['free'], inverted: true })).toBe(true);
+    expect(on({ attribute: 'plan', operator: 'in', values: ['Pro'], inverted: true })).toBe(false);
+    expect(on({ attribute: 'missing', operator: 'eq', values: ['x'], inverted: true })).toBe(true);
+    expect(on({ attribute: 'missing', operator: 'exists', values: [], inverted: true })).toBe(true);
+    expect(on({ attribute: 'email', operator: 'ends_with', values: ['.COM'], case_insensitive: true, inverted: true })).toBe(false);
+    expect(on({ attribute: 'email', operator: 'ends_with', values: ['.org'], case_insensitive: true, inverted: true })).toBe(true);
+  });
+
+  it('only a literal true inverts, and a malformed condition stays closed even inverted', () => {
+    expect(on({ attribute: 'plan', operator: 'eq', values: ['Pro'], inverted: 'true' as unknown as boolean })).toBe(true);
+    expect(on({ attribute: 'plan', operator: 'eq', values: ['Pro'], inverted: 1 as unknown as boolean })).toBe(true);
+    expect(on({ attribute: 'plan', operator: 'regex' as Operator, values: ['.*'], inverted: true })).toBe(false);
+    expect(on({ attribute: 'plan', operator: 'in', values: 'Pro', inverted: true } as unknown as Condition)).toBe(false);
+  });
+
+  it('validation keeps the switches only when true and refuses case_insensitive outside the string operators', () => {
+    const result = validateConditions([
+      { attribute: 'email', operator: 'ends_with', values: ['@nous.app'], case_insensitive: true, inverted: true },
+      { attribute: 'plan', operator: 'in', values: ['pro'], inverted: false, case_insensitive: false },
+      { attribute: 'plan', operator: 'eq', values: ['pro'], inverted: true },
+      { attribute: 'nick', operator: 'contains', values: ['x'], case_insensitive: true },
+    ]);
+    expect(result).toEqual({
+      ok: true,
+      conditions: [
+        { attribute: 'email', operator: 'ends_with', values: ['@nous.app'], case_insensitive: true, inverted: true },
+        { attribute: 'plan', operator: 'in', values: ['pro'] },
+        { attribute: 'plan', operator: 'eq', values: ['pro'], inverted: true },
+        { attribute: 'nick', operator: 'contains', values: ['x'], case_insensitive: true },
+      ],
+    });
+    for (const operator of OPERATORS.filter((o) => !['contains', 'starts_with', 'ends_with'].includes(o))) {
+      const refused = validateConditions([{ attribute: 'a', operator, values: [], case_insensitive: true }]);
+      expect(refused).toEqual({
+        ok: false,
+        field: 'conditions[0].case_insensitive',
+        message: `applies only to the string operators contains, starts_with, ends_with, not to ${operator}`,
+      });
+    }
+    expect(validateConditions([{ attribute: 'a', operator: 'gt', values: [1], case_insensitive: false }]).ok).toBe(true);
+    expect(validateConditions([{ attribute: 'a', operator: 'in', values: ['x'], inverted: 'yes' }])).toEqual({
+      ok: false,
+      field: 'conditions[0].inverted',
+      message: 'must be true or false',
+    });
+    expect(validateConditions([{ attribute: 'a', operator: 'in', values: ['x'], case_insensitive: null }])).toEqual({
+      ok: false,
+      field: 'conditions[0].case_insensitive',
+      message: 'must be true or false',
+    });
   });
 });
 

@@ -31,7 +31,14 @@ export interface Condition {
   attribute: string;
   operator: Operator;
   values: ConditionValue[];
+  /** Compare strings ignoring case (`contains`, `starts_with`, `ends_with` only); false when absent. */
+  case_insensitive?: boolean;
+  /** Negate the operator's answer, a missing attribute included (as Unleash does); false when absent. */
+  inverted?: boolean;
 }
+
+/** The operators `case_insensitive` applies to: Unleash's `STR_CONTAINS`, `STR_STARTS_WITH`, `STR_ENDS_WITH`. */
+export const CASE_INSENSITIVE_OPERATORS: readonly Operator[] = ['contains', 'starts_with', 'ends_with'];
 
 /** Evaluation context: OpenFeature's `targetingKey`, an optional `email`, and any other attributes. */
 export interface EvaluationContext {
@@ -146,6 +153,13 @@ function stringOperator(test: (actual: string, value: string) => boolean): (valu
   };
 }
 
+/** The case-insensitive form of a string operator: both sides lower-cased (as Unleash's `caseInsensitive` does). */
+const lower = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value);
+const ignoringCase = (compile: (values: readonly unknown[]) => Matcher) => (values: readonly unknown[]) => {
+  const match = compile(values.map(lower));
+  return (actual: unknown) => match(lower(actual));
+};
+
 function compareWith<T>(
   parse: (value: unknown) => T | undefined,
   compare: (a: T, b: T) => number,
@@ -258,7 +272,10 @@ export function compileCondition(condition: Condition): (context: EvaluationCont
   if (!isPlainObject(condition)) return never;
   const { operator, values, attribute } = condition;
   if (!isOperator(operator) || !Array.isArray(values)) return never;
-  const match = COMPILERS[operator](values);
+  // Only a literal `true` switches either on: a malformed stored flag keeps the plain answer.
+  const ignoreCase = condition.case_insensitive === true && CASE_INSENSITIVE_OPERATORS.includes(operator);
+  const match = (ignoreCase ? ignoringCase(COMPILERS[operator]) : COMPILERS[operator])(values);
+  if (condition.inverted === true) return (context) => !match(attributeValue(context, attribute));
   return (context) => match(attributeValue(context, attribute));
 }
 
@@ -266,7 +283,9 @@ export function compileCondition(condition: Condition): (context: EvaluationCont
 
 export const CONDITION_LIMITS = Object.freeze({ conditions: 50, values: 100, attributeLength: 100, stringValueLength: 500 });
 
-const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const CONDITION_FIELDS: readonly string[] = ['attribute', 'operator', 'values', 'case_insensitive', 'inverted'];
+
+export const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 type ValueRule = { arity: 'none' | 'one' | 'many'; check?: (value: ConditionValue) => string | undefined };
 
@@ -308,7 +327,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Checks a `conditions` list from a request body and returns fresh, normalised copies (`values: []` for `exists`,
- * which may omit `values`), or the first problem with the field it concerns, e.g. `conditions[1].operator`.
+ * which may omit `values`; `case_insensitive` and `inverted` kept only when true), or the first problem with the field it concerns, e.g. `conditions[1].operator`.
  * Limits: at most 50 conditions and 100 values each; attribute names of 1–100 characters matching
  * `^[A-Za-z_][A-Za-z0-9_.-]*$`; string values of at most 500 UTF-16 code units. Never throws.
  *
@@ -323,7 +342,7 @@ export function validateConditions(input: unknown, field = 'conditions'): Condit
     const at = `${field}[${i}]`;
     const item: unknown = input[i];
     if (!isPlainObject(item)) return fail(at, 'must be an object with attribute, operator and values');
-    const unknownKey = Object.keys(item).find((key) => key !== 'attribute' && key !== 'operator' && key !== 'values');
+    const unknownKey = Object.keys(item).find((key) => !CONDITION_FIELDS.includes(key));
     if (unknownKey !== undefined) return fail(`${at}.${unknownKey}`, 'is not a known field');
 
     const { attribute, operator } = item;
@@ -335,6 +354,14 @@ export function validateConditions(input: unknown, field = 'conditions'): Condit
       return fail(`${at}.attribute`, 'must start with a letter or underscore and hold only letters, digits, _ . and -');
     }
     if (!isOperator(operator)) return fail(`${at}.operator`, `must be one of ${OPERATORS.join(', ')}`);
+
+    for (const flag of ['case_insensitive', 'inverted'] as const) {
+      if (item[flag] !== undefined && typeof item[flag] !== 'boolean') return fail(`${at}.${flag}`, 'must be true or false');
+    }
+    const caseInsensitive = item.case_insensitive === true;
+    const stringOperators = CASE_INSENSITIVE_OPERATORS.join(', ');
+    if (caseInsensitive && !CASE_INSENSITIVE_OPERATORS.includes(operator))
+      return fail(`${at}.case_insensitive`, `applies only to the string operators ${stringOperators}, not to ${operator}`);
 
     const rule = VALUE_RULES[operator];
     const rawValues = item.values === undefined && rule.arity === 'none' ? [] : item.values;
@@ -364,7 +391,9 @@ export function validateConditions(input: unknown, field = 'conditions'): Condit
       if (problem !== undefined) return fail(valueAt, problem);
       values.push(value);
     }
-    conditions.push({ attribute, operator, values });
+    // The switches are stored only when on, so conditions saved before they existed keep their exact shape.
+    const switches = { ...(caseInsensitive && { case_insensitive: true }), ...(item.inverted === true && { inverted: true }) };
+    conditions.push({ attribute, operator, values, ...switches });
   }
   return { ok: true, conditions };
 }

@@ -1,6 +1,6 @@
 // Typed flags: the walk of evaluate.ts (kill switch, pins and targeting, conditions, rollout) ending in a
 // variant instead of true/false; off or unmatched serves the default variant. Pure.
-import { matchTargetUsers, type CompiledFlag } from './compile.js';
+import { matchTargetUsers, missingStickyDetail, stickyKey, stickyNote, type CompiledFlag } from './compile.js';
 import type { EvaluationContext } from './conditions.js';
 import {
   betaOverride,
@@ -47,7 +47,9 @@ export function typedWalk(
   // 2. pins, target users, then the beta user's override
   const targetingKey = nonEmptyString(context.targetingKey);
   const email = nonEmptyString(context.email)?.toLowerCase();
-  const targeted = typedTargeting(flag, variants, options, targetingKey, email, steps);
+  // Rollout buckets and variant choices hash the same attribute, as Unleash's variants follow the strategy's stickiness.
+  const sticky = stickyKey(flag, context, targetingKey);
+  const targeted = typedTargeting(flag, variants, options, targetingKey, email, sticky, steps);
   if (targeted !== undefined) return targeted;
 
   // 3. conditions: all must match
@@ -65,45 +67,48 @@ export function typedWalk(
   const { percentage } = flag;
   if (percentage >= 100) {
     steps?.push({ step: 'rollout', percentage, threshold: percentage, matched: true, detail: 'rolled out to everyone' });
-    return assignVariant(variants, targetingKey, 'STATIC', steps);
+    return assignVariant(flag, variants, sticky, 'STATIC', steps);
   }
   if (percentage <= 0) {
     steps?.push({ step: 'rollout', percentage, threshold: percentage, matched: false, detail: `rolled out to no one: ${byDefault}` });
     return served(fallback, 'DEFAULT');
   }
-  if (targetingKey === undefined) {
+  if (sticky === undefined) {
     steps?.push({
       step: 'rollout',
       percentage,
       threshold: percentage,
       matched: false,
-      detail: 'a partial rollout needs a targetingKey to place the user in a bucket',
+      detail: missingStickyDetail(flag, 'a partial rollout'),
     });
     return ERRORS.TARGETING_KEY_MISSING;
   }
-  const bucket = flag.bucket(targetingKey);
+  const bucket = flag.bucket(sticky.key);
   const inRollout = bucket <= percentage;
   steps?.push({
     step: 'rollout',
     percentage,
     threshold: percentage,
     bucket,
+    stickiness: sticky.attribute,
     matched: inRollout,
-    detail: inRollout
-      ? `bucket ${bucket} <= ${percentage}: in the rollout`
-      : `bucket ${bucket} > ${percentage}: not in the rollout, ${byDefault}`,
+    detail: `${
+      inRollout ? `bucket ${bucket} <= ${percentage}: in the rollout` : `bucket ${bucket} > ${percentage}: not in the rollout, ${byDefault}`
+    }${stickyNote(sticky.attribute)}`,
   });
   if (!inRollout) return served(fallback, 'SPLIT', bucket);
-  return assignVariant(variants, targetingKey, 'SPLIT', steps, bucket);
+  return assignVariant(flag, variants, sticky, 'SPLIT', steps, bucket);
 }
 
 /**
  * The variant of a user the flag is on for: the only weighted one, or Unleash's sticky choice
- * (`murmur3(name:targetingKey, 86028157) % totalWeight + 1`, then the running weight sum).
+ * (`murmur3(name:key, 86028157) % totalWeight + 1`, then the running weight sum), `key` the value of
+ * the flag's stickiness attribute or the targetingKey.
  */
 function assignVariant(
+  flag: CompiledFlag,
   variants: CompiledVariants,
-  targetingKey: string | undefined,
+  sticky: { attribute: string; key: string } | undefined,
   reason: Reason,
   steps: ExplainStep[] | undefined,
   bucket?: number,
@@ -113,18 +118,19 @@ function assignVariant(
     steps?.push({ step: 'variant', variant: sole.name, totalWeight, detail: `${sole.name} is the only variant with a weight` });
     return served(sole, reason, bucket);
   }
-  if (targetingKey === undefined) {
-    steps?.push({ step: 'variant', totalWeight, detail: 'choosing among weighted variants needs a targetingKey' });
+  if (sticky === undefined) {
+    steps?.push({ step: 'variant', totalWeight, detail: missingStickyDetail(flag, 'choosing among weighted variants') });
     return ERRORS.TARGETING_KEY_MISSING;
   }
-  const target = variants.target(targetingKey);
+  const target = variants.target(sticky.key);
   const variant = variants.pick(target);
   steps?.push({
     step: 'variant',
     variant: variant.name,
     totalWeight,
     target,
-    detail: `hash ${target} of ${totalWeight} falls in the weights of ${variant.name}`,
+    stickiness: sticky.attribute,
+    detail: `hash ${target} of ${totalWeight} falls in the weights of ${variant.name}${stickyNote(sticky.attribute)}`,
   });
   return served(variant, reason === 'TARGETING_MATCH' ? 'TARGETING_MATCH' : 'SPLIT', bucket, target);
 }
@@ -136,6 +142,7 @@ function typedTargeting(
   options: EvaluateOptions,
   targetingKey: string | undefined,
   email: string | undefined,
+  sticky: { attribute: string; key: string } | undefined,
   steps: ExplainStep[] | undefined,
 ): EvaluationResult | undefined {
   const pin = pinnedVariant(variants, targetingKey, email);
@@ -158,7 +165,7 @@ function typedTargeting(
       ? { step: 'target_users', matched: false, detail: 'neither the targetingKey nor the email is in target_users' }
       : { step: 'target_users', matched: true, matchedBy, detail: `the ${matchedBy} is in target_users: a variant is chosen for them` },
   );
-  if (matchedBy !== undefined) return assignVariant(variants, targetingKey, 'TARGETING_MATCH', steps);
+  if (matchedBy !== undefined) return assignVariant(flag, variants, sticky, 'TARGETING_MATCH', steps);
 
   if (options.betaUser !== undefined) {
     const beta = betaOverride(flag.name, options.betaUser, targetingKey, email, variants);
@@ -170,7 +177,7 @@ function typedTargeting(
           : { step: 'beta_user', matched: true, value: beta.value, detail: beta.detail },
     );
     if (typeof beta.value === 'string') return served(variants.byName.get(beta.value)!, 'TARGETING_MATCH');
-    if (beta.value === true) return assignVariant(variants, targetingKey, 'TARGETING_MATCH', steps);
+    if (beta.value === true) return assignVariant(flag, variants, sticky, 'TARGETING_MATCH', steps);
     if (beta.value === false) return served(variants.fallback, 'TARGETING_MATCH');
   }
   return undefined;

@@ -457,6 +457,7 @@ describe('explainFlag, step by step', () => {
       percentage: 76,
       threshold: 76,
       bucket: 76,
+      stickiness: 'targetingKey',
       matched: true,
       detail: 'bucket 76 <= 76: in the rollout',
     });
@@ -465,6 +466,7 @@ describe('explainFlag, step by step', () => {
       percentage: 75,
       threshold: 75,
       bucket: 76,
+      stickiness: 'targetingKey',
       matched: false,
       detail: 'bucket 76 > 75: not in the rollout',
     });

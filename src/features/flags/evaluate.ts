@@ -1,7 +1,7 @@
 // Flag evaluation in the order the issue fixes (kill switch, targeting, beta users, conditions, rollout) and the
 // same walk with every step recorded, which answers "why does this user get this?". Typed flags take the same
 // steps in evaluate-typed.ts and end in a variant. Pure: no I/O, no clock.
-import { compileFlag, matchTargetUsers, type CompiledFlag, type Flag } from './compile.js';
+import { compileFlag, matchTargetUsers, missingStickyDetail, stickyKey, stickyNote, type CompiledFlag, type Flag } from './compile.js';
 import type { EvaluationContext } from './conditions.js';
 import { typedWalk } from './evaluate-typed.js';
 import {
@@ -91,7 +91,7 @@ function walk(
   if (!conditionsStep(flag, context, steps)) return OFF.DEFAULT;
 
   // 4. rollout
-  return rolloutStep(flag, targetingKey, steps);
+  return rolloutStep(flag, stickyKey(flag, context, targetingKey), steps);
 }
 
 /** Target users, then the beta user's override: the result when either decides. */
@@ -122,7 +122,11 @@ function targetingStep(
   return undefined;
 }
 
-function rolloutStep(flag: CompiledFlag, targetingKey: string | undefined, steps: ExplainStep[] | undefined): EvaluationResult {
+function rolloutStep(
+  flag: CompiledFlag,
+  sticky: { attribute: string; key: string } | undefined,
+  steps: ExplainStep[] | undefined,
+): EvaluationResult {
   const { percentage } = flag;
   if (percentage >= 100) {
     steps?.push({ step: 'rollout', percentage, threshold: percentage, matched: true, detail: 'rolled out to everyone' });
@@ -132,25 +136,26 @@ function rolloutStep(flag: CompiledFlag, targetingKey: string | undefined, steps
     steps?.push({ step: 'rollout', percentage, threshold: percentage, matched: false, detail: 'rolled out to no one' });
     return OFF.DEFAULT;
   }
-  if (targetingKey === undefined) {
+  if (sticky === undefined) {
     steps?.push({
       step: 'rollout',
       percentage,
       threshold: percentage,
       matched: false,
-      detail: 'a partial rollout needs a targetingKey to place the user in a bucket',
+      detail: missingStickyDetail(flag, 'a partial rollout'),
     });
     return ERRORS.TARGETING_KEY_MISSING;
   }
-  const bucket = flag.bucket(targetingKey);
+  const bucket = flag.bucket(sticky.key);
   const inRollout = bucket <= percentage;
   steps?.push({
     step: 'rollout',
     percentage,
     threshold: percentage,
     bucket,
+    stickiness: sticky.attribute,
     matched: inRollout,
-    detail: inRollout ? `bucket ${bucket} <= ${percentage}: in the rollout` : `bucket ${bucket} > ${percentage}: not in the rollout`,
+    detail: `${inRollout ? `bucket ${bucket} <= ${percentage}: in the rollout` : `bucket ${bucket} > ${percentage}: not in the rollout`}${stickyNote(sticky.attribute)}`,
   });
   return split(inRollout, bucket);
 }

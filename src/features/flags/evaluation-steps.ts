@@ -60,9 +60,26 @@ export type ExplainStep =
       matched: boolean;
       detail: string;
     }
-  | { step: 'rollout'; percentage: number; threshold: number; bucket?: number; matched: boolean; detail: string }
+  | {
+      step: 'rollout';
+      percentage: number;
+      threshold: number;
+      bucket?: number;
+      /** The context attribute whose value was hashed into `bucket`: the flag's stickiness, or `targetingKey` as the fallback. */
+      stickiness?: string;
+      matched: boolean;
+      detail: string;
+    }
   | { step: 'variant_pin'; matched: boolean; matchedBy?: 'targetingKey' | 'email'; variant?: string; detail: string }
-  | { step: 'variant'; variant?: string; totalWeight: number; target?: number; detail: string };
+  | {
+      step: 'variant';
+      variant?: string;
+      totalWeight: number;
+      target?: number;
+      /** The context attribute whose value was hashed into `target`. */
+      stickiness?: string;
+      detail: string;
+    };
 
 export interface Explanation extends EvaluationResult {
   steps: ExplainStep[];

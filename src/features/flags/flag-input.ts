@@ -1,7 +1,7 @@
 // What an edit makes of a flag: validated input merged over the current state. Pure: the time
 // is passed in.
 import { AppError } from '../../core/errors.js';
-import { validateConditions } from './conditions.js';
+import { ATTRIBUTE_NAME, CONDITION_LIMITS, validateConditions } from './conditions.js';
 import type { FlagRow, FlagStage, FlagWrite } from './flags.types.js';
 import { validateVariants, type ValueType } from './variants.js';
 
@@ -25,6 +25,8 @@ export interface FlagInput {
   /** A typed flag's variants, validated against its value type (see variants.ts). */
   variants?: unknown[];
   default_variant?: string | null;
+  /** The context attribute to bucket on; `default` is read as `targetingKey`. */
+  stickiness?: string;
 }
 
 /** The value type, variants and default variant `patch` leaves: checked together, so a flag never serves a wrong type. */
@@ -54,6 +56,19 @@ function mergeVariants(base: FlagWrite, patch: FlagInput): Pick<FlagWrite, 'valu
   );
   if (!checked.ok) throw new AppError('VALIDATION_ERROR', `${checked.field} ${checked.message}.`);
   return { value_type: type, variants: checked.variants, default_variant: checked.defaultVariant };
+}
+
+/** A stickiness as stored: an attribute name like a condition's, `default` (Unleash's word) read as `targetingKey`. */
+function normalizeStickiness(value: string): string {
+  const attribute = value.trim();
+  if (attribute === 'default') return 'targetingKey';
+  if (attribute.length < 1 || attribute.length > CONDITION_LIMITS.attributeLength || !ATTRIBUTE_NAME.test(attribute)) {
+    throw new AppError(
+      'VALIDATION_ERROR',
+      `body/stickiness must be a context attribute name of 1 to ${CONDITION_LIMITS.attributeLength} characters starting with a letter or underscore and holding only letters, digits, _ . and - (or "default" for targetingKey).`,
+    );
+  }
+  return attribute;
 }
 
 /** A patch's value for a nullable field: absent keeps `base`, null clears, text is trimmed ('' clears). */
@@ -103,6 +118,7 @@ export function mergeFlag(base: FlagWrite, patch: FlagInput, now: Date, previous
     stage: patch.stage === undefined ? base.stage : patch.stage,
     client_visible: patch.client_visible ?? base.client_visible,
     ...mergeVariants(base, patch),
+    stickiness: patch.stickiness === undefined ? base.stickiness : normalizeStickiness(patch.stickiness),
   };
   const full = next.is_enabled && next.rollout_percentage === 100;
   next.full_rollout_since = full ? (previous?.full_rollout_since ?? now) : null;
@@ -131,6 +147,7 @@ export function newFlag(input: FlagInput & { name: string }, now: Date): FlagWri
     value_type: 'boolean',
     variants: [],
     default_variant: null,
+    stickiness: 'targetingKey',
   };
   return mergeFlag(base, input, now);
 }
@@ -154,6 +171,7 @@ export function editFlag(row: FlagRow, patch: FlagInput, now: Date): FlagWrite {
     value_type: row.value_type,
     variants: row.variants,
     default_variant: row.default_variant,
+    stickiness: row.stickiness,
   };
   return mergeFlag(current, patch, now, row);
 }

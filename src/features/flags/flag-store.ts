@@ -53,6 +53,7 @@ export function toEvaluable(row: FlagRow): CompiledFlag {
     value_type: row.value_type,
     variants: row.variants,
     default_variant: row.default_variant,
+    stickiness: row.stickiness,
   });
 }
 

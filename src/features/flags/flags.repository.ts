@@ -49,6 +49,7 @@ export async function updateFlag(db: Kysely<DatabaseSchema>, name: string, flag:
       value_type: flag.value_type,
       variants: JSON.stringify(flag.variants),
       default_variant: flag.default_variant,
+      stickiness: flag.stickiness,
       version: sql<number>`version + 1`,
       updated_at: sql<Date>`now()`,
     })

@@ -28,12 +28,21 @@ export const FlagVariantOut = Type.Object({
 });
 export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 50 })) });
 
+/**
+ * A condition as a request sends it: the switches are typed here; the service checks the rest and their
+ * combinations (operator, values, case_insensitive only on string operators) with per-field messages.
+ */
+const ConditionIn = Type.Object(
+  { case_insensitive: Type.Optional(Type.Boolean()), inverted: Type.Optional(Type.Boolean()) },
+  { additionalProperties: true },
+);
+
 const editable = {
   description: Type.Optional(Type.String({ maxLength: 2000 })),
   is_enabled: Type.Optional(Type.Boolean()),
   rollout_percentage: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
   target_users: Type.Optional(Type.Array(Type.String({ maxLength: 254 }), { maxItems: 1000 })),
-  conditions: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 50 })),
+  conditions: Type.Optional(Type.Array(ConditionIn, { maxItems: 50 })),
   permanent: Type.Optional(Type.Boolean()),
   early_access: Type.Optional(Type.Boolean()),
   public_title: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 120 }), Type.Null()])),
@@ -44,6 +53,8 @@ const editable = {
   value_type: Type.Optional(FlagValueType),
   variants: Type.Optional(Type.Array(VariantIn, { maxItems: 50 })),
   default_variant: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
+  /** The context attribute rollouts and variant choices hash; `targetingKey` by default (`default` means the same). */
+  stickiness: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   _csrf: FlagCsrf,
 };
 export const FlagCreateBody = Type.Object({ name: FlagName, ...editable }, { additionalProperties: false });
@@ -59,7 +70,15 @@ export const FlagExplainBody = Type.Object(
 
 /** A targeting condition as stored: the service validates each one (with per-field errors) before it is saved. */
 const ConditionValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
-export const FlagCondition = Type.Object({ attribute: Type.String(), operator: Type.String(), values: Type.Array(ConditionValue) });
+export const FlagCondition = Type.Object({
+  attribute: Type.String(),
+  operator: Type.String(),
+  values: Type.Array(ConditionValue),
+  /** Present (true) only when on: string operators compare ignoring case. */
+  case_insensitive: Type.Optional(Type.Boolean()),
+  /** Present (true) only when on: the condition's answer is negated. */
+  inverted: Type.Optional(Type.Boolean()),
+});
 
 export const FlagOut = Type.Object({
   id: Type.String(),
@@ -83,6 +102,7 @@ export const FlagOut = Type.Object({
   value_type: FlagValueType,
   variants: Type.Array(FlagVariantOut),
   default_variant: Type.Union([Type.String(), Type.Null()]),
+  stickiness: Type.String(),
 });
 export const EvaluationPoint = Type.Object({ at: Type.String(), evaluations: Type.Integer(), true_count: Type.Integer() });
 export const FlagAdoption = Type.Object({
@@ -140,6 +160,8 @@ const ExplainStep = Type.Union([
     percentage: Type.Number(),
     threshold: Type.Number(),
     bucket: Type.Optional(Type.Integer()),
+    /** The context attribute hashed into the bucket. */
+    stickiness: Type.Optional(Type.String()),
     matched: Type.Boolean(),
     detail,
   }),
@@ -155,6 +177,8 @@ const ExplainStep = Type.Union([
     variant: Type.Optional(Type.String()),
     totalWeight: Type.Integer(),
     target: Type.Optional(Type.Integer()),
+    /** The context attribute hashed into the target. */
+    stickiness: Type.Optional(Type.String()),
     detail,
   }),
 ]);

@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import { emailKey } from '../../core/email.js';
 import { AppError } from '../../core/errors.js';
+import type { Clock } from '../../core/clock.js';
 import type { Actor } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { adoptionOf, type Adoption } from './adoption.js';
@@ -46,6 +47,7 @@ export interface EvaluationAudience {
 
 export interface FlagEvaluation {
   /** Evaluates one flag for a context; successful evaluations are counted for the hourly figures. */
+  /** The context gets the server's `currentTime` unless it holds one (see {@link withCurrentTime}). */
   evaluate(name: string, context: EvaluationContext, audience?: EvaluationAudience): EvaluationResult;
   /** Every flag, by name, evaluated for one context (its beta user looked up once) and counted like `evaluate`. */
   evaluateAll(context: EvaluationContext, audience?: EvaluationAudience): Array<{ name: string; result: EvaluationResult }>;
@@ -100,7 +102,16 @@ function countResult(counter: EvaluationCounter, name: string, result: Evaluatio
   else counter.countVariant(name, result.variant, at);
 }
 
-function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): FlagEvaluation {
+/**
+ * The context with the server's `currentTime` (ISO-8601) unless the caller sent one, so date conditions on
+ * `currentTime` need no client clock. Read once per request: every flag of a bulk answer sees the same instant.
+ */
+export function withCurrentTime(context: EvaluationContext, now: Date): EvaluationContext {
+  if (typeof context !== 'object' || context === null) return { currentTime: now.toISOString() };
+  return Object.hasOwn(context, 'currentTime') ? context : { ...context, currentTime: now.toISOString() };
+}
+
+function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter, clock: Clock): FlagEvaluation {
   const betaUserFor = (context: EvaluationContext) =>
     store.overrideFor(
       typeof context.targetingKey === 'string' && context.targetingKey !== '' ? context.targetingKey : undefined,
@@ -109,7 +120,7 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): Fla
   return {
     evaluate(name, context, audience) {
       const flag = audience?.clientOnly === true ? store.clientEvaluable(name) : store.evaluable(name);
-      const result = evaluateFlag(flag, context, { betaUser: betaUserFor(context) });
+      const result = evaluateFlag(flag, withCurrentTime(context, clock()), { betaUser: betaUserFor(context) });
       // Stamped with the wall clock: the hourly table records when traffic really happened.
       if (!result.errorCode) countResult(counter, name, result, Date.now());
       return result;
@@ -117,14 +128,15 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): Fla
     evaluateAll(context, audience) {
       const options = { betaUser: betaUserFor(context) };
       const at = Date.now();
+      const timed = withCurrentTime(context, clock());
       const flags = audience?.clientOnly === true ? store.clientEvaluables() : store.evaluables();
       return flags.map((flag) => {
-        const result = evaluateFlag(flag, context, options);
+        const result = evaluateFlag(flag, timed, options);
         if (!result.errorCode) countResult(counter, flag.name, result, at);
         return { name: flag.name, result };
       });
     },
-    explain: (name, context) => explainFlag(store.evaluable(name), context, { betaUser: betaUserFor(context) }),
+    explain: (name, context) => explainFlag(store.evaluable(name), withCurrentTime(context, clock()), { betaUser: betaUserFor(context) }),
     snapshot: () => store.all(),
     changesSince: (seq) => store.eventsSince(seq),
     lastChange: () => store.lastSeq(),
@@ -166,7 +178,7 @@ export function createFlagsService(deps: FlagsServiceDeps): FlagsService {
   return {
     ...createFlagChanges(deps),
     ...createFlagReads(deps.db, deps.store),
-    ...createFlagEvaluation(deps.store, deps.counter),
+    ...createFlagEvaluation(deps.store, deps.counter, deps.clock),
     ...createTargetErasure(deps),
   };
 }

@@ -26,6 +26,8 @@ export interface FlagWrite {
   value_type: ValueType;
   variants: Variant[];
   default_variant: string | null;
+  /** The context attribute rollouts and variant choices hash; contexts without it use their targetingKey. */
+  stickiness: string;
 }
 
 export type FlagStage = 'alpha' | 'beta' | 'preview';

@@ -7,6 +7,7 @@ import { describeChange } from './changes.js';
 import { messageOf, showError, toast } from './common.js';
 import { el, fill } from './dom.js';
 import { fmtDate } from './format.js';
+import { conditionSwitches, readSwitches, stickinessEditor } from './flag-targeting.js';
 import { flagCardId } from './ids.js';
 
 export type FlagPatch = Partial<
@@ -23,6 +24,7 @@ export type FlagPatch = Partial<
     | 'client_visible'
     | 'variants'
     | 'default_variant'
+    | 'stickiness'
   >
 >;
 
@@ -168,6 +170,7 @@ function conditionRow(c: Partial<Condition>, index: number, flagName: string, op
         '×',
       ),
     ),
+    conditionSwitches(base, c),
   );
 }
 
@@ -181,6 +184,7 @@ function readCondition(row: Element) {
       .split(',')
       .map((v) => v.trim())
       .filter(Boolean),
+    ...readSwitches(row),
   };
 }
 
@@ -215,6 +219,7 @@ export function conditionsEditor(flag: Flag, editing: FlagEditing): HTMLElement 
         'Save conditions',
       ),
     ),
+    stickinessEditor(flag, (stickiness) => void editing.patch(flag, { stickiness })),
   );
 }
 
