@@ -54,8 +54,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('audit log page in Chr
     const csrf = (await p.locator('meta[name="csrf-token"]').getAttribute('content')) ?? '';
     await p.close();
 
-    const call = async (method: 'POST' | 'PATCH', path: string, data: object) => {
-      const res = await context.request.fetch(`${base}${path}`, { method, data, headers: { 'x-csrf-token': csrf } });
+    const call = async (method: 'POST' | 'PATCH', path: string, data: object, comment?: string) => {
+      const headers: Record<string, string> = { 'x-csrf-token': csrf };
+      if (comment) headers['x-change-comment'] = encodeURIComponent(comment);
+      const res = await context.request.fetch(`${base}${path}`, { method, data, headers });
       expect(res.status(), await res.text()).toBeLessThan(300);
       return (await res.json()) as { id: string };
     };
@@ -63,7 +65,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('audit log page in Chr
     await call('PATCH', '/api/admin/flags/new-chat-ui', { rollout_percentage: 10 });
     await call('PATCH', '/api/admin/flags/new-chat-ui', { rollout_percentage: 50 });
     const bob = await call('POST', '/api/admin/users', { email: 'bob@example.com' });
-    await call('PATCH', `/api/admin/users/${bob.id}`, { is_active: false });
+    await call('PATCH', `/api/admin/users/${bob.id}`, { is_active: false }, 'Left the company');
     await call('POST', '/api/admin/users', { email: 'alice@example.com' });
     await call('POST', '/api/admin/tokens', { name: 'nous-web', scope: 'client' });
   }, 120_000);
@@ -94,6 +96,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('audit log page in Chr
       await expect.poll(sentences, WAIT).toContain('owner@example.com raised new-chat-ui from 10 % to 50 %');
       const all = await sentences();
       expect(all).toContain('owner@example.com deactivated tester bob@example.com');
+      // The comment given when the change was reviewed reads under its sentence.
+      expect(await rows.locator('.audit-comment').allTextContents()).toEqual(['“Left the company”']);
       expect(all).toContain('owner@example.com created token nous-web (client)');
       expect(all).toContain('owner@example.com created flag new-chat-ui');
       // The tester's id stays at hand, in the name's tooltip.

@@ -55,6 +55,10 @@ describe('X-Change-Comment', () => {
         after: { is_enabled: false },
       });
       expect(first).toMatchObject({ action: 'flag.create', comment: null });
+      const found = await t.app.inject({ url: '/api/admin/audit?q=CRASH%20reports', headers: admin });
+      expect(found.json<{ items: Array<{ entity_id: string; comment: string }> }>().items.map((i) => [i.entity_id, i.comment])).toEqual([
+        ['reviewed', 'Crash reports from 1.4 — off until fixed'],
+      ]);
     });
 
     it('refuses a change whose comment is too long, and the change is not made', async () => {

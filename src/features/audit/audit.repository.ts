@@ -69,7 +69,7 @@ function filtered(db: Kysely<DatabaseSchema>, filter: Omit<AuditFilter, 'after' 
   if (filter.to !== undefined) query = query.where('a.at', '<', filter.to);
   if (filter.q !== undefined) {
     const pattern = containsPattern(filter.q);
-    const matches: Expression<SqlBool> = sql<SqlBool>`(a.actor ILIKE ${pattern} OR a.entity_id ILIKE ${pattern} OR ${entityName} ILIKE ${pattern})`;
+    const matches: Expression<SqlBool> = sql<SqlBool>`(a.actor ILIKE ${pattern} OR a.entity_id ILIKE ${pattern} OR ${entityName} ILIKE ${pattern} OR a.comment ILIKE ${pattern})`;
     query = query.where(matches);
   }
   return query;

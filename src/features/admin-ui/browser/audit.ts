@@ -25,6 +25,7 @@ function sentence(a: AuditEntry): HTMLElement {
     'div',
     { class: 'audit-sentence' },
     el('div', {}, auditSentence(a).map(part)),
+    a.comment ? el('blockquote', { class: 'audit-comment small mb-1' }, `“${a.comment}”`) : null,
     el('div', { class: 'small text-secondary text-break', title: a.request_id ? `request ${a.request_id}` : undefined }, ids),
   );
 }
