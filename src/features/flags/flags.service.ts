@@ -14,6 +14,7 @@ import { createFlagChanges, type FlagChanges, type FlagChangesDeps } from './fla
 import type { FlagStore, StoreEvent } from './flag-store.js';
 import { adoptionSince, evaluationSeries, lockTargetingFlags, notifyFlagChange, updateFlag } from './flags.repository.js';
 import type { FlagChange, FlagRow, SeriesPoint } from './flags.types.js';
+import { createRecentContexts, type RecentContexts } from './recent-contexts.js';
 
 export type { FlagInput } from './flag-input.js';
 export type { Adoption } from './adoption.js';
@@ -44,12 +45,25 @@ export interface EvaluationAudience {
   clientOnly?: boolean;
 }
 
+/** A flag evaluated over the recent contexts: how many there were, how many it reaches, and the share (null without any). */
+export interface FlagReach {
+  sample: number;
+  matched: number;
+  share: number | null;
+}
+
 export interface FlagEvaluation {
   /** Evaluates one flag for a context; successful evaluations are counted for the hourly figures. */
   evaluate(name: string, context: EvaluationContext, audience?: EvaluationAudience): EvaluationResult;
   /** Every flag, by name, evaluated for one context (its beta user looked up once) and counted like `evaluate`. */
   evaluateAll(context: EvaluationContext, audience?: EvaluationAudience): Array<{ name: string; result: EvaluationResult }>;
   explain(name: string, context: EvaluationContext): Explanation;
+  /**
+   * NOT_FOUND when no flag has this name. Evaluates the flag as it is now (kill switch, targets, beta users,
+   * conditions, rollout) over the contexts recently evaluated on this instance, without counting them. A
+   * boolean flag reaches a context when it answers true; a typed flag when it serves a variant other than its default.
+   */
+  reach(name: string): FlagReach;
   /** Every flag, by name. */
   snapshot(): FlagRow[];
   /** Changes after `seq`, or undefined when they are no longer held (then send the snapshot). */
@@ -74,6 +88,8 @@ export interface FlagsService extends FlagChanges, FlagReads, FlagEvaluation, Ta
 
 export interface FlagsServiceDeps extends FlagChangesDeps {
   counter: EvaluationCounter;
+  /** Where evaluated contexts are kept for reach estimates; a ring of 1,000 unless given. */
+  recent?: RecentContexts;
 }
 
 function createFlagReads(db: Kysely<DatabaseSchema>, store: FlagStore): FlagReads {
@@ -100,7 +116,12 @@ function countResult(counter: EvaluationCounter, name: string, result: Evaluatio
   else counter.countVariant(name, result.variant, at);
 }
 
-function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): FlagEvaluation {
+function reaches(result: EvaluationResult): boolean {
+  if (result.errorCode) return false;
+  return result.served === undefined ? result.value === true : result.reason !== 'DEFAULT' && result.reason !== 'DISABLED';
+}
+
+function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter, recent: RecentContexts): FlagEvaluation {
   const betaUserFor = (context: EvaluationContext) =>
     store.overrideFor(
       typeof context.targetingKey === 'string' && context.targetingKey !== '' ? context.targetingKey : undefined,
@@ -108,6 +129,7 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): Fla
     );
   return {
     evaluate(name, context, audience) {
+      recent.record(context);
       const flag = audience?.clientOnly === true ? store.clientEvaluable(name) : store.evaluable(name);
       const result = evaluateFlag(flag, context, { betaUser: betaUserFor(context) });
       // Stamped with the wall clock: the hourly table records when traffic really happened.
@@ -115,6 +137,7 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): Fla
       return result;
     },
     evaluateAll(context, audience) {
+      recent.record(context);
       const options = { betaUser: betaUserFor(context) };
       const at = Date.now();
       const flags = audience?.clientOnly === true ? store.clientEvaluables() : store.evaluables();
@@ -125,6 +148,14 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter): Fla
       });
     },
     explain: (name, context) => explainFlag(store.evaluable(name), context, { betaUser: betaUserFor(context) }),
+    reach(name) {
+      const flag = store.evaluable(name);
+      if (!flag) throw new AppError('NOT_FOUND', `No flag named "${name}".`);
+      const sample = recent.sample();
+      let matched = 0;
+      for (const context of sample) if (reaches(evaluateFlag(flag, context, { betaUser: betaUserFor(context) }))) matched++;
+      return { sample: sample.length, matched, share: sample.length === 0 ? null : matched / sample.length };
+    },
     snapshot: () => store.all(),
     changesSince: (seq) => store.eventsSince(seq),
     lastChange: () => store.lastSeq(),
@@ -166,7 +197,7 @@ export function createFlagsService(deps: FlagsServiceDeps): FlagsService {
   return {
     ...createFlagChanges(deps),
     ...createFlagReads(deps.db, deps.store),
-    ...createFlagEvaluation(deps.store, deps.counter),
+    ...createFlagEvaluation(deps.store, deps.counter, deps.recent ?? createRecentContexts()),
     ...createTargetErasure(deps),
   };
 }
