@@ -293,16 +293,18 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
       .poll(async () => (await flag('voice-mode')).conditions)
       .toEqual([{ attribute: 'plan', operator: 'in', values: ['pro', 'team'] }]);
 
+    // The saved card keeps its panel open.
     const refreshed = page.locator('#flag-voice-mode');
-    await refreshed.locator('details > summary').click();
+    await expect.poll(() => refreshed.locator('#conditions-voice-mode-status').textContent()).toBe('Saved');
     await refreshed.getByLabel(/^Target users/).fill('vip-user\nboss@example.com');
     await refreshed.getByRole('button', { name: 'Save target users' }).click();
     await expect.poll(async () => (await flag('voice-mode')).target_users).toEqual(['vip-user', 'boss@example.com']);
 
     const again = page.locator('#flag-voice-mode');
-    await again.locator('details > summary').click();
+    await expect.poll(() => again.locator('#targets-voice-mode-status').textContent()).toBe('Saved');
     await again.getByLabel('Targeting key (user id)').fill('someone');
-    await again.getByLabel('Attributes (JSON)').fill('{"plan":"free"}');
+    await again.getByRole('button', { name: 'JSON', exact: true }).click();
+    await again.getByLabel('Attributes (JSON object)').fill('{"plan":"free"}');
     await again.getByRole('button', { name: 'Explain' }).click();
     // The flag is off: the kill switch decides, so the walk lists the flag and the kill switch, and stops.
     await expect.poll(() => again.locator('ol li').count()).toBe(2);
@@ -324,7 +326,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     await expect.poll(async () => (await flag('old-switch')).permanent).toBe(true);
     const refreshed = page.locator('#flag-old-switch');
     await expect.poll(() => refreshed.textContent()).toContain('permanent');
-    await refreshed.locator('details > summary').click();
+    // The panel stays open after the change.
+    expect(await refreshed.locator('details').first().getAttribute('open')).not.toBeNull();
     page.once('dialog', (dialog) => void dialog.accept());
     await refreshed.getByRole('button', { name: 'Delete flag' }).click();
     await expect.poll(() => page.locator('#flag-old-switch').count()).toBe(0);

@@ -42,7 +42,7 @@ function attributeRow(base: string, index: number, name: string, value: string):
     { class: 'row g-2 align-items-end explain-attribute' },
     field(
       'col-5',
-      'Attribute',
+      'Attribute name',
       `${id}-name`,
       el('input', {
         class: 'form-control form-control-sm',
@@ -55,7 +55,7 @@ function attributeRow(base: string, index: number, name: string, value: string):
     ),
     field(
       'col-5',
-      'Value',
+      'Attribute value',
       `${id}-value`,
       el('input', { class: 'form-control form-control-sm', id: `${id}-value`, maxlength: '500', value, dataset: { part: 'value' } }),
     ),
