@@ -344,8 +344,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
       .poll(async () => (await flag('voice-mode')).conditions)
       .toEqual([{ attribute: 'plan', operator: 'in', values: ['pro', 'team'] }]);
 
+    // The saved card keeps its panel open.
     const switched = page.locator('#flag-voice-mode');
-    await switched.locator('details > summary').click();
+    await expect.poll(() => switched.locator('#conditions-voice-mode-status').textContent()).toBe('Saved');
     expect(await switched.getByLabel('Invert (NOT)').isChecked()).toBe(false);
     await switched.getByLabel('Invert (NOT)').check();
     await switched.getByRole('button', { name: 'Save conditions' }).click();
@@ -353,7 +354,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
       .poll(async () => (await flag('voice-mode')).conditions)
       .toEqual([{ attribute: 'plan', operator: 'in', values: ['pro', 'team'], inverted: true }]);
     const sticky = page.locator('#flag-voice-mode');
-    await sticky.locator('details > summary').click();
+    await expect.poll(() => sticky.locator('#conditions-voice-mode-status').textContent()).toBe('Saved');
     expect(await sticky.getByLabel('Invert (NOT)').isChecked()).toBe(true);
     expect(await sticky.getByLabel(/^Bucket rollouts and variants by/).inputValue()).toBe('targetingKey');
     await sticky.getByLabel(/^Bucket rollouts and variants by/).fill('orgId');
@@ -361,15 +362,16 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     await expect.poll(async () => (await flag('voice-mode')).stickiness).toBe('orgId');
 
     const refreshed = page.locator('#flag-voice-mode');
-    await refreshed.locator('details > summary').click();
+    await expect.poll(() => refreshed.locator('#conditions-voice-mode-status').textContent()).toBe('Saved');
     await refreshed.getByLabel(/^Target users/).fill('vip-user\nboss@example.com');
     await refreshed.getByRole('button', { name: 'Save target users' }).click();
     await expect.poll(async () => (await flag('voice-mode')).target_users).toEqual(['vip-user', 'boss@example.com']);
 
     const again = page.locator('#flag-voice-mode');
-    await again.locator('details > summary').click();
+    await expect.poll(() => again.locator('#targets-voice-mode-status').textContent()).toBe('Saved');
     await again.getByLabel('Targeting key (user id)').fill('someone');
-    await again.getByLabel('Attributes (JSON)').fill('{"plan":"free"}');
+    await again.getByRole('button', { name: 'JSON', exact: true }).click();
+    await again.getByLabel('Attributes (JSON object)').fill('{"plan":"free"}');
     await again.getByRole('button', { name: 'Explain' }).click();
     // The flag is off: the kill switch decides, so the walk lists the flag and the kill switch, and stops.
     await expect.poll(() => again.locator('ol li').count()).toBe(2);
@@ -391,7 +393,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     await expect.poll(async () => (await flag('old-switch')).permanent).toBe(true);
     const refreshed = page.locator('#flag-old-switch');
     await expect.poll(() => refreshed.textContent()).toContain('permanent');
-    await refreshed.locator('details > summary').click();
+    // The panel stays open after the change.
+    expect(await refreshed.locator('details').first().getAttribute('open')).not.toBeNull();
     page.once('dialog', (dialog) => void dialog.accept());
     await refreshed.getByRole('button', { name: 'Delete flag' }).click();
     await expect.poll(() => page.locator('#flag-old-switch').count()).toBe(0);

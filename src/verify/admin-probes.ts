@@ -24,6 +24,7 @@ export const ADMIN_PROBES: readonly AdminProbe[] = [
   { method: 'PATCH', route: '/api/admin/flags/:name' },
   { method: 'DELETE', route: '/api/admin/flags/:name' },
   { method: 'POST', route: '/api/admin/flags/:name/explain' },
+  { method: 'GET', route: '/api/admin/flags/:name/reach' },
   { method: 'POST', route: '/api/admin/flags/:name/toggle' },
   { method: 'GET', route: '/api/admin/flags/:name/experiment' },
   { method: 'GET', route: '/api/admin/flags/:name/plan' },

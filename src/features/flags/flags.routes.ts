@@ -15,6 +15,7 @@ import {
   FlagOut,
   FlagParams,
   FlagPatchBody,
+  FlagReachResponse,
   FlagToggleBody,
   IfMatchHeaders,
 } from './flags.schemas.js';
@@ -68,6 +69,10 @@ async function flagReadRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Pr
     '/api/admin/flags/:name/explain',
     { schema: { params: FlagParams, body: FlagExplainBody, response: { 200: FlagExplanation } } },
     async (request) => deps.flags.explain(request.params.name, request.body.context as EvaluationContext),
+  );
+
+  app.get('/api/admin/flags/:name/reach', { schema: { params: FlagParams, response: { 200: FlagReachResponse } } }, async (request) =>
+    deps.flags.reach(request.params.name),
   );
 }
 

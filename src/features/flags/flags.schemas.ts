@@ -70,6 +70,8 @@ export const FlagExplainBody = Type.Object(
 
 /** A targeting condition as stored: the service validates each one (with per-field errors) before it is saved. */
 const ConditionValue = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+/** The operator codes a condition may use (the API checks them with validateConditions). */
+export type { Operator as ConditionOperator } from './conditions.js';
 export const FlagCondition = Type.Object({
   attribute: Type.String(),
   operator: Type.String(),
@@ -200,6 +202,16 @@ export const FlagExplanation = Type.Object({
   bucket: Type.Optional(Type.Integer()),
   target: Type.Optional(Type.Integer()),
   steps: Type.Array(ExplainStep),
+});
+
+/** GET /api/admin/flags/:name/reach: the flag evaluated over the contexts this instance evaluated recently. */
+export const FlagReachResponse = Type.Object({
+  /** Recent contexts evaluated (at most 1,000). */
+  sample: Type.Integer({ minimum: 0 }),
+  /** How many of them the flag reaches now. */
+  matched: Type.Integer({ minimum: 0 }),
+  /** matched / sample, or null when there are no recent contexts. */
+  share: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
 });
 
 export const OfrepContext = Type.Object({ targetingKey: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: true });

@@ -15,6 +15,7 @@ import { createFlagChanges, type FlagChanges, type FlagChangesDeps } from './fla
 import type { FlagStore, StoreEvent } from './flag-store.js';
 import { adoptionSince, evaluationSeries, lockTargetingFlags, notifyFlagChange, updateFlag } from './flags.repository.js';
 import type { FlagChange, FlagRow, SeriesPoint } from './flags.types.js';
+import { createRecentContexts, type RecentContexts } from './recent-contexts.js';
 
 export type { FlagInput } from './flag-input.js';
 export type { Adoption } from './adoption.js';
@@ -45,6 +46,13 @@ export interface EvaluationAudience {
   clientOnly?: boolean;
 }
 
+/** A flag evaluated over the recent contexts: how many there were, how many it reaches, and the share (null without any). */
+export interface FlagReach {
+  sample: number;
+  matched: number;
+  share: number | null;
+}
+
 export interface FlagEvaluation {
   /** Evaluates one flag for a context; successful evaluations are counted for the hourly figures. */
   /** The context gets the server's `currentTime` unless it holds one (see {@link withCurrentTime}). */
@@ -52,6 +60,12 @@ export interface FlagEvaluation {
   /** Every flag, by name, evaluated for one context (its beta user looked up once) and counted like `evaluate`. */
   evaluateAll(context: EvaluationContext, audience?: EvaluationAudience): Array<{ name: string; result: EvaluationResult }>;
   explain(name: string, context: EvaluationContext): Explanation;
+  /**
+   * NOT_FOUND when no flag has this name. Evaluates the flag as it is now (kill switch, targets, beta users,
+   * conditions, rollout) over the contexts recently evaluated on this instance, without counting them. A
+   * boolean flag reaches a context when it answers true; a typed flag when it serves a variant other than its default.
+   */
+  reach(name: string): FlagReach;
   /** Every flag, by name. */
   snapshot(): FlagRow[];
   /** Changes after `seq`, or undefined when they are no longer held (then send the snapshot). */
@@ -76,6 +90,8 @@ export interface FlagsService extends FlagChanges, FlagReads, FlagEvaluation, Ta
 
 export interface FlagsServiceDeps extends FlagChangesDeps {
   counter: EvaluationCounter;
+  /** Where evaluated contexts are kept for reach estimates; a ring of 1,000 unless given. */
+  recent?: RecentContexts;
 }
 
 function createFlagReads(db: Kysely<DatabaseSchema>, store: FlagStore): FlagReads {
@@ -111,7 +127,12 @@ export function withCurrentTime(context: EvaluationContext, now: Date): Evaluati
   return Object.hasOwn(context, 'currentTime') ? context : { ...context, currentTime: now.toISOString() };
 }
 
-function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter, clock: Clock): FlagEvaluation {
+function reaches(result: EvaluationResult): boolean {
+  if (result.errorCode) return false;
+  return result.served === undefined ? result.value === true : result.reason !== 'DEFAULT' && result.reason !== 'DISABLED';
+}
+
+function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter, clock: Clock, recent: RecentContexts): FlagEvaluation {
   const betaUserFor = (context: EvaluationContext) =>
     store.overrideFor(
       typeof context.targetingKey === 'string' && context.targetingKey !== '' ? context.targetingKey : undefined,
@@ -119,6 +140,7 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter, cloc
     );
   return {
     evaluate(name, context, audience) {
+      recent.record(context);
       const flag = audience?.clientOnly === true ? store.clientEvaluable(name) : store.evaluable(name);
       const result = evaluateFlag(flag, withCurrentTime(context, clock()), { betaUser: betaUserFor(context) });
       // Stamped with the wall clock: the hourly table records when traffic really happened.
@@ -126,6 +148,7 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter, cloc
       return result;
     },
     evaluateAll(context, audience) {
+      recent.record(context);
       const options = { betaUser: betaUserFor(context) };
       const at = Date.now();
       const timed = withCurrentTime(context, clock());
@@ -137,6 +160,17 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter, cloc
       });
     },
     explain: (name, context) => explainFlag(store.evaluable(name), withCurrentTime(context, clock()), { betaUser: betaUserFor(context) }),
+    reach(name) {
+      const flag = store.evaluable(name);
+      if (!flag) throw new AppError('NOT_FOUND', `No flag named "${name}".`);
+      const sample = recent.sample();
+      const now = clock();
+      let matched = 0;
+      for (const context of sample) {
+        if (reaches(evaluateFlag(flag, withCurrentTime(context, now), { betaUser: betaUserFor(context) }))) matched++;
+      }
+      return { sample: sample.length, matched, share: sample.length === 0 ? null : matched / sample.length };
+    },
     snapshot: () => store.all(),
     changesSince: (seq) => store.eventsSince(seq),
     lastChange: () => store.lastSeq(),
@@ -178,7 +212,7 @@ export function createFlagsService(deps: FlagsServiceDeps): FlagsService {
   return {
     ...createFlagChanges(deps),
     ...createFlagReads(deps.db, deps.store),
-    ...createFlagEvaluation(deps.store, deps.counter, deps.clock),
+    ...createFlagEvaluation(deps.store, deps.counter, deps.clock, deps.recent ?? createRecentContexts()),
     ...createTargetErasure(deps),
   };
 }

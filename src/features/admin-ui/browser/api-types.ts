@@ -8,12 +8,14 @@ import type { DbReportSchema } from '../../db-insights/db-insights.schemas.js';
 import type { ExperimentResponse } from '../../experiments/experiments.schemas.js';
 import type { FeedbackAnalyticsResponse, FeedbackOut } from '../../feedback/feedback.schemas.js';
 import type {
+  ConditionOperator,
   FlagAdoption,
   FlagCondition,
   FlagDetailResponse,
   FlagExplanation,
   FlagListResponse,
   FlagOut,
+  FlagReachResponse,
 } from '../../flags/flags.schemas.js';
 import type {
   Check,
@@ -46,6 +48,10 @@ export type Feedback = Static<typeof FeedbackOut>;
 export type FeedbackAnalytics = Static<typeof FeedbackAnalyticsResponse>;
 
 export type Condition = Static<typeof FlagCondition>;
+/** Every operator code a condition may use. */
+export type Operator = ConditionOperator;
+/** GET /api/admin/flags/:name/reach */
+export type FlagReach = Static<typeof FlagReachResponse>;
 /** A flag, as creating, editing and toggling answer. */
 export type Flag = Static<typeof FlagOut>;
 /** A flag's experiment results: per variant, exposures, ratings and the comparison with the control. */

@@ -11,6 +11,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The server's message as sent, naming the refused field (`body/conditions[1].values[0] must be …`). */
+    readonly raw: string = message,
   ) {
     super(message);
   }
@@ -32,6 +34,7 @@ function errorOf(data: unknown, status: number): ApiError {
     status,
     typeof error.code === 'string' ? error.code : `HTTP_${status}`,
     typeof error.message === 'string' ? readableMessage(error.message) : `Request failed (${status}).`,
+    typeof error.message === 'string' ? error.message : `Request failed (${status}).`,
   );
 }
 

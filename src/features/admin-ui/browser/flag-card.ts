@@ -18,6 +18,7 @@ import { experimentPanel } from './flag-experiment.js';
 import { variantsEditor, variantSummary } from './flag-variants.js';
 import { fmtHour, fmtInt, fmtPercent, perHour } from './format.js';
 import { FLAGS, flagCardId } from './ids.js';
+import { rulesText } from './operators.js';
 
 function confirmOff(name: string): Promise<boolean> {
   const dialog = byId(FLAGS.confirmDialog, HTMLDialogElement);
@@ -147,6 +148,8 @@ function heading(flag: FlagWithAdoption, editing: FlagEditing): HTMLElement {
       flag.value_type === 'boolean' ? null : el('span', { class: 'badge text-bg-secondary ms-1' }, flag.value_type),
     ),
     el('p', { class: 'small text-secondary mb-2 text-break' }, flag.description || 'No description.'),
+    el('p', { class: 'small mb-2 text-break flag-rules' }, el('span', { class: 'fw-semibold' }, 'Rules: '), rulesText(flag)),
+    el('p', { class: 'small mb-2' }, el('span', { class: 'fw-semibold' }, 'Reach: '), editing.reach(flag)),
     flag.value_type === 'boolean' ? null : el('p', { class: 'small mb-2 text-break flag-variants' }, `Variants: ${variantSummary(flag)}`),
     switchControl(flag, editing),
     a.stale && a.stale_reason ? el('p', { class: 'small mb-0 mt-1' }, statusBadge('warn', 'stale'), ` ${a.stale_reason}`) : null,

@@ -1,14 +1,17 @@
 // The editors inside a flag's card: early access (offered to testers in their portal, with a public
 // title, description and stage), target users, conditions, the explain tool, permanence and
-// deletion, and the flag's history from the audit log.
+// deletion, and the flag's history from the audit log. A refused save is shown beside the field it names.
 import { api, send } from './api.js';
-import type { AuditEntry, Condition, Explanation, Flag, Page } from './api-types.js';
+import type { AuditEntry, Condition, Flag, Page } from './api-types.js';
 import { describeChange } from './changes.js';
 import { messageOf, showError, toast } from './common.js';
 import { el, fill } from './dom.js';
+import { fieldErrorOf } from './field-errors.js';
+import { field, markInvalid, saveAction, type SaveFeedback } from './flag-forms.js';
 import { fmtDate } from './format.js';
 import { conditionSwitches, readSwitches, stickinessEditor } from './flag-targeting.js';
 import { flagCardId } from './ids.js';
+import { operatorLabel } from './operators.js';
 
 export type FlagPatch = Partial<
   Pick<
@@ -30,42 +33,60 @@ export type FlagPatch = Partial<
 
 /** What the card's controls may do; the page keeps the flags and redraws a card after a change. */
 export interface FlagEditing {
-  /** Sends a change conditional on the version shown; true when it was saved. */
-  patch(flag: Flag, body: FlagPatch): Promise<boolean>;
+  /**
+   * Sends a change conditional on the version shown; true when it was saved. With `feedback`, success
+   * is said in the form and a refused field beside it; without, both in a toast.
+   */
+  patch(flag: Flag, body: FlagPatch, feedback?: SaveFeedback): Promise<boolean>;
   toggle(flag: Flag): Promise<boolean>;
   /** The active testers a rollout percentage reaches, as text ('' while unknown). */
   coverage(percentage: number): string;
   deleted(name: string): void;
   /** The condition operators the flags API accepts. */
   operators: readonly string[];
+  /** The flag's reach over recent evaluations, as text the page keeps current. */
+  reach(flag: Flag): HTMLElement;
 }
 
 export const flagPath = (name: string): string => `/api/admin/flags/${encodeURIComponent(name)}`;
 
+export { explainTool } from './flag-explain.js';
+export type { SaveFeedback } from './flag-forms.js';
+
 export function targetsEditor(flag: Flag, editing: FlagEditing): HTMLElement {
   const id = `targets-${flag.name}`;
   const area = el('textarea', { class: 'form-control font-monospace', id, rows: '3' });
+  const invalid = (raw: string) => {
+    const problem = fieldErrorOf(raw);
+    if (problem?.path[0] !== 'target_users') return false;
+    markInvalid(area, problem.message);
+    return true;
+  };
   area.value = flag.target_users.join('\n');
   const users = () =>
     area.value
       .split(/\r?\n/)
       .map((s) => s.trim())
       .filter(Boolean);
-  return el(
+  const box: HTMLElement = el(
     'div',
     {},
     el('label', { class: 'form-label', for: id }, 'Target users (targeting keys or emails, one per line): always on'),
     area,
     el(
-      'button',
-      { type: 'button', class: 'btn btn-sm btn-outline-primary mt-2', onclick: () => editing.patch(flag, { target_users: users() }) },
-      'Save target users',
+      'div',
+      { class: 'mt-2' },
+      saveAction(
+        id,
+        'Save target users',
+        () => box,
+        (feedback) => editing.patch(flag, { target_users: users() }, feedback),
+        invalid,
+      ),
     ),
   );
+  return box;
 }
-
-const field = (cls: string, label: string, id: string, control: HTMLElement) =>
-  el('div', { class: cls }, el('label', { class: 'form-label small', for: id }, label), control);
 
 const STAGES = ['alpha', 'beta', 'preview'] as const;
 
@@ -142,7 +163,7 @@ function conditionRow(c: Partial<Condition>, index: number, flagName: string, op
       el(
         'select',
         { class: 'form-select form-select-sm', id: `${base}-op`, dataset: { part: 'operator' } },
-        operators.map((op) => el('option', { value: op, selected: op === c.operator }, op)),
+        operators.map((op) => el('option', { value: op, selected: op === c.operator }, operatorLabel(op))),
       ),
     ),
     field(
@@ -196,7 +217,18 @@ export function conditionsEditor(flag: Flag, editing: FlagEditing): HTMLElement 
   );
   let next = flag.conditions.length;
   const read = () => [...rows.querySelectorAll('.condition')].map(readCondition);
-  return el(
+  // The API names a refused condition by its place in the list sent, which is the rows' order.
+  const invalid = (raw: string) => {
+    const problem = fieldErrorOf(raw);
+    if (problem?.path[0] !== 'conditions' || typeof problem.path[1] !== 'number') return false;
+    const row = rows.querySelectorAll('.condition')[problem.path[1]];
+    const part = problem.path[2] === 'attribute' || problem.path[2] === 'operator' ? problem.path[2] : 'values';
+    const control = row?.querySelector<HTMLElement>(`[data-part="${part}"]`);
+    if (!control) return false;
+    markInvalid(control, problem.message);
+    return true;
+  };
+  const box: HTMLFieldSetElement = el(
     'fieldset',
     {},
     el('legend', { class: 'form-label fs-6' }, 'Conditions (all must match; a missing attribute never matches)'),
@@ -213,92 +245,17 @@ export function conditionsEditor(flag: Flag, editing: FlagEditing): HTMLElement 
         },
         'Add condition',
       ),
-      el(
-        'button',
-        { type: 'button', class: 'btn btn-sm btn-outline-primary', onclick: () => editing.patch(flag, { conditions: read() }) },
+      saveAction(
+        `conditions-${flag.name}`,
         'Save conditions',
+        () => box,
+        (feedback) => editing.patch(flag, { conditions: read() }, feedback),
+        invalid,
       ),
     ),
     stickinessEditor(flag, (stickiness) => void editing.patch(flag, { stickiness })),
   );
-}
-
-/** The evaluation context the explain form describes, or undefined (after saying why) when its JSON is not an object. */
-function contextOf(form: HTMLFormElement): Record<string, unknown> | undefined {
-  const data = new FormData(form);
-  const text = (name: string) => {
-    const value = data.get(name);
-    return typeof value === 'string' ? value.trim() : '';
-  };
-  let context: Record<string, unknown> = {};
-  const attrs = text('attributes');
-  if (attrs) {
-    try {
-      const parsed: unknown = JSON.parse(attrs);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-      context = parsed as Record<string, unknown>;
-    } catch {
-      toast('Attributes must be a JSON object, e.g. {"plan":"pro"}.', 'error');
-      return undefined;
-    }
-  }
-  const key = text('targetingKey');
-  const email = text('email');
-  if (key) context.targetingKey = key;
-  if (email) context.email = email;
-  return context;
-}
-
-const explanation = (answer: Explanation) => [
-  el(
-    'p',
-    { class: 'mb-1' },
-    el('strong', {}, typeof answer.value === 'boolean' ? String(answer.value) : JSON.stringify(answer.value)),
-    typeof answer.value === 'boolean' || answer.errorCode ? '' : ` · variant ${answer.variant}`,
-    ` · reason ${answer.reason}`,
-    answer.errorCode ? ` · ${answer.errorCode}` : '',
-    answer.bucket !== undefined ? ` · bucket ${answer.bucket}` : '',
-    answer.target !== undefined ? ` · variant hash ${answer.target}` : '',
-  ),
-  el(
-    'ol',
-    { class: 'small mb-0' },
-    answer.steps.map((s) => el('li', {}, el('span', { class: 'fw-semibold' }, s.step), `: ${s.detail ?? ''}`)),
-  ),
-];
-
-export function explainTool(flag: Flag): HTMLElement {
-  const base = `explain-${flag.name}`;
-  const result = el('div', { class: 'mt-2', 'aria-live': 'polite' });
-  const input = (id: string, name: string, extra: Record<string, string> = {}) =>
-    el('input', { class: 'form-control form-control-sm', id: `${base}-${id}`, name, ...extra });
-  const form = el(
-    'form',
-    { class: 'row g-2 align-items-end', novalidate: true },
-    field('col-12 col-md-4', 'Targeting key (user id)', `${base}-key`, input('key', 'targetingKey', { maxlength: '500' })),
-    field('col-12 col-md-3', 'Email', `${base}-email`, input('email', 'email', { type: 'email' })),
-    field(
-      'col-12 col-md-3',
-      'Attributes (JSON)',
-      `${base}-attrs`,
-      input('attrs', 'attributes', { class: 'form-control form-control-sm font-monospace', placeholder: '{"plan":"pro"}' }),
-    ),
-    el('div', { class: 'col-12 col-md-2' }, el('button', { type: 'submit', class: 'btn btn-sm btn-secondary w-100' }, 'Explain')),
-  );
-  const explain = async () => {
-    const context = contextOf(form);
-    if (!context) return;
-    try {
-      fill(result, explanation(await api<Explanation>(`${flagPath(flag.name)}/explain`, { method: 'POST', body: { context } })));
-    } catch (err) {
-      showError(err);
-    }
-  };
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void explain();
-  });
-  return el('div', {}, el('h3', { class: 'h6' }, 'Why does this user get this?'), form, result);
+  return box;
 }
 
 export async function loadHistory(flag: Flag, box: HTMLElement): Promise<void> {

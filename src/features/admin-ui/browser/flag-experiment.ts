@@ -26,7 +26,7 @@ function table(result: Experiment): HTMLElement {
   const head = ['Variant', 'Exposures', 'Users', 'Ratings', 'Mean rating', '95 % interval', `Against ${result.control}`];
   return el(
     'div',
-    { class: 'table-responsive' },
+    { class: 'table-responsive', tabindex: '0', role: 'region', 'aria-label': `Experiment results of ${result.flag}` },
     el(
       'table',
       { class: 'table table-sm align-middle mb-1' },

@@ -77,6 +77,10 @@ export const FLAGS = {
   newType: 'new-type',
   confirmDialog: 'confirm-dialog',
   confirmText: 'confirm-text',
+  viewCards: 'flags-view-cards',
+  viewTable: 'flags-view-table',
+  tableRegion: 'flags-table-region',
+  table: 'flags-table',
 } as const;
 /** A flag's card (drawn by the module), e.g. for `?flag=<name>` to scroll to. */
 export const flagCardId = (name: string): string => `flag-${name}`;

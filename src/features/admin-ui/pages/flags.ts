@@ -40,7 +40,34 @@ export function flagsBody(operators: readonly string[]): SafeHtml {
         </form>
       </div>
     </details>
-    <p class="small text-secondary" id="${FLAGS.summary}"></p>
+    <div class="d-flex flex-wrap gap-2 align-items-center justify-content-between mb-2">
+      <p class="small text-secondary mb-0" id="${FLAGS.summary}"></p>
+      <div class="btn-group btn-group-sm" role="group" aria-label="Show flags as">
+        <button type="button" class="btn btn-outline-secondary" id="${FLAGS.viewCards}" aria-pressed="true">Cards</button>
+        <button type="button" class="btn btn-outline-secondary" id="${FLAGS.viewTable}" aria-pressed="false">Table</button>
+      </div>
+    </div>
+    <div class="table-responsive" tabindex="0" role="region" aria-label="Flags table" id="${FLAGS.tableRegion}" hidden>
+      <table class="table table-sm align-middle stack-on-phone flags-table" id="${FLAGS.table}">
+        <caption class="visually-hidden">
+          Flags; sort by name or last change with the column buttons.
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col" aria-sort="ascending">
+              <button type="button" class="btn btn-link btn-sm p-0 sort-button" data-sort="name">Name</button>
+            </th>
+            <th scope="col">State</th>
+            <th scope="col">Rules</th>
+            <th scope="col" class="text-end">Rollout</th>
+            <th scope="col">Reach</th>
+            <th scope="col">Adoption (24 h)</th>
+            <th scope="col"><button type="button" class="btn btn-link btn-sm p-0 sort-button" data-sort="changed">Last change</button></th>
+          </tr>
+        </thead>
+        <tbody></tbody>
+      </table>
+    </div>
     <div id="${FLAGS.list}" class="vstack gap-3" data-operators="${operators.join(' ')}"><p class="text-secondary">Loading…</p></div>
     <dialog id="${FLAGS.confirmDialog}" class="console-dialog" aria-labelledby="confirm-title">
       <form method="dialog">

@@ -1,0 +1,66 @@
+// What the flag card's forms share: a labelled control, a refused field marked beside itself (aria-invalid,
+// the problem in words, aria-describedby), and a save button that says how the save went.
+import { el } from './dom.js';
+
+/**
+ * How a form hears how its save went. The card is redrawn after a save, so the form names (by id) where
+ * the redrawn card says "Saved" and which control gets the focus back.
+ */
+export interface SaveFeedback {
+  status: string;
+  focus: string;
+  /** Shows a refused field's problem beside it; false when the message names none of the form's fields. */
+  invalid(raw: string): boolean;
+}
+
+/** A control with its label above it. */
+export const field = (cls: string, label: string, id: string, control: HTMLElement) =>
+  el('div', { class: cls }, el('label', { class: 'form-label small', for: id }, label), control);
+
+const ERROR_CLASS = 'field-error';
+
+/** Marks a control as refused, with the problem in words right after it, and focuses it. */
+export function markInvalid(control: HTMLElement, message: string): void {
+  const id = `${control.id}-error`;
+  control.classList.add('is-invalid');
+  control.setAttribute('aria-invalid', 'true');
+  control.setAttribute('aria-describedby', [control.getAttribute('aria-describedby'), id].filter(Boolean).join(' '));
+  control.insertAdjacentElement('afterend', el('div', { class: `invalid-feedback d-block ${ERROR_CLASS}`, id }, message));
+  control.focus();
+}
+
+/** Takes back every mark `markInvalid` left inside `box`. */
+export function clearInvalid(box: HTMLElement): void {
+  for (const control of box.querySelectorAll<HTMLElement>('[aria-invalid="true"]')) {
+    control.classList.remove('is-invalid');
+    control.removeAttribute('aria-invalid');
+    const rest = (control.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id !== '' && id !== `${control.id}-error`);
+    if (rest.length > 0) control.setAttribute('aria-describedby', rest.join(' '));
+    else control.removeAttribute('aria-describedby');
+  }
+  for (const message of box.querySelectorAll(`.${ERROR_CLASS}`)) message.remove();
+}
+
+/**
+ * A form's save button and the status beside it: the button is disabled while saving and enabled again
+ * when the save fails; after a save the redrawn card says "Saved" there. `invalid` marks a refused field.
+ */
+export function saveAction(
+  base: string,
+  label: string,
+  box: () => HTMLElement,
+  run: (feedback: SaveFeedback) => Promise<boolean>,
+  invalid: (raw: string) => boolean,
+): HTMLElement {
+  const button = el('button', { type: 'button', class: 'btn btn-sm btn-outline-primary', id: `${base}-save` }, label);
+  const status = el('span', { class: 'small text-success', id: `${base}-status`, role: 'status' });
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    status.textContent = '';
+    clearInvalid(box());
+    void run({ status: status.id, focus: button.id, invalid }).finally(() => {
+      button.disabled = false;
+    });
+  });
+  return el('div', { class: 'd-flex flex-wrap gap-2 align-items-center' }, button, status);
+}
