@@ -361,8 +361,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     await sticky.getByRole('button', { name: 'Save stickiness' }).click();
     await expect.poll(async () => (await flag('voice-mode')).stickiness).toBe('orgId');
 
+    // Still open after the save, saying so beside the button that saved.
     const refreshed = page.locator('#flag-voice-mode');
-    await expect.poll(() => refreshed.locator('#conditions-voice-mode-status').textContent()).toBe('Saved');
+    await expect.poll(() => refreshed.locator('#stickiness-voice-mode-status').textContent()).toBe('Saved');
     await refreshed.getByLabel(/^Target users/).fill('vip-user\nboss@example.com');
     await refreshed.getByRole('button', { name: 'Save target users' }).click();
     await expect.poll(async () => (await flag('voice-mode')).target_users).toEqual(['vip-user', 'boss@example.com']);

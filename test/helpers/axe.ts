@@ -11,6 +11,9 @@ interface AxeResult {
 
 /** axe-core's serious and critical findings on the page as it is now. */
 export async function seriousViolations(p: Page): Promise<string[]> {
+  // Colours are checked as they settle: Bootstrap drops its 0.15 s colour transitions for users who
+  // ask for reduced motion, so a control clicked a moment ago is not measured mid-fade.
+  await p.emulateMedia({ reducedMotion: 'reduce' });
   await p.evaluate(axeSource);
   const result = (await p.evaluate(() =>
     (globalThis as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),

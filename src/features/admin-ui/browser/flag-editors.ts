@@ -8,7 +8,7 @@ import { messageOf, showError, toast } from './common.js';
 import { el, fill } from './dom.js';
 import { fieldErrorOf } from './field-errors.js';
 import { field, markInvalid, saveAction, type SaveFeedback } from './flag-forms.js';
-import { fmtDate } from './format.js';
+import { fmtDate, readableMessage } from './format.js';
 import { conditionSwitches, readSwitches, stickinessEditor } from './flag-targeting.js';
 import { flagCardId } from './ids.js';
 import { operatorLabel } from './operators.js';
@@ -253,7 +253,20 @@ export function conditionsEditor(flag: Flag, editing: FlagEditing): HTMLElement 
         invalid,
       ),
     ),
-    stickinessEditor(flag, (stickiness) => void editing.patch(flag, { stickiness })),
+    stickinessEditor(flag, (read) =>
+      saveAction(
+        `stickiness-${flag.name}`,
+        'Save stickiness',
+        () => box,
+        (feedback) => editing.patch(flag, { stickiness: read() }, feedback),
+        (raw) => {
+          const control = box.querySelector<HTMLElement>(`#sticky-${CSS.escape(flag.name)}`);
+          if (!/stickiness/.test(raw) || !control) return false;
+          markInvalid(control, readableMessage(raw));
+          return true;
+        },
+      ),
+    ),
   );
   return box;
 }

@@ -27,27 +27,19 @@ export function readSwitches(row: Element): { case_insensitive?: true; inverted?
   return { ...(on('case_insensitive') && { case_insensitive: true }), ...(on('inverted') && { inverted: true }) };
 }
 
-/** The attribute to bucket on, handed to `save`; empty saves the default, `targetingKey`. */
-export function stickinessEditor(flag: Flag, save: (stickiness: string) => void): HTMLElement {
+/** The attribute to bucket on, saved through `saveControl` (the card's save button with its status). */
+export function stickinessEditor(flag: Flag, saveControl: (read: () => string) => HTMLElement): HTMLElement {
   const id = `sticky-${flag.name}`;
   const input = el('input', { class: 'form-control form-control-sm', id, value: flag.stickiness, maxlength: '100' });
   return el(
     'div',
     { class: 'mt-3' },
     el('label', { class: 'form-label small', for: id }, 'Bucket rollouts and variants by (stickiness attribute)'),
+    input,
     el(
       'div',
-      { class: 'input-group input-group-sm' },
-      input,
-      el(
-        'button',
-        {
-          type: 'button',
-          class: 'btn btn-outline-primary',
-          onclick: () => save(input.value.trim() || 'targetingKey'),
-        },
-        'Save stickiness',
-      ),
+      { class: 'mt-2' },
+      saveControl(() => input.value.trim() || 'targetingKey'),
     ),
   );
 }
