@@ -29,6 +29,8 @@ export const CONSOLE_MODULES = [
   'flags.js',
   'flag-card.js',
   'flag-experiment.js',
+  'flag-plan.js',
+  'flag-schedules.js',
   'flag-editors.js',
   'flag-variants.js',
   'feedback.js',

@@ -6,6 +6,7 @@ import { messageOf, showError, toast } from './common.js';
 import { byId, el, fill } from './dom.js';
 import { flagCard } from './flag-card.js';
 import { flagPath, type FlagEditing, type FlagPatch } from './flag-editors.js';
+import './flag-schedules.js';
 import { fmtInt } from './format.js';
 import { FLAGS, flagCardId } from './ids.js';
 
