@@ -2,7 +2,7 @@
 // server (its plan runner passing every 15 s) at 1440 and 375 px: a plan started from a flag's card
 // shows its timeline; a plan stopped by 1-star ratings shows on the dashboard's "Plans needing
 // attention" tile and resumes from the card; scheduled changes are created, edited, cancelled and
-// applied; a failed plan load offers "Retry"; axe-core finds nothing serious.
+// applied; a failed load of the running plans offers "Retry"; axe-core finds nothing serious.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +152,11 @@ describe.skipIf(!haveChromium && !process.env.CI)('release plans and scheduled c
       await expect.poll(() => panel.locator('.plan-state').textContent()).toBe('aborted');
       expect(await panel.getByRole('button', { name: 'Create a release plan' }).isVisible()).toBe(true);
       expect(await seriousViolations(p)).toEqual([]);
+      // Ended plans are not among the running ones: the card offers to show the last one.
+      await p.reload();
+      await panel.getByRole('button', { name: 'Show the last plan' }).click({ timeout: 30_000 });
+      await expect.poll(() => panel.locator('.plan-state').textContent(), { timeout: 15_000 }).toBe('aborted');
+      expect(await panel.locator('p').first().textContent()).toBe('aborted Aborted by hand.');
       await p.close();
     }, 240_000);
   }
@@ -287,10 +292,10 @@ describe.skipIf(!haveChromium && !process.env.CI)('release plans and scheduled c
   }, 120_000);
 
   for (const width of WIDTHS) {
-    it(`at ${width} px a plan that could not be loaded says so in place, and Retry loads it`, async () => {
+    it(`at ${width} px the running plans that could not be loaded say so in place, and Retry loads them`, async () => {
       const p = await contexts[width].newPage();
       let fail = true;
-      await p.route('**/api/admin/flags/guarded/plan', (route) => (fail ? route.abort() : route.continue()));
+      await p.route('**/api/admin/plans', (route) => (fail ? route.abort() : route.continue()));
       await p.goto(`${base}/admin/beta/flags?flag=guarded`);
       const panel = p.locator('#plan-guarded');
       await expect

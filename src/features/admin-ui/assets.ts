@@ -30,6 +30,7 @@ export const CONSOLE_MODULES = [
   'flag-card.js',
   'flag-experiment.js',
   'flag-plan.js',
+  'flag-plan-form.js',
   'flag-schedules.js',
   'flag-editors.js',
   'flag-variants.js',
