@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { Plan, Schedule, ScheduleList } from '../src/features/admin-ui/browser/api-types.js';
+import type { Plan, PlanList, Schedule, ScheduleList } from '../src/features/admin-ui/browser/api-types.js';
 import { seriousViolations } from './helpers/axe.js';
 import { freePort, startOidcProvider, type TestAccount, type TestOidcProvider } from './helpers/oidc-provider.js';
 import { serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
@@ -200,9 +200,16 @@ describe.skipIf(!haveChromium && !process.env.CI)('release plans and scheduled c
       expect(res.status).toBe(201);
     }
     await expect.poll(async () => (await get<Plan>('/api/admin/flags/guarded/plan')).status, { timeout: PASS_WAIT }).toBe('paused');
+    const paused = await get<Plan>('/api/admin/flags/guarded/plan');
+    expect(paused.attention).toMatch(/^Paused: mean rating 1\.33 over 3 ratings is below 3\.5/);
+    expect(paused.readings.map((r) => r.status)).toEqual(['failed', 'failed']);
+    await d.close();
+    const live = (await get<PlanList>('/api/admin/plans')).items.filter((plan) => plan.status === 'paused');
+    expect(live.map((plan) => [plan.flag, plan.readings.map((r) => r.status)])).toEqual([['guarded', ['failed', 'failed']]]);
 
-    for (const width of WIDTHS) {
-      const p = width === 375 ? d : await open(width, '/admin/beta/');
+    // The phone checks first; the wide screen then resumes the plan.
+    for (const width of [375, 1440] as const) {
+      const p = await open(width, '/admin/beta/');
       await expect.poll(() => tile(p).locator('[data-value]').textContent(), { timeout: 30_000 }).toBe('1');
       expect(await tile(p).locator('[data-hint] a').textContent()).toBe('guarded');
       expect(await seriousViolations(p)).toEqual([]);
