@@ -25,6 +25,12 @@ import type {
 } from '../../health/health.schemas.js';
 import type { Alert as AlertSchema, Kpi as KpiSchema, KpiReport as KpiReportSchema } from '../../kpis/kpis.schemas.js';
 import type { ApproveResponse, FunnelOut, WaitlistEntryOut } from '../../testers/testers.schemas.js';
+import type {
+  PlanList as PlanListSchema,
+  PlanOut,
+  ScheduleList as ScheduleListSchema,
+  ScheduleOut,
+} from '../../rollouts/rollouts.schemas.js';
 import type { CreatedToken as CreatedTokenSchema, TokenItem } from '../../tokens/tokens.schemas.js';
 
 /** A page of a cursor-paginated admin list. */
@@ -97,3 +103,12 @@ export type WaitlistEntry = Static<typeof WaitlistEntryOut>;
 export type WaitlistApproval = Static<typeof ApproveResponse>;
 /** GET /api/admin/users/funnel: testers at each step, the last one over 30 days. */
 export type TesterFunnel = Static<typeof FunnelOut>;
+
+/** GET /api/admin/flags/:name/plan: a release plan as a timeline, with its guards' last readings. */
+export type Plan = Static<typeof PlanOut>;
+/** GET /api/admin/plans */
+export type PlanList = Static<typeof PlanListSchema>;
+/** A scheduled change, as the schedules API answers. */
+export type Schedule = Static<typeof ScheduleOut>;
+/** GET /api/admin/schedules */
+export type ScheduleList = Static<typeof ScheduleListSchema>;

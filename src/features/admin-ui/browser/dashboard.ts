@@ -12,6 +12,7 @@ import type {
   MetricsReport,
   MetricsSeries,
   Page,
+  PlanList,
   TesterFunnel,
   TesterSummary,
 } from './api-types.js';
@@ -19,7 +20,7 @@ import { drawChart, timeLabel } from './charts.js';
 import { messageOf, poll, stars, statusBadge, statusTile } from './common.js';
 import { byId, el, fill, find, get, sparkline } from './dom.js';
 import { fmtAgo, fmtInt, fmtMs, fmtNumber } from './format.js';
-import { DASHBOARD, FUNNEL, tileId, type TileName } from './ids.js';
+import { CONSOLE_BASE, DASHBOARD, FUNNEL, tileId, type TileName } from './ids.js';
 
 const REFRESH_MS = 5000;
 
@@ -90,6 +91,23 @@ function showFlagsTile(flags: { items: FlagWithAdoption[] }): void {
   setTile('flags', `${on} of ${flags.items.length}`, stale > 0 ? `${stale} stale` : 'none stale');
 }
 
+/** Release plans a failed guard paused (or rolled back), each linked to its flag's card; a neutral "none" otherwise. */
+function showPlansTile(plans: PlanList): void {
+  const stopped = plans.items.filter((p) => p.status === 'paused' && p.readings.some((r) => r.status === 'failed'));
+  const tile = find(`#${tileId('plans')}`, HTMLElement);
+  if (!tile) return;
+  setTile('plans', stopped.length === 0 ? 'none' : fmtInt(stopped.length), undefined, stopped.length === 0 ? undefined : 'warn');
+  fill(
+    get('[data-hint]', HTMLElement, tile),
+    stopped.length === 0
+      ? 'no plan is paused by a guard'
+      : stopped.map((p, i) => [
+          i > 0 ? ', ' : '',
+          el('a', { href: `${CONSOLE_BASE}/flags?flag=${encodeURIComponent(p.flag)}`, title: p.attention ?? '' }, p.flag),
+        ]),
+  );
+}
+
 function showMetricsTiles(metrics: MetricsReport): void {
   setTile('rps', fmtNumber(metrics.requests.ratePerSecond, 2), `${fmtNumber(metrics.requests.successRate * 100, 2)} % succeeded`);
   setTile('p95', fmtMs(metrics.requests.responseTimeMs.p95), `p50 ${fmtMs(metrics.requests.responseTimeMs.p50)}`);
@@ -152,6 +170,7 @@ async function tiles(): Promise<void> {
       showFlagsTile(flags);
       showAdoptionChart(flags);
     }),
+    part(api<PlanList>('/api/admin/plans'), ['plans'], showPlansTile),
     part(api<MetricsReport>('/health/metrics'), ['rps', 'p95', 'dbp95'], showMetricsTiles),
     // The health document answers 503 when a check fails: read it either way.
     part(

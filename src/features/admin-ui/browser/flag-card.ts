@@ -15,6 +15,7 @@ import {
   type FlagEditing,
 } from './flag-editors.js';
 import { experimentPanel } from './flag-experiment.js';
+import { planPanel } from './flag-plan.js';
 import { variantsEditor, variantSummary } from './flag-variants.js';
 import { fmtHour, fmtInt, fmtPercent, perHour } from './format.js';
 import { FLAGS, flagCardId } from './ids.js';
@@ -231,6 +232,7 @@ export function flagCard(flag: FlagWithAdoption, editing: FlagEditing): HTMLElem
         el('div', { class: 'col-12 col-md-6 col-lg-4' }, rolloutControl(flag, editing)),
         adoptionColumn(flag),
       ),
+      planPanel(flag),
       details(flag, editing),
     ),
   );

@@ -41,7 +41,8 @@ export const DASHBOARD = {
 } as const;
 
 /** Dashboard and feedback tiles: the element id is `tile-<name>`. */
-export type TileName = 'testers' | 'feedback' | 'rating' | 'flags' | 'rps' | 'p95' | 'dbp95' | 'health' | 'total' | 'average' | 'split';
+export type TileName =
+  'plans' | 'testers' | 'feedback' | 'rating' | 'flags' | 'rps' | 'p95' | 'dbp95' | 'health' | 'total' | 'average' | 'split';
 export const tileId = (name: TileName): string => `tile-${name}`;
 
 export const USERS = {
@@ -82,6 +83,23 @@ export const FLAGS = {
   tableRegion: 'flags-table-region',
   table: 'flags-table',
 } as const;
+
+/** The flags page's scheduled changes: the list and the form that creates or edits one. */
+export const SCHEDULES = {
+  section: 'schedules',
+  list: 'schedules-list',
+  status: 'schedules-status',
+  form: 'schedule-form',
+  flag: 'schedule-flag',
+  change: 'schedule-change',
+  percentage: 'schedule-percentage',
+  at: 'schedule-at',
+  error: 'schedule-error',
+  submit: 'schedule-submit',
+  cancelEdit: 'schedule-cancel-edit',
+} as const;
+/** A flag's release-plan panel on its card. */
+export const planPanelId = (flag: string): string => `plan-${flag}`;
 /** A flag's card (drawn by the module), e.g. for `?flag=<name>` to scroll to. */
 export const flagCardId = (name: string): string => `flag-${name}`;
 

@@ -57,6 +57,7 @@ export function dashboardBody(): SafeHtml {
         ${tile('rps', 'Requests / s', 'last 60 s', `${CONSOLE_BASE}/health`)}
         ${tile('p95', 'p95 latency', 'last 60 s', `${CONSOLE_BASE}/health`)}
         ${tile('dbp95', 'Database p95', 'last 60 s', `${CONSOLE_BASE}/database`)} ${tile('health', 'Health', '', `${CONSOLE_BASE}/health`)}
+        ${tile('plans', 'Plans needing attention', 'release plans paused by a guard')}
       </div>
     </section>
     <section aria-labelledby="funnel-h" class="mb-4">

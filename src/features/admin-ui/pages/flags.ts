@@ -1,7 +1,58 @@
-// The flags page's markup: the new-flag form, the list flags.js fills, and the dialog that asks
-// before a flag is taken away from everyone.
-import { FLAGS } from '../browser/ids.js';
+// The flags page's markup: the new-flag form, the scheduled changes (list and form, filled by
+// flag-schedules.js), the list flags.js fills, and the dialog that asks before a flag is taken away
+// from everyone.
+import { FLAGS, SCHEDULES } from '../browser/ids.js';
 import { html, type SafeHtml } from '../html.js';
+import { ACTIONS, listTable } from './parts.js';
+
+const schedulesCard = () =>
+  html`<details class="card mb-3" id="${SCHEDULES.section}">
+    <summary class="card-header">Scheduled changes <span class="small text-secondary" id="${SCHEDULES.status}"></span></summary>
+    <div class="card-body">
+      <form id="${SCHEDULES.form}" class="row g-2 align-items-end mb-3" novalidate aria-describedby="${SCHEDULES.error}">
+        <div class="col-12 col-md-3">
+          <label class="form-label" for="${SCHEDULES.flag}">Flag</label>
+          <input
+            class="form-control"
+            id="${SCHEDULES.flag}"
+            required
+            pattern="[a-z0-9][a-z0-9._\\-]{0,99}"
+            maxlength="100"
+            list="schedule-flags"
+          />
+          <datalist id="schedule-flags"></datalist>
+        </div>
+        <div class="col-12 col-md-3">
+          <label class="form-label" for="${SCHEDULES.change}">Change</label>
+          <select class="form-select" id="${SCHEDULES.change}">
+            <option value="on">Turn the flag on</option>
+            <option value="off">Turn the flag off (kill switch)</option>
+            <option value="percentage">Set the rollout percentage</option>
+          </select>
+        </div>
+        <div class="col-6 col-md-2">
+          <label class="form-label" for="${SCHEDULES.percentage}">Percentage</label>
+          <input class="form-control" id="${SCHEDULES.percentage}" type="number" min="0" max="100" step="1" disabled />
+        </div>
+        <div class="col-6 col-md-2">
+          <label class="form-label" for="${SCHEDULES.at}">At (your time)</label>
+          <input class="form-control" id="${SCHEDULES.at}" type="datetime-local" required />
+        </div>
+        <div class="col-12 col-md-2 d-flex gap-2">
+          <button class="btn btn-primary flex-grow-1" type="submit" id="${SCHEDULES.submit}">Schedule</button>
+          <button class="btn btn-outline-secondary" type="button" id="${SCHEDULES.cancelEdit}" hidden>Stop editing</button>
+        </div>
+        <div class="col-12 small text-danger" id="${SCHEDULES.error}" role="alert"></div>
+      </form>
+      ${listTable({
+        id: SCHEDULES.list,
+        label: 'Scheduled changes (scrolls sideways)',
+        tableClass: 'table table-sm align-middle mb-0',
+        caption: 'Scheduled changes, latest due time first',
+        columns: ['Flag', 'Change', 'Due', 'State', ACTIONS],
+      })}
+    </div>
+  </details>`;
 
 /** `operators`: the condition operators the flags API accepts, offered in the conditions editor. */
 export function flagsBody(operators: readonly string[]): SafeHtml {
@@ -40,6 +91,7 @@ export function flagsBody(operators: readonly string[]): SafeHtml {
         </form>
       </div>
     </details>
+    ${schedulesCard()}
     <div class="d-flex flex-wrap gap-2 align-items-center justify-content-between mb-2">
       <p class="small text-secondary mb-0" id="${FLAGS.summary}"></p>
       <div class="btn-group btn-group-sm" role="group" aria-label="Show flags as">
