@@ -9,7 +9,7 @@ import { flagCard } from './flag-card.js';
 import { flagPath, type FlagEditing, type FlagPatch, type SaveFeedback } from './flag-editors.js';
 import './flag-schedules.js';
 import { fmtAgo, fmtDate, fmtInt, fmtNumber, fmtPercent } from './format.js';
-import { FLAGS, flagCardId } from './ids.js';
+import { FLAGS } from './ids.js';
 import { rulesText } from './operators.js';
 
 const list = byId(FLAGS.list, HTMLElement);
