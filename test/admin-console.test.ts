@@ -285,7 +285,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     await page.locator('#create-card summary').click();
     await page.getByLabel('Name').fill('voice-mode');
     await page.getByLabel('Description').fill('Talk to NOUS');
-    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
     const card = page.locator('#flag-voice-mode');
     await card.waitFor();
     await card.getByRole('switch').check();

@@ -257,7 +257,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('console UX in Chromium', () =
     const p = await open(375, '/admin/beta/flags');
     await p.locator('#create-card summary').click();
     await p.locator('#new-name').fill('Bad Name');
-    await p.getByRole('button', { name: 'Create' }).click();
+    await p.getByRole('button', { name: 'Create', exact: true }).click();
     expect(await p.locator('#new-name-error').textContent()).toBe('A flag name is lowercase letters, digits, dot, dash or underscore.');
     expect(await p.locator('#new-name').getAttribute('aria-invalid')).toBe('true');
     expect(await p.locator('#new-name-error').isVisible()).toBe(true);

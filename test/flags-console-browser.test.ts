@@ -221,7 +221,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('flags console in Chromium', (
       const explainButton = card.getByRole('button', { name: 'Explain', exact: true });
       const fromFields = await explainBody(() => explainButton.click());
       expect(fromFields).toEqual({ context: { country: 'US', plan: 'pro', targetingKey: 'user-1' } });
-      const result = card.locator('[aria-live="polite"]').first();
+      const result = card.locator('.explain-result');
       await expect.poll(() => result.textContent(), WAIT).toContain('true · reason STATIC');
       expect(await result.textContent()).toContain('condition: country is one of US, CA: matches (the context has "US")');
       await card.getByRole('button', { name: 'JSON', exact: true }).click();

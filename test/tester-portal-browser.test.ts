@@ -97,7 +97,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the beta loop in Chromium, wi
     await ownerPage.locator('#create-card summary').click();
     await ownerPage.getByLabel('Name').fill(FLAG);
     await ownerPage.getByLabel('Description').fill('Suggested replies in chat');
-    await ownerPage.getByRole('button', { name: 'Create' }).click();
+    await ownerPage.getByRole('button', { name: 'Create', exact: true }).click();
     const card = ownerPage.locator(`#flag-${FLAG}`);
     await card.locator('details > summary').click();
     await card.getByLabel('Offer to testers as early access').check();

@@ -168,7 +168,7 @@ function attributesEditor(base: string, names: readonly string[]) {
  */
 export function explainTool(flag: Flag): HTMLElement {
   const base = `explain-${flag.name}`;
-  const result = el('div', { class: 'mt-2', 'aria-live': 'polite' });
+  const result = el('div', { class: 'mt-2 explain-result', 'aria-live': 'polite' });
   const names = [...new Set(flag.conditions.map((c) => c.attribute))];
   const key = el('input', { class: 'form-control form-control-sm', id: `${base}-key`, maxlength: '500' });
   const email = el('input', { class: 'form-control form-control-sm', id: `${base}-email`, type: 'email' });
