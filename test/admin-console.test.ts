@@ -299,12 +299,26 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     expect(patched.status()).toBe(200);
     await page.reload();
     await card.getByRole('switch').uncheck();
-    const dialog = page.locator('#confirm-dialog');
+    const dialog = page.locator('dialog.review-dialog');
     await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.locator('.review-diff tbody').textContent()).toBe('Servedon for 100 %off for everyone');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     expect((await flag('voice-mode')).is_enabled).toBe(true);
     expect(await card.getByRole('switch').isChecked()).toBe(true);
     await card.getByRole('switch').uncheck();
+    await dialog.getByLabel('Comment (optional, kept in the audit log)').fill('Voice crashes on Android 15');
+    await dialog.getByRole('button', { name: 'Turn off' }).click();
+    await expect.poll(async () => (await flag('voice-mode')).is_enabled).toBe(false);
+    const audit = await apiGet<{ items: Array<{ action: string; comment: string | null }> }>(
+      '/api/admin/audit?entity_type=flag&entity_id=voice-mode',
+    );
+    expect(audit.items[0]?.comment).toBe('Voice crashes on Android 15');
+
+    // Undone from the toast within 10 s, then turned off again for the tests that follow.
+    await page.locator('#toasts').getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(async () => (await flag('voice-mode')).is_enabled).toBe(true);
+    await expect.poll(() => page.locator('#flag-voice-mode').getByRole('switch').isChecked()).toBe(true);
+    await page.locator('#flag-voice-mode').getByRole('switch').uncheck();
     await dialog.getByRole('button', { name: 'Turn off' }).click();
     await expect.poll(async () => (await flag('voice-mode')).is_enabled).toBe(false);
   });

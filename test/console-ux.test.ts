@@ -249,6 +249,28 @@ describe.skipIf(!haveChromium && !process.env.CI)('console UX in Chromium', () =
       const box = await p.locator('#toasts').boundingBox();
       expect(box?.x).toBe(0);
       expect(box?.width).toBeLessThanOrEqual(Math.min(22 * 16, width));
+
+      // Narrowing a flag that is on is reviewed first; Cancel keeps what is stored.
+      const stored = async () =>
+        (await (await contexts[width].request.get(`${base}/api/admin/flags/ramp-${width}`)).json()) as {
+          is_enabled: boolean;
+          rollout_percentage: number;
+        };
+      await card.getByRole('switch').check();
+      await expect.poll(async () => (await stored()).is_enabled).toBe(true);
+      const again = p.locator(`#flag-ramp-${width}`);
+      await again.locator(`#rollout-ramp-${width}-number`).fill('4');
+      await again.getByRole('button', { name: 'Save rollout' }).click();
+      const review = p.locator('dialog.review-dialog');
+      await review.getByRole('heading', { name: `Narrow ramp-${width} from 10 % to 4 %` }).waitFor();
+      expect(await review.locator('.review-diff tbody').textContent()).toBe('Rollout10 %4 %');
+      expect(await seriousViolations(p)).toEqual([]);
+      await review.getByRole('button', { name: 'Cancel' }).click();
+      expect((await stored()).rollout_percentage).toBe(10);
+      await expect.poll(() => again.getByRole('button', { name: 'Save rollout' }).isEnabled()).toBe(true);
+      await again.getByRole('button', { name: 'Save rollout' }).click();
+      await review.getByRole('button', { name: 'Narrow rollout' }).click();
+      await expect.poll(async () => (await stored()).rollout_percentage).toBe(4);
       await p.close();
     });
   }

@@ -3,7 +3,7 @@
 import { api } from './api.js';
 import type { FlagDetail, FlagWithAdoption } from './api-types.js';
 import { statusBadge } from './common.js';
-import { byId, el, fill, sparkline } from './dom.js';
+import { el, fill, sparkline } from './dom.js';
 import {
   conditionsEditor,
   earlyAccessEditor,
@@ -16,29 +16,39 @@ import {
 } from './flag-editors.js';
 import { experimentPanel } from './flag-experiment.js';
 import { planPanel } from './flag-plan.js';
+import { reviewChange, toastUndo } from './review.js';
 import { variantsEditor, variantSummary } from './flag-variants.js';
 import { fmtHour, fmtInt, fmtPercent, perHour } from './format.js';
-import { FLAGS, flagCardId } from './ids.js';
+import { flagCardId } from './ids.js';
 import { rulesText } from './operators.js';
 
-function confirmOff(name: string): Promise<boolean> {
-  const dialog = byId(FLAGS.confirmDialog, HTMLDialogElement);
-  byId(FLAGS.confirmText, HTMLElement).textContent =
-    `${name} is on for everyone (100 %). Turning it off takes it away from every user at once.`;
-  dialog.returnValue = '';
-  dialog.showModal();
-  return new Promise((resolve) => dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true }));
+/** What serving a flag means in words: "on for 50 %", "off for everyone". */
+const served = (on: boolean, pct: number) => (on ? `on for ${pct} %` : 'off for everyone');
+
+/** Turning off a flag anyone gets is reviewed first, and can be undone from its toast for 10 s. */
+async function turnOff(flag: FlagWithAdoption, editing: FlagEditing): Promise<boolean> {
+  let comment = '';
+  if (flag.rollout_percentage > 0) {
+    const reviewed = await reviewChange({
+      title: `Turn off ${flag.name}`,
+      summary: `Everyone who gets ${flag.name} now (${flag.rollout_percentage} % of users, and its targets) gets the default at once.`,
+      rows: [{ field: 'Served', before: served(true, flag.rollout_percentage), after: served(false, flag.rollout_percentage) }],
+      confirm: 'Turn off',
+    });
+    if (reviewed === null) return false;
+    comment = reviewed;
+  }
+  const done = await editing.toggle(flag, comment);
+  if (done) toastUndo(`Turned off ${flag.name}.`, async () => void (await editing.toggle(flag, 'Undone from the console')));
+  return done;
 }
 
 function switchControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLElement {
   const id = `enabled-${flag.name}`;
   const flip = async (input: HTMLInputElement) => {
-    if (!input.checked && flag.rollout_percentage === 100 && !(await confirmOff(flag.name))) {
-      input.checked = true;
-      return;
-    }
     input.disabled = true;
-    if (!(await editing.toggle(flag))) {
+    const done = input.checked ? await editing.toggle(flag) : await turnOff(flag, editing);
+    if (!done) {
       input.checked = !input.checked;
       input.disabled = false;
     }
@@ -56,6 +66,18 @@ function switchControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLElemen
     }),
     el('label', { class: 'form-check-label fs-6', for: id }, flag.is_enabled ? 'On' : 'Off'),
   );
+}
+
+/** Narrowing a flag that is on takes it away from people who have it: reviewed first ('' when no review is needed). */
+async function reviewNarrowing(flag: FlagWithAdoption, pct: number): Promise<string | null> {
+  if (!flag.is_enabled || pct >= flag.rollout_percentage) return '';
+  const lose = Math.round(((flag.rollout_percentage - pct) / flag.rollout_percentage) * 100);
+  return reviewChange({
+    title: `Narrow ${flag.name} from ${flag.rollout_percentage} % to ${pct} %`,
+    summary: `About ${lose} % of the users who get ${flag.name} now lose it; its targets keep it.`,
+    rows: [{ field: 'Rollout', before: `${flag.rollout_percentage} %`, after: `${pct} %` }],
+    confirm: 'Narrow rollout',
+  });
 }
 
 function rolloutControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLElement {
@@ -109,11 +131,18 @@ function rolloutControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLEleme
     number.value = slider.value;
     update();
   });
-  save.addEventListener('click', () => {
+  save.addEventListener('click', () => void saveRollout());
+  const saveRollout = async () => {
+    const pct = Number(slider.value);
     save.disabled = true;
+    const comment = await reviewNarrowing(flag, pct);
+    if (comment === null) {
+      update();
+      return;
+    }
     // A failed save keeps the chosen percentage, and "Save rollout" can be clicked again.
-    void editing.patch(flag, { rollout_percentage: Number(slider.value) }).then((saved) => saved || update());
-  });
+    if (!(await editing.patch(flag, { rollout_percentage: pct }, undefined, comment))) update();
+  };
   return el(
     'div',
     {},

@@ -37,8 +37,9 @@ export interface FlagEditing {
    * Sends a change conditional on the version shown; true when it was saved. With `feedback`, success
    * is said in the form and a refused field beside it; without, both in a toast.
    */
-  patch(flag: Flag, body: FlagPatch, feedback?: SaveFeedback): Promise<boolean>;
-  toggle(flag: Flag): Promise<boolean>;
+  /** `comment`: what the person said when reviewing the change, kept in the audit log. */
+  patch(flag: Flag, body: FlagPatch, feedback?: SaveFeedback, comment?: string): Promise<boolean>;
+  toggle(flag: Flag, comment?: string): Promise<boolean>;
   /** The active testers a rollout percentage reaches, as text ('' while unknown). */
   coverage(percentage: number): string;
   deleted(name: string): void;

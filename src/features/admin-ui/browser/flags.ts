@@ -10,6 +10,7 @@ import { flagPath, type FlagEditing, type FlagPatch, type SaveFeedback } from '.
 import './flag-schedules.js';
 import { fmtAgo, fmtDate, fmtInt, fmtNumber, fmtPercent } from './format.js';
 import { FLAGS } from './ids.js';
+import { commentHeaders } from './review.js';
 import { rulesText } from './operators.js';
 
 const list = byId(FLAGS.list, HTMLElement);
@@ -29,12 +30,12 @@ let view: View = localStorage.getItem(VIEW_KEY) === 'table' ? 'table' : 'cards';
 let sort: { by: 'name' | 'changed'; ascending: boolean } = { by: 'name', ascending: true };
 
 /** Sends a change conditional on the version shown, then redraws the flag from the answer. */
-async function change(flag: Flag, path: string, options: ApiOptions, feedback?: SaveFeedback): Promise<boolean> {
+async function change(flag: Flag, path: string, options: ApiOptions, feedback?: SaveFeedback, comment?: string): Promise<boolean> {
   const name = flag.name;
   const shown = flags.get(name);
   if (!shown) return false;
   try {
-    const updated = await api<Flag>(path, { ...options, headers: { 'if-match': `"${shown.version}"` } });
+    const updated = await api<Flag>(path, { ...options, headers: { 'if-match': `"${shown.version}"`, ...commentHeaders(comment) } });
     flags.set(name, { ...shown, ...updated });
     redraw(name);
     const status = feedback && document.getElementById(feedback.status);
@@ -78,8 +79,8 @@ async function loadReach(name: string): Promise<void> {
 }
 
 const editing: FlagEditing = {
-  patch: (flag, body: FlagPatch, feedback) => change(flag, flagPath(flag.name), { method: 'PATCH', body }, feedback),
-  toggle: (flag) => change(flag, `${flagPath(flag.name)}/toggle`, { method: 'POST' }),
+  patch: (flag, body: FlagPatch, feedback, comment) => change(flag, flagPath(flag.name), { method: 'PATCH', body }, feedback, comment),
+  toggle: (flag, comment) => change(flag, `${flagPath(flag.name)}/toggle`, { method: 'POST' }, undefined, comment),
   coverage: (pct) =>
     activeTesters === null ? '' : `≈ ${fmtInt(Math.round((activeTesters * pct) / 100))} of ${fmtInt(activeTesters)} active testers`,
   deleted: (name) => {

@@ -76,8 +76,6 @@ export const FLAGS = {
   newNameError: 'new-name-error',
   newDescription: 'new-description',
   newType: 'new-type',
-  confirmDialog: 'confirm-dialog',
-  confirmText: 'confirm-text',
   viewCards: 'flags-view-cards',
   viewTable: 'flags-view-table',
   tableRegion: 'flags-table-region',

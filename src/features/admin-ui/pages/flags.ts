@@ -120,15 +120,5 @@ export function flagsBody(operators: readonly string[]): SafeHtml {
         <tbody></tbody>
       </table>
     </div>
-    <div id="${FLAGS.list}" class="vstack gap-3" data-operators="${operators.join(' ')}"><p class="text-secondary">Loading…</p></div>
-    <dialog id="${FLAGS.confirmDialog}" class="console-dialog" aria-labelledby="confirm-title">
-      <form method="dialog">
-        <h2 class="h5" id="confirm-title">Are you sure?</h2>
-        <p id="${FLAGS.confirmText}"></p>
-        <div class="d-flex justify-content-end gap-2">
-          <button class="btn btn-outline-secondary" value="cancel">Cancel</button>
-          <button class="btn btn-danger" value="ok" id="confirm-ok">Turn off</button>
-        </div>
-      </form>
-    </dialog>`;
+    <div id="${FLAGS.list}" class="vstack gap-3" data-operators="${operators.join(' ')}"><p class="text-secondary">Loading…</p></div>`;
 }
