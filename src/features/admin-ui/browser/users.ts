@@ -4,7 +4,7 @@
 // export; and the waitlist tab.
 import { api, send } from './api.js';
 import type { FlagWithAdoption, Tester } from './api-types.js';
-import { bindFilters, copyText, isOwner, pagedTable, queryOf, showError, toast } from './common.js';
+import { bindLiveFilters, copyText, isOwner, pagedTable, queryOf, showError, toast } from './common.js';
 import { byId, el, fill, get } from './dom.js';
 import { fmtAgo, fmtDate } from './format.js';
 import { CONSOLE_BASE, LIST, USERS } from './ids.js';
@@ -297,7 +297,7 @@ addForm.addEventListener('submit', (e) => {
 });
 byId(USERS.copyInvite, HTMLButtonElement).addEventListener('click', () => void copyText(inviteLink.value, inviteLink));
 wireImport(load);
-bindFilters(filters, load);
+bindLiveFilters(filters, load);
 wireWaitlist();
 // The invite buttons depend on whether mail goes out: know that before the first rows are drawn.
 void loadMailState().then(() => load());

@@ -67,7 +67,7 @@ const filters = () =>
       ['true', 'Joined'],
     ])}
     <div class="col-6 col-md-2 d-flex gap-2 flex-wrap">
-      <button class="btn btn-secondary" type="submit">Filter</button>
+      <button class="btn btn-outline-secondary" type="button" data-clear>Clear</button>
       <a class="btn btn-outline-secondary" id="${USERS.exportCsv}" href="/api/admin/users.csv" download>Export CSV</a>
     </div>
   </form>`;
