@@ -160,6 +160,8 @@ describe('Unleash features', () => {
     expect(everyone!.input).toMatchObject({ is_enabled: false, rollout_percentage: 100 });
     expect(listed!.input).toMatchObject({ is_enabled: true, rollout_percentage: 0, target_users: ['u1', 'u2', 'u3'] });
     expect(bare!.input).toMatchObject({ is_enabled: true, rollout_percentage: 100 });
+    const off = one(unleashExport([{ name: 'paused' }], [rollout('paused', {}, [], { disabled: true })]));
+    expect(off.input).toMatchObject({ is_enabled: true, rollout_percentage: 0 });
   });
 
   it('notes a group id other than the flag name instead of refusing', () => {

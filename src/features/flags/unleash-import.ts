@@ -156,10 +156,10 @@ function mapVariants(
 const PERMANENT_TYPES = new Set(['kill-switch', 'permission', 'operational']);
 
 /** The strategies' target users, conditions, rollout and stickiness; what has no equivalent goes to `refused`. */
-function readStrategies(name: string, strategies: Json[], refused: string[], notes: string[]) {
+function readStrategies(name: string, strategies: Json[], noStrategies: boolean, refused: string[], notes: string[]) {
   const targets: string[] = [];
   const conditions: Json[] = [];
-  let rollout = strategies.length === 0 ? 100 : 0;
+  let rollout = noStrategies ? 100 : 0;
   let stickiness = 'targetingKey';
   for (const strategy of strategies) {
     const kind = str(strategy.name) ?? '';
@@ -208,16 +208,18 @@ function mapFeature(doc: Json, feature: Json, environment: string): ImportCandid
   const name = str(feature.name) ?? '';
   const refused: string[] = [];
   const notes: string[] = [];
-  const strategies = list(doc.featureStrategies)
-    .filter((s) => s.featureName === name && (s.environment === undefined || s.environment === environment))
-    .filter((s) => s.disabled !== true);
+  const all = list(doc.featureStrategies).filter(
+    (s) => s.featureName === name && (s.environment === undefined || s.environment === environment),
+  );
+  // A feature without strategies is on for everyone; one whose strategies are all disabled is on for no one.
+  const strategies = all.filter((s) => s.disabled !== true);
   const featureEnv = list(doc.featureEnvironments).find(
     (e) => e.featureName === name && (e.environment === undefined || e.environment === environment),
   );
   if (list(doc.dependencies).some((d) => d.feature === name || d.child === name))
     refused.push('it depends on another flag (dependencies are not supported)');
   const gates = strategies.filter((s) => s.name !== 'userWithId');
-  const { targets, conditions, rollout, stickiness } = readStrategies(name, strategies, refused, notes);
+  const { targets, conditions, rollout, stickiness } = readStrategies(name, strategies, all.length === 0, refused, notes);
   if (gates.length > 1) refused.push(`it has ${gates.length} strategies besides userWithId (an OR of rules is not supported)`);
   if (strategies.filter((s) => s.name === 'userWithId').length > 1) refused.push('it has several userWithId strategies');
   if (gates.length > 0 && targets.length > 0 && strategies.filter((s) => s.name === 'userWithId').length > 0) {
