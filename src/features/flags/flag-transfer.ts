@@ -84,6 +84,35 @@ export interface PlannedWrite {
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
+const nullableString = (v: unknown) => v === null || typeof v === 'string';
+/** Each definition field's JSON type, checked before the definition's own validation (which assumes typed input). */
+const FIELD_TYPES: Record<(typeof DEFINITION_FIELDS)[number], [string, (v: unknown) => boolean]> = {
+  description: ['a string', (v) => typeof v === 'string'],
+  is_enabled: ['true or false', (v) => typeof v === 'boolean'],
+  rollout_percentage: ['a whole number from 0 to 100', (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 100],
+  target_users: ['an array of strings', (v) => Array.isArray(v) && v.every((x) => typeof x === 'string')],
+  conditions: ['an array', Array.isArray],
+  permanent: ['true or false', (v) => typeof v === 'boolean'],
+  early_access: ['true or false', (v) => typeof v === 'boolean'],
+  public_title: ['a string or null', nullableString],
+  public_description: ['a string or null', nullableString],
+  stage: ['alpha, beta, preview or null', (v) => v === null || v === 'alpha' || v === 'beta' || v === 'preview'],
+  client_visible: ['true or false', (v) => typeof v === 'boolean'],
+  value_type: ['boolean, string, number or object', (v) => ['boolean', 'string', 'number', 'object'].includes(v as string)],
+  variants: ['an array', Array.isArray],
+  default_variant: ['a string or null', nullableString],
+  stickiness: ['a string', (v) => typeof v === 'string'],
+};
+
+/** VALIDATION_ERROR naming the first field of a definition that is missing or of the wrong type. */
+function checkDefinitionTypes(input: Record<string, unknown>): void {
+  for (const field of DEFINITION_FIELDS) {
+    const [expected, check] = FIELD_TYPES[field];
+    if (!Object.hasOwn(input, field)) throw new AppError('VALIDATION_ERROR', `${field} is missing: a definition carries every field.`);
+    if (!check(input[field])) throw new AppError('VALIDATION_ERROR', `${field} must be ${expected}.`);
+  }
+}
+
 /** Our own document's flags as candidates: every definition field must be present (a definition is whole). */
 function readOwnExport(doc: Record<string, unknown>): ImportCandidate[] {
   if (doc.version !== EXPORT_VERSION) throw new AppError('VALIDATION_ERROR', `body/version must be ${EXPORT_VERSION}.`);
@@ -168,6 +197,7 @@ export function planImport(
     const before = current.get(candidate.name);
     let after: FlagWrite;
     try {
+      if (read.source === 'beta-suite') checkDefinitionTypes(candidate.input as unknown as Record<string, unknown>);
       after = before ? editFlag(before, candidate.input, now) : newFlag(candidate.input, now);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;

@@ -50,6 +50,25 @@ const rollout = (featureName: string, parameters: object, constraints: object[] 
   ...more,
 });
 
+const readOwnDefinition = () => ({
+  name: 'own',
+  description: '',
+  is_enabled: true,
+  rollout_percentage: 10,
+  target_users: [],
+  conditions: [],
+  permanent: false,
+  early_access: false,
+  public_title: null,
+  public_description: null,
+  stage: null,
+  client_visible: false,
+  value_type: 'boolean',
+  variants: [],
+  default_variant: null,
+  stickiness: 'targetingKey',
+});
+
 const one = (doc: ReturnType<typeof unleashExport>, environment?: string) => readUnleashExport(doc, environment ?? 'production')[0]!;
 
 describe('Unleash constraint operators', () => {
@@ -276,14 +295,32 @@ describe('Unleash features', () => {
     expect(() => readImportDocument(doc, 'qa')).toThrow(/environment "qa" is not in the export/);
   });
 
-  it('plans a variant name that is not a slug as invalid rather than renaming it', () => {
+  it('refuses a variant name that is not a slug rather than renaming it, and plans the other flags', () => {
     const doc = unleashExport(
-      [{ name: 'f' }],
-      [rollout('f', {}, [], { variants: [{ name: 'Big Blue', weight: 1000, payload: { type: 'string', value: 'x' } }] })],
+      [{ name: 'f' }, { name: 'g' }],
+      [
+        rollout('f', {}, [], { variants: [{ name: 'A', weight: 1000, payload: { type: 'string', value: 'x' } }] }),
+        rollout('g', { rollout: '10' }),
+      ],
     );
     const { plan, writes } = planImport(readImportDocument(doc), new Map(), new Date());
-    expect(plan.flags[0]).toMatchObject({ name: 'f', action: 'invalid' });
-    expect(plan.flags[0]!.reasons[0]).toMatch(/name/);
-    expect(writes).toEqual([]);
+    expect(plan.flags[0]).toMatchObject({ name: 'f', action: 'refused' });
+    expect(plan.flags[0]!.reasons[0]).toMatch(/variant name "A" is not a lowercase slug/);
+    expect(plan.flags[1]).toMatchObject({ name: 'g', action: 'create' });
+    expect(writes.map((w) => w.name)).toEqual(['g']);
+  });
+
+  it('plans a definition of our own format with a field of the wrong type as invalid', () => {
+    const doc = {
+      format: 'nous-beta-suite/flags',
+      version: 1,
+      flags: [
+        { ...readOwnDefinition(), is_enabled: 'yes' },
+        Object.fromEntries(Object.entries({ ...readOwnDefinition(), name: 'no-stage' }).filter(([key]) => key !== 'stage')),
+      ],
+    };
+    const { plan } = planImport(readImportDocument(doc), new Map(), new Date());
+    expect(plan.flags[0]).toMatchObject({ action: 'invalid', reasons: ['is_enabled must be true or false.'] });
+    expect(plan.flags[1]).toMatchObject({ action: 'invalid', reasons: ['stage is missing: a definition carries every field.'] });
   });
 });

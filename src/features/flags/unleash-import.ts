@@ -1,6 +1,7 @@
 // Unleash 8 feature exports (`POST /api/admin/features-batch/export`) read as flag definitions: what maps
 // exactly, and, for everything else, the reason the flag is refused. Pure: no I/O, no clock.
 import type { FlagInput } from './flag-input.js';
+import { VARIANT_NAME } from './variants.js';
 
 /** One flag read from an export: its definition, or the reasons it cannot be expressed here. */
 export interface ImportCandidate {
@@ -124,6 +125,11 @@ function mapVariants(
         `variant "${name}" has ${payload ? `a payload of type ${String(payload.type)}` : 'no payload'}: a typed flag serves a string, number or JSON value`,
       );
       continue;
+    }
+    if (!VARIANT_NAME.test(name)) {
+      refused.push(
+        `variant name "${name}" is not a lowercase slug (a-z, 0-9, then . _ -): names are served as they are, so they are not renamed`,
+      );
     }
     const variantStickiness = stickinessOf(str(variant.stickiness));
     if (variantStickiness !== undefined && variantStickiness !== stickiness) {
