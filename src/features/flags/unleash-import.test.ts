@@ -1,3 +1,4 @@
+import murmurhash3 from 'murmurhash3js-revisited';
 import { describe, expect, it } from 'vitest';
 import type { Condition } from './conditions.js';
 import { evaluateFlag } from './evaluate.js';
@@ -322,5 +323,19 @@ describe('Unleash features', () => {
     const { plan } = planImport(readImportDocument(doc), new Map(), new Date());
     expect(plan.flags[0]).toMatchObject({ action: 'invalid', reasons: ['is_enabled must be true or false.'] });
     expect(plan.flags[1]).toMatchObject({ action: 'invalid', reasons: ['stage is missing: a definition carries every field.'] });
+  });
+});
+
+describe('an imported gradual rollout', () => {
+  it('answers like Unleash for the same users (Unleash hashes groupId:userId with seed 0, groupId defaulting to the flag name)', () => {
+    const doc = unleashExport([{ name: 'rollout-30' }], [rollout('rollout-30', { rollout: '30', groupId: 'rollout-30' })]);
+    const imported = newFlag(one(doc).input!, new Date());
+    const flag = { ...imported, conditions: imported.conditions as Condition[] };
+    const unleashEnabled = (userId: string) =>
+      (murmurhash3.x86.hash32(new TextEncoder().encode(`rollout-30:${userId}`), 0) % 100) + 1 <= 30;
+    const users = Array.from({ length: 500 }, (_, i) => `user-${i}`);
+    const answers = users.map((userId) => evaluateFlag(flag, { targetingKey: userId }).value === true);
+    expect(answers).toEqual(users.map(unleashEnabled));
+    expect(answers.filter(Boolean).length).toBeGreaterThan(100);
   });
 });
