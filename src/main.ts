@@ -13,6 +13,8 @@ import { drainServer, createLifecycle, trackRequests } from './core/lifecycle.js
 import { loggerOptions } from './core/logger.js';
 import { createMetrics, type Metrics } from './core/metrics.js';
 import { resolveSessionSecret } from './core/session-secret.js';
+import { USAGE, UsageError } from './cli-usage.js';
+import { flagOperations, flagsCommand } from './flags-cli.js';
 import { callControl, controlSocketPath, startControlServer, type ControlHandler } from './control.js';
 import { DataDirBusyError } from './db/data-dir-lock.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -24,25 +26,6 @@ import type { Services } from './services.js';
 const loginLinkUrl = (config: Config, token: string) => `${config.publicUrl}/auth/link?token=${token}`;
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
-
-const USAGE = `Usage: beta-suite <command> [options]
-
-Commands:
-  serve [--port N] [--host H]               start the server (default command)
-  migrate                                   apply pending database migrations and exit
-  token create --name N --scope S           create an API token (scopes: evaluate, monitor, admin, client, sync); prints it once
-  token list                                list API tokens (never their values)
-  token revoke ID                           revoke an API token
-  admin-link                                print a one-time owner sign-in link (15 minutes, single use)
-  db-report [--json]                        query statistics, slow queries, index suggestions, schema health
-  verify --url U [--url U2 …] [--token T] [--login-link L] [--db-p95-ms 50] [--allow-skip] [--json]
-                                            check running instances against the acceptance criteria;
-                                            exit 0 only when every check passed (--allow-skip: every
-                                            check that could run)
-
-Configuration comes from the environment; see README.md.`;
-
-class UsageError extends Error {}
 
 /** Whether a live process listens on this Unix socket (a stale file left by a crash does not count). */
 function socketAnswers(path: string): Promise<boolean> {
@@ -99,6 +82,7 @@ function operations(config: Config, services: Services, database: Database, live
     'token.create': (body) => services.tokens.create({ name: text(body.name), scope: text(body.scope), createdBy: 'cli' }),
     'token.list': () => services.tokens.list(),
     'token.revoke': (body) => services.tokens.revoke(text(body.id)),
+    ...flagOperations(services),
   };
 }
 
@@ -301,6 +285,8 @@ async function token(args: string[]): Promise<void> {
   throw new UsageError(`unknown token command "${sub ?? ''}"`);
 }
 
+const flags = (args: string[]) => flagsCommand(args, (run) => withOperations(configFrom(), run));
+
 async function adminLink(): Promise<void> {
   const config = configFrom();
   const link = (await withOperations(config, (call) => call('admin-link'))) as { url: string; email: string; expiresAt: string };
@@ -372,6 +358,8 @@ async function main(argv: string[]): Promise<void> {
       return migrate();
     case 'token':
       return token(args);
+    case 'flags':
+      return flags(args);
     case 'admin-link':
       return adminLink();
     case 'db-report':

@@ -53,6 +53,10 @@ describe('audit sentences', () => {
         after: { is_enabled: true, rollout_percentage: 10, description: 'New UI', target_users: ['a@b.c'] },
       }),
     ).toBe(`${ADMIN} turned on new-chat-ui, raised it from 0 % to 10 % and changed its description and target users`);
+    expect(say({ ...f, action: 'flag.import', after: flag('new-chat-ui', {}) })).toBe(`${ADMIN} imported flag new-chat-ui`);
+    expect(say({ ...f, action: 'flag.import', before: flag('new-chat-ui', {}), after: flag('new-chat-ui', { version: 4 }) })).toBe(
+      `${ADMIN} imported a new definition of new-chat-ui`,
+    );
     expect(say({ ...f, action: 'flag.update', before: { description: 'a' }, after: { description: 'b' } })).toBe(
       `${ADMIN} changed new-chat-ui’s description`,
     );

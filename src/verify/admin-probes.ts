@@ -20,6 +20,8 @@ export const ADMIN_PROBES: readonly AdminProbe[] = [
   { method: 'DELETE', route: '/api/admin/feedback/:id' },
   { method: 'GET', route: '/api/admin/flags' },
   { method: 'POST', route: '/api/admin/flags' },
+  { method: 'GET', route: '/api/admin/flags/export' },
+  { method: 'POST', route: '/api/admin/flags/import' },
   { method: 'GET', route: '/api/admin/flags/:name' },
   { method: 'PATCH', route: '/api/admin/flags/:name' },
   { method: 'DELETE', route: '/api/admin/flags/:name' },

@@ -11,6 +11,10 @@ import {
   FlagDetailResponse,
   FlagExplainBody,
   FlagExplanation,
+  FlagExportDocument,
+  FlagImportBody,
+  FlagImportQuery,
+  FlagImportResponse,
   FlagListResponse,
   FlagOut,
   FlagParams,
@@ -56,6 +60,12 @@ async function flagReadRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Pr
     items: (await deps.flags.list(window())).map(({ flag, adoption }) => ({ ...presentFlag(flag), adoption })),
   }));
 
+  app.get('/api/admin/flags/export', { schema: { response: { 200: FlagExportDocument } } }, async () => {
+    const doc = await deps.flags.exportFlags();
+    // Stored only once validateConditions has accepted them, so each is a well-formed condition.
+    return { ...doc, flags: doc.flags.map((flag) => ({ ...flag, conditions: flag.conditions as Condition[] })) };
+  });
+
   app.get('/api/admin/flags/:name', { schema: { params: FlagParams, response: { 200: FlagDetailResponse } } }, async (request, reply) => {
     const { flag, adoption, hourly, daily } = await deps.flags.detail(request.params.name, window());
     return reply.header('etag', `"${flag.version}"`).send({
@@ -87,6 +97,16 @@ async function flagChangeRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): 
     const row = await deps.flags.create(input, await actorOf(request));
     return reply.code(201).header('etag', `"${row.version}"`).send(presentFlag(row));
   });
+
+  app.post(
+    '/api/admin/flags/import',
+    { bodyLimit: 10 * 1024 * 1024, schema: { querystring: FlagImportQuery, body: FlagImportBody, response: { 200: FlagImportResponse } } },
+    async (request) => {
+      const { _csrf: _ignored, ...doc } = request.body;
+      const { dry_run: dryRun, environment } = request.query;
+      return deps.flags.importFlags(doc, { dryRun: dryRun === 'true', environment }, await actorOf(request));
+    },
+  );
 
   app.patch(
     '/api/admin/flags/:name',

@@ -218,3 +218,69 @@ export const OfrepContext = Type.Object({ targetingKey: Type.Optional(Type.Strin
 export const OfrepBody = optionalBody(Type.Object({ context: Type.Optional(OfrepContext) }, { additionalProperties: true }));
 export const OfrepParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 100 }) });
 export const FlagStreamHeaders = Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 100 })) });
+
+/** A flag definition as exported: every field a definition carries, nothing about adoption or history. */
+export const FlagDefinitionOut = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  is_enabled: Type.Boolean(),
+  rollout_percentage: Type.Integer(),
+  target_users: Type.Array(Type.String()),
+  conditions: Type.Array(FlagCondition),
+  permanent: Type.Boolean(),
+  early_access: Type.Boolean(),
+  public_title: Type.Union([Type.String(), Type.Null()]),
+  public_description: Type.Union([Type.String(), Type.Null()]),
+  stage: FlagStage,
+  client_visible: Type.Boolean(),
+  value_type: FlagValueType,
+  variants: Type.Array(FlagVariantOut),
+  default_variant: Type.Union([Type.String(), Type.Null()]),
+  stickiness: Type.String(),
+});
+/** GET /api/admin/flags/export: the versioned document `POST /api/admin/flags/import` (and `beta-suite flags import`) reads. */
+export const FlagExportDocument = Type.Object({
+  format: Type.Literal('nous-beta-suite/flags'),
+  version: Type.Literal(1),
+  exported_at: Type.String(),
+  flags: Type.Array(FlagDefinitionOut),
+});
+/** A flag export, or an Unleash feature export (`features`, `featureStrategies`, `featureEnvironments`, …): the service tells them apart. */
+export const FlagImportBody = Type.Object({ _csrf: FlagCsrf }, { additionalProperties: true });
+export const FlagImportQuery = Type.Object(
+  {
+    dry_run: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+    environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+const PlanEntryOut = Type.Object({
+  name: Type.String(),
+  action: Type.Union([
+    Type.Literal('create'),
+    Type.Literal('update'),
+    Type.Literal('unchanged'),
+    Type.Literal('refused'),
+    Type.Literal('invalid'),
+  ]),
+  changes: Type.Array(Type.Object({ field: Type.String(), from: Type.Unknown(), to: Type.Unknown() })),
+  reasons: Type.Array(Type.String()),
+  notes: Type.Array(Type.String()),
+});
+/** The import's plan, and whether it was applied. */
+export const FlagImportResponse = Type.Object({
+  dry_run: Type.Boolean(),
+  applied: Type.Boolean(),
+  plan: Type.Object({
+    source: Type.Union([Type.Literal('beta-suite'), Type.Literal('unleash')]),
+    environment: Type.Optional(Type.String()),
+    flags: Type.Array(PlanEntryOut),
+    summary: Type.Object({
+      create: Type.Integer(),
+      update: Type.Integer(),
+      unchanged: Type.Integer(),
+      refused: Type.Integer(),
+      invalid: Type.Integer(),
+    }),
+  }),
+});

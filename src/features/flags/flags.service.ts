@@ -12,6 +12,7 @@ import { evaluateFlag, explainFlag, type EvaluationResult, type Explanation } fr
 import type { EvaluationCounter } from './evaluation-counter.js';
 import { editFlag } from './flag-input.js';
 import { createFlagChanges, type FlagChanges, type FlagChangesDeps } from './flag-changes.js';
+import { createFlagTransfer, type FlagTransfer } from './flag-import.js';
 import type { FlagStore, StoreEvent } from './flag-store.js';
 import { adoptionSince, evaluationSeries, lockTargetingFlags, notifyFlagChange, updateFlag } from './flags.repository.js';
 import type { FlagChange, FlagRow, SeriesPoint } from './flags.types.js';
@@ -86,7 +87,7 @@ export interface TargetErasure {
   applyCommitted(changes: FlagChange[]): Promise<void>;
 }
 
-export interface FlagsService extends FlagChanges, FlagReads, FlagEvaluation, TargetErasure {}
+export interface FlagsService extends FlagChanges, FlagReads, FlagEvaluation, TargetErasure, FlagTransfer {}
 
 export interface FlagsServiceDeps extends FlagChangesDeps {
   counter: EvaluationCounter;
@@ -214,5 +215,6 @@ export function createFlagsService(deps: FlagsServiceDeps): FlagsService {
     ...createFlagReads(deps.db, deps.store),
     ...createFlagEvaluation(deps.store, deps.counter, deps.clock, deps.recent ?? createRecentContexts()),
     ...createTargetErasure(deps),
+    ...createFlagTransfer(deps),
   };
 }

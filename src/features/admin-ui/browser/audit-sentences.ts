@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS: ReadonlyArray<readonly [action: string, label: strin
   ['flag.toggle', 'Flag turned on or off'],
   ['flag.delete', 'Flag deleted'],
   ['flag.target_erased', 'Erased tester removed from a flag'],
+  ['flag.import', 'Flag imported'],
   ['plan.create', 'Rollout plan created'],
   ['plan.advance', 'Rollout plan advanced'],
   ['plan.pause', 'Rollout plan paused'],
@@ -225,6 +226,8 @@ function flagPredicate(e: AuditFacts): SentencePart[] | undefined {
       return ['deleted flag ', flag];
     case 'flag.target_erased':
       return ['removed a tester who left the program from the target users of ', flag];
+    case 'flag.import':
+      return [isRecord(before) ? 'imported a new definition of ' : 'imported flag ', flag];
     case 'plan.create': {
       const steps = field(after, 'steps');
       return ['created a rollout plan for ', flag, Array.isArray(steps) ? ` (${plural(steps.length, 'step')})` : ''];
