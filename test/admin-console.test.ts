@@ -226,6 +226,15 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
   });
 
   it('deactivates a tester with the switch after a review, keeps the comment in the audit log, and undoes it from the toast', async () => {
+    // Filters apply as typed, with the number of testers they select.
+    const matches = page.locator('#users-matches');
+    await expect.poll(() => matches.textContent()).toBe('All testers: 3');
+    await page.getByLabel('Search email or notes').fill('bob@');
+    await expect.poll(() => matches.textContent()).toBe('1 tester matches');
+    await expect.poll(() => page.locator('#users-table tbody tr[data-email]').count()).toBe(1);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => matches.textContent()).toBe('All testers: 3');
+
     const row = () => page.locator('#users-table tbody tr[data-email="bob@example.com"]');
     const review = page.locator('dialog.review-dialog');
     await row().getByRole('switch').uncheck();

@@ -309,6 +309,13 @@ describe('beta testers', () => {
       const whole = (await list('search=paging.example&limit=500')).json();
       expect((whole.items as UserJson[]).map((u) => u.id)).toEqual(ids);
       expect(whole.next_cursor).toBeNull();
+      // The first page counts what the filter selects (for "N testers match"); later pages do not.
+      expect(whole.matches).toEqual({ count: ids.length, capped: false });
+      const first = (await list('search=paging.example&limit=7')).json();
+      expect(first.matches).toEqual({ count: ids.length, capped: false });
+      const second = (await list(`search=paging.example&limit=7&cursor=${encodeURIComponent(first.next_cursor as string)}`)).json();
+      expect(second.matches).toBeNull();
+      expect((await list('search=paging.example&active=false&limit=7')).json().matches).toEqual({ count: 0, capped: false });
 
       // Rows created while paging do not shift the pages already seen.
       const seen: string[] = [];

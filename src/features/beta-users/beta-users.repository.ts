@@ -43,8 +43,9 @@ export async function findUserByEmail(db: Kysely<DatabaseSchema>, email: string)
     .executeTakeFirst();
 }
 
-export async function listUsers(db: Kysely<DatabaseSchema>, filter: UserFilter): Promise<BetaUserRow[]> {
-  let query = db.selectFrom('beta_users').selectAll();
+/** The testers a list filter selects (search, role, status, source, joined), not yet ordered or paged. */
+function filteredUsers(db: Kysely<DatabaseSchema>, filter: Omit<UserFilter, 'after' | 'limit' | 'order'>) {
+  let query = db.selectFrom('beta_users');
   if (filter.search) {
     const pattern = containsPattern(filter.search);
     query = query.where((eb) => eb.or([eb('email', 'ilike', pattern), eb('notes', 'ilike', pattern)]));
@@ -53,6 +54,29 @@ export async function listUsers(db: Kysely<DatabaseSchema>, filter: UserFilter):
   if (filter.active !== undefined) query = query.where('is_active', '=', filter.active);
   if (filter.source) query = query.where('source', '=', filter.source);
   if (filter.joined !== undefined) query = query.where('redeemed_at', filter.joined ? 'is not' : 'is', null);
+  return query;
+}
+
+/** How many testers the filter selects, counting no further than `cap`. */
+export async function countMatchingUsers(
+  db: Kysely<DatabaseSchema>,
+  filter: Omit<UserFilter, 'after' | 'limit' | 'order'>,
+  cap: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom(
+      filteredUsers(db, filter)
+        .select(sql`1`.as('one'))
+        .limit(cap)
+        .as('m'),
+    )
+    .select(sql<string>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function listUsers(db: Kysely<DatabaseSchema>, filter: UserFilter): Promise<BetaUserRow[]> {
+  let query = filteredUsers(db, filter).selectAll();
   if (filter.order === 'newest') {
     if (filter.after) query = query.where(sql<boolean>`(created_at, id) < (${filter.after.at}, ${filter.after.id}::uuid)`);
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();

@@ -23,6 +23,9 @@ import {
 import type { BetaUserRow, BetaUsersService } from './beta-users.service.js';
 import { testerStatus } from './beta-users.types.js';
 
+/** Counting a filter's matches stops here: past it the console says "more than 10,000". */
+const MATCH_COUNT_CAP = 10_000;
+
 export interface BetaUserRouteDeps {
   users: BetaUsersService;
   publicUrl: string;
@@ -67,9 +70,17 @@ async function testerReadRoutes(fastify: FastifyInstance, deps: BetaUserRouteDep
 
   app.get('/api/admin/users', { schema: { querystring: TesterListQuery, response: { 200: TesterListResponse } } }, async (request) => {
     const { cursor, limit, ...filter } = request.query;
-    const rows = await deps.users.list({ ...filter, after: decodeCursor(cursor), limit: limit + 1 });
+    const after = decodeCursor(cursor);
+    const [rows, counted] = await Promise.all([
+      deps.users.list({ ...filter, after, limit: limit + 1 }),
+      after === undefined ? deps.users.count(filter, MATCH_COUNT_CAP + 1) : undefined,
+    ]);
     const page = paginate(rows, limit, (u) => ({ at: u.created_at, id: u.id }));
-    return { ...page, items: page.items.map(present) };
+    return {
+      ...page,
+      items: page.items.map(present),
+      matches: counted === undefined ? null : { count: Math.min(counted, MATCH_COUNT_CAP), capped: counted > MATCH_COUNT_CAP },
+    };
   });
 
   app.get('/api/admin/users.csv', { schema: { querystring: NoQuery } }, async (_request, reply) =>

@@ -59,7 +59,12 @@ export const TesterListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export const TesterListResponse = Type.Object({ items: Type.Array(TesterOut), next_cursor: Type.Union([Type.String(), Type.Null()]) });
+export const TesterListResponse = Type.Object({
+  items: Type.Array(TesterOut),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+  /** On the first page: how many testers the filter selects (counted up to 10,000); null on later pages. */
+  matches: Type.Union([Type.Null(), Type.Object({ count: Type.Integer(), capped: Type.Boolean() })]),
+});
 /** Query strings that take no parameters refuse unknown ones (say `?all=1`). */
 export const NoQuery = Type.Object({}, { additionalProperties: false });
 export const TesterSummary = Type.Object({

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { AppError } from '../../core/errors.js';
 import type { Actor } from '../../core/principal.js';
 import type { DatabaseSchema } from '../../db/schema.js';
-import { allUsers, countUsers, ensureTester, findUserById, listUsers } from './beta-users.repository.js';
+import { allUsers, countUsers, ensureTester, findUserById, listUsers, countMatchingUsers } from './beta-users.repository.js';
 import type { BetaUserRow, ImportResult, UserCounts, UserFilter } from './beta-users.types.js';
 import { createTesterAccounts, type TesterAccounts } from './tester-accounts.js';
 import { createTesterChanges, requireTesterId, type TesterChanges, type TesterChangesDeps } from './tester-changes.js';
@@ -18,6 +18,8 @@ export interface BetaUsersService extends TesterChanges {
   get(id: string): Promise<BetaUserRow>;
   /** Oldest first, after `filter.after`, `filter.limit` rows at most. */
   list(filter: UserFilter): Promise<BetaUserRow[]>;
+  /** How many testers the filter selects, counting no further than `cap`. */
+  count(filter: Omit<UserFilter, 'after' | 'limit' | 'order'>, cap: number): Promise<number>;
   /** Head counts; "joined" means in the last 7 days. */
   summary(): Promise<UserCounts>;
   /** Every tester, oldest first, read page by page. */
@@ -42,6 +44,7 @@ export function createBetaUsersService(deps: TesterChangesDeps): BetaUsersServic
       return row;
     },
     list: (filter) => listUsers(db, filter),
+    count: (filter, cap) => countMatchingUsers(db, filter, cap),
     summary: () => countUsers(db, new Date(Date.now() - 7 * 86_400_000)),
     exportAll: () => allUsers(db),
     importList: (text, by) => importTesters(deps, text, by),

@@ -3,7 +3,12 @@
 // here. Types only: nothing of this reaches the browser.
 import type { Static } from 'typebox';
 import type { AuditItem, AuditPage as AuditPageSchema } from '../../audit/audit.schemas.js';
-import type { TesterImportResponse, TesterOut, TesterSummary as TesterSummarySchema } from '../../beta-users/beta-users.schemas.js';
+import type {
+  TesterImportResponse,
+  TesterListResponse,
+  TesterOut,
+  TesterSummary as TesterSummarySchema,
+} from '../../beta-users/beta-users.schemas.js';
 import type { DbReportSchema } from '../../db-insights/db-insights.schemas.js';
 import type { ExperimentResponse } from '../../experiments/experiments.schemas.js';
 import type { FeedbackAnalyticsResponse, FeedbackOut } from '../../feedback/feedback.schemas.js';
@@ -44,6 +49,8 @@ export type DbReport = Static<typeof DbReportSchema>;
 
 /** A tester, as the testers API answers. */
 export type Tester = Static<typeof TesterOut>;
+/** GET /api/admin/users */
+export type TesterPage = Static<typeof TesterListResponse>;
 /** GET /api/admin/users/summary */
 export type TesterSummary = Static<typeof TesterSummarySchema>;
 /** POST /api/admin/users/import */

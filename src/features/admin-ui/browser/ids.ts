@@ -47,6 +47,7 @@ export const tileId = (name: TileName): string => `tile-${name}`;
 
 export const USERS = {
   table: 'users-table',
+  matchCount: 'users-matches',
   addForm: 'add-form',
   addEmail: 'add-email',
   addNotes: 'add-notes',

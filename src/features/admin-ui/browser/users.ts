@@ -3,10 +3,10 @@
 // import with a preview, activate or deactivate, notes and flag overrides, roles (owners), CSV
 // export; and the waitlist tab.
 import { api, send } from './api.js';
-import type { FlagWithAdoption, Tester } from './api-types.js';
+import type { FlagWithAdoption, Tester, TesterPage } from './api-types.js';
 import { bindLiveFilters, copyText, isOwner, pagedTable, queryOf, showError, toast } from './common.js';
 import { byId, el, fill, get } from './dom.js';
-import { fmtAgo, fmtDate } from './format.js';
+import { fmtAgo, fmtDate, fmtInt } from './format.js';
 import { CONSOLE_BASE, LIST, USERS } from './ids.js';
 import { wireImport } from './users-import.js';
 import { commentHeaders, reviewChange, toastUndo } from './review.js';
@@ -164,7 +164,7 @@ function userRow(user: Tester): HTMLTableRowElement {
   return row;
 }
 
-const load = pagedTable({
+const load = pagedTable<Tester, TesterPage>({
   table,
   more: byId(LIST.more, HTMLButtonElement),
   url: '/api/admin/users',
@@ -176,6 +176,15 @@ const load = pagedTable({
   row: userRow,
   columns: 11,
   empty: 'No testers match.',
+  onPage: (page, append) => {
+    if (append || !page.matches) return;
+    const { count, capped } = page.matches;
+    const filtered = queryOf(filters).size > 0;
+    const n = capped ? `More than ${fmtInt(count)}` : fmtInt(count);
+    byId(USERS.matchCount, HTMLOutputElement).textContent = filtered
+      ? `${n} ${count === 1 && !capped ? 'tester matches' : 'testers match'}`
+      : `All testers: ${n}`;
+  },
 });
 
 function showInvite(user: Tester, heading = 'Invite link for'): HTMLInputElement {

@@ -147,6 +147,7 @@ export function usersBody(isOwner: boolean): SafeHtml {
         <div class="col-12 col-lg-7">${importCard()}</div>
       </div>
       ${filters()}
+      <output id="${USERS.matchCount}" class="d-block small mb-2" aria-live="polite"></output>
       ${listTable({
         id: USERS.table,
         label: 'Beta testers (scrolls sideways)',
