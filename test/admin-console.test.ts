@@ -241,7 +241,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     await expect.poll(() => review.isVisible()).toBe(true);
     expect(await review.locator('.review-diff tbody').textContent()).toBe('Testeractiveinactive');
     await review.getByRole('button', { name: 'Cancel' }).click();
-    expect(await row().getByRole('switch').isChecked()).toBe(true);
+    await expect.poll(() => row().getByRole('switch').isChecked()).toBe(true);
     expect((await users('search=bob@'))[0]?.is_active).toBe(true);
 
     await row().getByRole('switch').uncheck();
@@ -271,7 +271,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     await expect.poll(() => review.isVisible()).toBe(true);
     expect(await review.locator('.review-diff tbody').textContent()).toBe('RoleTESTERADMIN');
     await review.getByRole('button', { name: 'Cancel' }).click();
-    expect(await select().inputValue()).toBe('TESTER');
+    // The dialog closes in its own task: the control is put back right after.
+    await expect.poll(() => select().inputValue()).toBe('TESTER');
     expect((await users('search=ann@'))[0]?.role).toBe('TESTER');
 
     await select().selectOption('ADMIN');
@@ -312,8 +313,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     await expect.poll(() => dialog.isVisible()).toBe(true);
     expect(await dialog.locator('.review-diff tbody').textContent()).toBe('Servedon for 100 %off for everyone');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => card.getByRole('switch').isChecked()).toBe(true);
     expect((await flag('voice-mode')).is_enabled).toBe(true);
-    expect(await card.getByRole('switch').isChecked()).toBe(true);
     await card.getByRole('switch').uncheck();
     await dialog.getByLabel('Comment (optional, kept in the audit log)').fill('Voice crashes on Android 15');
     await dialog.getByRole('button', { name: 'Turn off' }).click();
