@@ -327,15 +327,17 @@ describe.skipIf(!haveChromium && !process.env.CI)('console UX in Chromium', () =
       await expect.poll(async () => (await adoption())?.labels ?? 0, { timeout: 30_000 }).toBeGreaterThanOrEqual(names.length);
       const shown = await adoption();
       expect(shown?.ticks).toBe(shown?.labels);
-      const lines = await p.locator('#chart-latency').evaluate((canvas) => {
-        const Chart = (
-          globalThis as unknown as {
-            Chart: { getChart(c: unknown): { data: { datasets: Array<{ tension?: number; spanGaps?: boolean }> } } | undefined };
-          }
-        ).Chart;
-        return Chart.getChart(canvas)?.data.datasets.map((d) => [d.tension, d.spanGaps]);
-      });
-      expect(lines).toEqual([
+      // The latency chart is drawn when the metrics series arrives, which may be after the adoption chart.
+      const lines = () =>
+        p.locator('#chart-latency').evaluate((canvas) => {
+          const Chart = (
+            globalThis as unknown as {
+              Chart: { getChart(c: unknown): { data: { datasets: Array<{ tension?: number; spanGaps?: boolean }> } } | undefined };
+            }
+          ).Chart;
+          return Chart.getChart(canvas)?.data.datasets.map((d) => [d.tension, d.spanGaps]);
+        });
+      await expect.poll(lines, { timeout: 30_000 }).toEqual([
         [0, false],
         [0, false],
       ]);
