@@ -3,20 +3,15 @@
 // shows its timeline; a plan stopped by 1-star ratings shows on the dashboard's "Plans needing
 // attention" tile and resumes from the card; scheduled changes are created, edited, cancelled and
 // applied; a failed load of the running plans offers "Retry"; axe-core finds nothing serious.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { Plan, PlanList, Schedule, ScheduleList } from '../src/features/admin-ui/browser/api-types.js';
 import { seriousViolations } from './helpers/axe.js';
-import { freePort, startOidcProvider, type TestAccount, type TestOidcProvider } from './helpers/oidc-provider.js';
-import { serverEnv, startServer, type ServerProcess } from './helpers/server-process.js';
-import { cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
+import { CHROMIUM, startConsole, type ConsoleUnderTest } from './helpers/console-browser.js';
+import type { TestAccount } from './helpers/oidc-provider.js';
 
-const CLIENT_ID = 'beta-console';
-const CLIENT_SECRET = randomBytes(24).toString('base64url');
 const OWNER: TestAccount = { sub: 'sub-owner', email: 'owner@example.com', email_verified: true };
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const WIDTHS = [1440, 375] as const;
 type Width = (typeof WIDTHS)[number];
@@ -30,14 +25,10 @@ function localInput(d: Date): string {
 }
 
 describe.skipIf(!haveChromium && !process.env.CI)('release plans and scheduled changes in the console', () => {
-  let db: TestDatabaseLocation;
-  let provider: TestOidcProvider;
-  let server: ServerProcess;
-  let browser: Browser;
+  let app: ConsoleUnderTest;
   let contexts: Record<Width, BrowserContext>;
   let base: string;
   let token = '';
-  const errors: string[] = [];
 
   const open = async (width: Width, path: string): Promise<Page> => {
     const p = await contexts[width].newPage();
@@ -49,34 +40,9 @@ describe.skipIf(!haveChromium && !process.env.CI)('release plans and scheduled c
     (await contexts[1440].request[method](`${base}${path}`, { data, headers: { 'x-csrf-token': token } })).status();
 
   beforeAll(async () => {
-    db = await cloneTemplate();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    provider = await startOidcProvider({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [`${base}/auth/callback`] });
-    server = await startServer(
-      serverEnv(db, {
-        ADMIN_EMAILS: OWNER.email,
-        GOOGLE_CLIENT_ID: CLIENT_ID,
-        GOOGLE_CLIENT_SECRET: CLIENT_SECRET,
-        OIDC_ISSUER: provider.issuer,
-        PUBLIC_URL: base,
-      }),
-      60_000,
-      port,
-    );
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    const make = async (width: number) => {
-      const context = await browser.newContext({ viewport: { width, height: 900 } });
-      context.on('weberror', (error) => errors.push(`uncaught: ${error.error().message}`));
-      provider.signInAs(OWNER);
-      const p = await context.newPage();
-      await p.goto(`${base}/admin/beta/`);
-      if (new URL(p.url()).pathname === '/sign-in') await p.locator('#sign-in-google').click();
-      await p.waitForURL(`${base}/admin/beta/`);
-      await p.close();
-      return context;
-    };
-    contexts = { 1440: await make(1440), 375: await make(375) };
+    app = await startConsole(OWNER);
+    base = app.base;
+    contexts = { 1440: await app.signedIn(1440), 375: await app.signedIn(375) };
     const p = await open(1440, '/admin/beta/flags');
     token = (await p.locator('meta[name="csrf-token"]').getAttribute('content')) ?? '';
     await p.close();
@@ -85,12 +51,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('release plans and scheduled c
   }, 120_000);
 
   afterAll(async () => {
-    if (server && server.child.exitCode !== null) console.error(`the server exited early:\n${server.output().slice(-4000)}`);
-    await browser?.close();
-    await server?.stop();
-    await provider?.close();
-    await db?.drop();
-    expect(errors).toEqual([]);
+    await app?.close();
+    expect(app?.errors).toEqual([]);
   });
 
   for (const width of WIDTHS) {
