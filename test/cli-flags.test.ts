@@ -29,6 +29,8 @@ const DOC = {
       variants: [],
       default_variant: null,
       stickiness: 'targetingKey',
+      segments: [],
+      rules: [],
     },
   ],
 };

@@ -60,6 +60,19 @@ export interface FeatureFlagsTable {
   default_variant: string | null;
   /** The context attribute rollout buckets and variant choices hash (`targetingKey` unless set). */
   stickiness: Generated<string>;
+  /** Rules checked in order before the main rule (validated by features/flags/rules.ts), and the main rule's segments. */
+  rules: JSONColumnType<unknown[], string | undefined, string>;
+  segments: JSONColumnType<string[], string | undefined, string>;
+}
+
+/** A named, reusable set of conditions that flag rules refer to. */
+export interface SegmentsTable {
+  name: string;
+  description: Generated<string>;
+  conditions: JSONColumnType<unknown[], string | undefined, string>;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
 }
 
 /** A variant as stored on a typed flag. */
@@ -324,6 +337,7 @@ export interface DatabaseSchema {
   scheduled_changes: ScheduledChangesTable;
   release_plans: ReleasePlansTable;
   flag_signals_hourly: FlagSignalsHourlyTable;
+  segments: SegmentsTable;
 }
 
 /** A flag change due at `run_at`, claimed by one instance (`running`) and applied once. */

@@ -13,6 +13,7 @@ import * as m0010 from './0010-experiment-exposures.js';
 import * as m0011 from './0011-rollouts.js';
 import * as m0012 from './0012-flag-stickiness.js';
 import * as m0013 from './0013-audit-comment.js';
+import * as m0014 from './0014-flag-rules-segments.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': m0001,
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-rollouts': m0011,
   '0012-flag-stickiness': m0012,
   '0013-audit-comment': m0013,
+  '0014-flag-rules-segments': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -27,6 +27,8 @@ const flag = (patch: Partial<FlagRow> = {}): FlagRow => ({
   variants: [],
   default_variant: null,
   stickiness: 'targetingKey',
+  segments: [],
+  rules: [],
   ...patch,
 });
 const evaluated = (hoursAgo: number, total = 10, trues = 5): AdoptionRow => ({

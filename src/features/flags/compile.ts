@@ -4,6 +4,7 @@
 // evaluation and explanation alike.
 import { bucketerFor } from './bucket.js';
 import { attributeValue, compileCondition, type Condition, type EvaluationContext } from './conditions.js';
+import { compileRules, compileSegments, type CompiledRule, type CompiledSegment, type SegmentLookup } from './rules.js';
 import { compileVariants, type CompiledVariants, type ValueType } from './variants.js';
 
 /** A flag as stored (see flags.types), the input of compilation. */
@@ -14,8 +15,12 @@ export interface Flag {
   rollout_percentage: number;
   /** Targeting keys (compared exactly) and emails (any entry holding `@`, compared case-insensitively). */
   target_users: readonly string[];
-  /** All must match; an empty list matches everyone. */
+  /** The main rule's conditions: all must match; an empty list matches everyone. */
   conditions: readonly Condition[];
+  /** Segments the main rule's context must match too (by name). */
+  segments?: readonly string[] | undefined;
+  /** Rules checked in order before the main rule (see rules.ts). */
+  rules?: readonly unknown[] | undefined;
   /**
    * The context attribute rollout buckets and variant choices hash: `targetingKey` when absent or `default`
    * (Unleash's name for it). A context without the attribute is hashed on its targetingKey.
@@ -36,6 +41,10 @@ export interface CompiledFlag extends Flag {
   readonly percentage: number;
   /** One per condition, in order; false when `conditions` is not an array (nothing then matches). */
   readonly matchers: ReadonlyArray<(context: EvaluationContext) => boolean> | false;
+  /** The main rule's segments, resolved when compiled. */
+  readonly segmentMatchers: readonly CompiledSegment[];
+  /** The rules before the main rule, in order. */
+  readonly compiledRules: readonly CompiledRule[];
   /** Target-user entries by value: exact entries, and lower-cased ones holding `@`, each with its first position. */
   readonly targetKeys: ReadonlyMap<string, number>;
   readonly targetEmails: ReadonlyMap<string, number>;
@@ -54,8 +63,11 @@ export function isCompiled(flag: Flag): flag is CompiledFlag {
   return (flag as Partial<CompiledFlag>)[COMPILED] === true;
 }
 
-/** Compiles `flag`; a flag that is already compiled is returned as is. Never throws on malformed stored data. */
-export function compileFlag(flag: Flag): CompiledFlag {
+/**
+ * Compiles `flag`, its segments resolved through `segments` (a segment missing from it never matches); a flag
+ * that is already compiled is returned as is. Never throws on malformed stored data.
+ */
+export function compileFlag(flag: Flag, segments?: SegmentLookup): CompiledFlag {
   if (isCompiled(flag)) return flag;
   const targetKeys = new Map<string, number>();
   const targetEmails = new Map<string, number>();
@@ -70,6 +82,7 @@ export function compileFlag(flag: Flag): CompiledFlag {
   let bucketer: ((targetingKey: string) => number) | undefined;
   const rollout: unknown = flag.rollout_percentage;
   const type = flag.value_type ?? 'boolean';
+  const typed = type === 'boolean' ? undefined : (compileVariants(flag.name, type, flag.variants, flag.default_variant) ?? false);
   return {
     name: flag.name,
     is_enabled: flag.is_enabled,
@@ -77,6 +90,8 @@ export function compileFlag(flag: Flag): CompiledFlag {
     target_users: flag.target_users,
     conditions: flag.conditions,
     stickiness: flag.stickiness,
+    segments: flag.segments,
+    rules: flag.rules,
     stickyAttribute: stickinessAttribute(flag.stickiness),
     [COMPILED]: true,
     // A non-number (say a string from a numeric column) counts as 0: off for everyone rather than on.
@@ -84,10 +99,12 @@ export function compileFlag(flag: Flag): CompiledFlag {
     matchers: Array.isArray(flag.conditions)
       ? (flag.conditions as readonly Condition[]).map((condition) => compileCondition(condition))
       : false,
+    segmentMatchers: compileSegments(flag.segments, segments),
+    compiledRules: compileRules(flag.name, flag.rules, typed, segments, stickinessAttribute),
     targetKeys,
     targetEmails,
     bucket: (targetingKey) => (bucketer ??= bucketerFor(flag.name))(targetingKey),
-    typed: type === 'boolean' ? undefined : (compileVariants(flag.name, type, flag.variants, flag.default_variant) ?? false),
+    typed,
   };
 }
 
@@ -104,7 +121,7 @@ export function stickinessAttribute(stickiness: unknown): string {
  * (a number as its decimal text), else the targetingKey; undefined when neither is there.
  */
 export function stickyKey(
-  flag: CompiledFlag,
+  flag: { stickyAttribute: string },
   context: EvaluationContext,
   targetingKey: string | undefined,
 ): { attribute: string; key: string } | undefined {
@@ -118,7 +135,7 @@ export function stickyKey(
 }
 
 /** What a partial rollout without anything to hash says: which attributes it would have taken. */
-export function missingStickyDetail(flag: CompiledFlag, what: string): string {
+export function missingStickyDetail(flag: { stickyAttribute: string }, what: string): string {
   return flag.stickyAttribute === DEFAULT_STICKINESS
     ? `${what} needs a targetingKey to place the user in a bucket`
     : `${what} needs the ${flag.stickyAttribute} attribute or a targetingKey to place the user in a bucket`;

@@ -12,6 +12,7 @@ import {
   type ExplainStep,
   type Reason,
 } from './evaluation-steps.js';
+import { rulesStep, type RuleHit } from './rule-steps.js';
 import { pinnedVariant, type CompiledVariant, type CompiledVariants } from './variants.js';
 
 function served(variant: CompiledVariant, reason: Reason, bucket?: number, target?: number): EvaluationResult {
@@ -52,8 +53,14 @@ export function typedWalk(
   const targeted = typedTargeting(flag, variants, options, targetingKey, email, sticky, steps);
   if (targeted !== undefined) return targeted;
 
-  // 3. conditions: all must match
-  if (!conditionsStep(flag, context, steps)) {
+  // 3. rules, in order: the first that matches and includes the user serves its variant
+  if (flag.compiledRules.length > 0) {
+    const hit = rulesStep(flag, context, targetingKey, steps);
+    if (hit !== undefined) return ruleVariant(flag, variants, hit, steps);
+  }
+
+  // 4. the main rule's conditions: all must match
+  if (!conditionsStep(flag.matchers, flag.conditions, flag.segmentMatchers, context, steps)) {
     steps?.push({
       step: 'variant',
       variant: fallback.name,
@@ -63,7 +70,7 @@ export function typedWalk(
     return served(fallback, 'DEFAULT');
   }
 
-  // 4. rollout, then the variant
+  // 5. rollout, then the variant
   const { percentage } = flag;
   if (percentage >= 100) {
     steps?.push({ step: 'rollout', percentage, threshold: percentage, matched: true, detail: 'rolled out to everyone' });
@@ -133,6 +140,42 @@ function assignVariant(
     detail: `hash ${target} of ${totalWeight} falls in the weights of ${variant.name}${stickyNote(sticky.attribute)}`,
   });
   return served(variant, reason === 'TARGETING_MATCH' ? 'TARGETING_MATCH' : 'SPLIT', bucket, target);
+}
+
+/** What a rule that decided serves: its fixed variant, a choice by its own weights, or by the flag's. */
+function ruleVariant(flag: CompiledFlag, variants: CompiledVariants, hit: RuleHit, steps: ExplainStep[] | undefined): EvaluationResult {
+  const { rule, bucket, sticky } = hit;
+  const reason: Reason = bucket === undefined ? 'TARGETING_MATCH' : 'SPLIT';
+  if (rule.variant !== undefined) {
+    steps?.push({
+      step: 'variant',
+      variant: rule.variant.name,
+      totalWeight: variants.totalWeight,
+      detail: `rule ${rule.index + 1} serves the variant ${rule.variant.name}`,
+    });
+    return served(rule.variant, reason, bucket);
+  }
+  const { weights } = rule;
+  if (weights === undefined) return assignVariant(flag, variants, sticky, reason, steps, bucket);
+  if (sticky === undefined) {
+    steps?.push({
+      step: 'variant',
+      totalWeight: weights.total,
+      detail: missingStickyDetail(rule, "choosing among the rule's weighted variants"),
+    });
+    return ERRORS.TARGETING_KEY_MISSING;
+  }
+  const target = weights.target(sticky.key);
+  const variant = weights.pick(target);
+  steps?.push({
+    step: 'variant',
+    variant: variant.name,
+    totalWeight: weights.total,
+    target,
+    stickiness: sticky.attribute,
+    detail: `hash ${target} of ${weights.total} falls in rule ${rule.index + 1}'s weights of ${variant.name}${stickyNote(sticky.attribute)}`,
+  });
+  return served(variant, reason, bucket, target);
 }
 
 /** Pins, target users, then the beta user's override: the result when one of them decides. */

@@ -1,4 +1,4 @@
-// Flag evaluation in the order the issue fixes (kill switch, targeting, beta users, conditions, rollout) and the
+// Flag evaluation in a fixed order (kill switch, targeting, beta users, rules, conditions, rollout) and the
 // same walk with every step recorded, which answers "why does this user get this?". Typed flags take the same
 // steps in evaluate-typed.ts and end in a variant. Pure: no I/O, no clock.
 import { compileFlag, matchTargetUsers, missingStickyDetail, stickyKey, stickyNote, type CompiledFlag, type Flag } from './compile.js';
@@ -15,6 +15,7 @@ import {
   type ExplainStep,
   type Explanation,
 } from './evaluation-steps.js';
+import { rulesStep } from './rule-steps.js';
 
 export type { Flag } from './compile.js';
 export type {
@@ -87,10 +88,16 @@ function walk(
   const targeted = targetingStep(flag, options.betaUser, targetingKey, email, steps);
   if (targeted !== undefined) return targeted;
 
-  // 3. conditions: all must match
-  if (!conditionsStep(flag, context, steps)) return OFF.DEFAULT;
+  // 3. rules, in order: the first that matches and includes the user decides
+  if (flag.compiledRules.length > 0) {
+    const hit = rulesStep(flag, context, targetingKey, steps);
+    if (hit !== undefined) return hit.bucket === undefined ? ON.TARGETING_MATCH : split(true, hit.bucket);
+  }
 
-  // 4. rollout
+  // 4. the main rule's conditions: all must match
+  if (!conditionsStep(flag.matchers, flag.conditions, flag.segmentMatchers, context, steps)) return OFF.DEFAULT;
+
+  // 5. rollout
   return rolloutStep(flag, stickyKey(flag, context, targetingKey), steps);
 }
 

@@ -1,7 +1,7 @@
 // The vocabulary of flag evaluation shared by the boolean and the typed walks: results, reasons, the
 // explanation's steps, and the steps both take (conditions, the beta user's override). Pure.
-import type { CompiledFlag } from './compile.js';
 import { attributeValue, type Condition, type ConditionValue, type EvaluationContext, type Operator } from './conditions.js';
+import type { CompiledSegment } from './rules.js';
 import type { CompiledVariant, CompiledVariants } from './variants.js';
 
 /** A beta-program member, found by the caller from the context's targetingKey (as id) or email. */
@@ -51,6 +51,8 @@ export type ExplainStep =
   | { step: 'beta_user'; matched: boolean; value?: boolean; variant?: string; detail: string }
   | {
       step: 'condition';
+      /** The rule (by position) this condition belongs to; absent for the main rule's. */
+      rule?: number;
       index: number;
       attribute: string;
       operator: Operator;
@@ -58,6 +60,18 @@ export type ExplainStep =
       /** The context's value for the attribute (`undefined`, so absent from JSON, when missing). */
       actual: unknown;
       matched: boolean;
+      detail: string;
+    }
+  | { step: 'segment'; rule?: number; name: string; matched: boolean; detail: string }
+  | {
+      step: 'rule';
+      index: number;
+      name: string;
+      /** Whether this rule decided: its conditions and segments matched and its rollout includes the user. */
+      matched: boolean;
+      percentage: number;
+      bucket?: number;
+      stickiness?: string;
       detail: string;
     }
   | {
@@ -91,21 +105,32 @@ export const ERRORS: Readonly<Record<EvaluationErrorCode, EvaluationResult>> = {
   GENERAL: Object.freeze({ value: false, reason: 'ERROR', variant: 'off', errorCode: 'GENERAL' }),
 };
 
-/** Whether every condition matches. Evaluation stops at the first that fails; an explanation records them all. */
-export function conditionsStep(flag: CompiledFlag, context: EvaluationContext, steps: ExplainStep[] | undefined): boolean {
-  const { matchers } = flag;
+/**
+ * Whether every condition and every segment matches (the main rule's, or rule `rule`'s). Evaluation stops at
+ * the first that fails; an explanation records them all.
+ */
+export function conditionsStep(
+  matchers: ReadonlyArray<(context: EvaluationContext) => boolean> | false,
+  conditions: readonly Condition[],
+  segments: readonly CompiledSegment[],
+  context: EvaluationContext,
+  steps: ExplainStep[] | undefined,
+  rule?: number,
+): boolean {
   if (matchers === false) return false;
   if (steps === undefined) {
     for (let index = 0; index < matchers.length; index++) if (!matchers[index]!(context)) return false;
+    for (let index = 0; index < segments.length; index++) if (!segmentMatches(segments[index]!, context)) return false;
     return true;
   }
   let allMatch = true;
   for (let index = 0; index < matchers.length; index++) {
-    const condition = flag.conditions[index]!;
+    const condition = conditions[index]!;
     const matched = matchers[index]!(context);
     const actual = attributeValue(context, condition?.attribute);
     steps.push({
       step: 'condition',
+      ...(rule !== undefined && { rule }),
       index,
       attribute: condition?.attribute,
       operator: condition?.operator,
@@ -116,7 +141,28 @@ export function conditionsStep(flag: CompiledFlag, context: EvaluationContext, s
     });
     if (!matched) allMatch = false;
   }
+  for (const segment of segments) {
+    const matched = segmentMatches(segment, context);
+    steps.push({
+      step: 'segment',
+      ...(rule !== undefined && { rule }),
+      name: segment.name,
+      matched,
+      detail:
+        segment.matchers === false
+          ? `segment ${segment.name}: no segment has this name (fails closed)`
+          : `segment ${segment.name}: ${matched ? 'matches' : 'does not match'} (${segment.conditions.length} condition${segment.conditions.length === 1 ? '' : 's'})`,
+    });
+    if (!matched) allMatch = false;
+  }
   return allMatch;
+}
+
+function segmentMatches(segment: CompiledSegment, context: EvaluationContext): boolean {
+  const { matchers } = segment;
+  if (matchers === false) return false;
+  for (let index = 0; index < matchers.length; index++) if (!matchers[index]!(context)) return false;
+  return true;
 }
 
 export function nonEmptyString(value: unknown): string | undefined {

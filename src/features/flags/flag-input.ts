@@ -1,8 +1,9 @@
 // What an edit makes of a flag: validated input merged over the current state. Pure: the time
 // is passed in.
 import { AppError } from '../../core/errors.js';
-import { ATTRIBUTE_NAME, CONDITION_LIMITS, validateConditions } from './conditions.js';
+import { validateConditions } from './conditions.js';
 import type { FlagRow, FlagStage, FlagWrite } from './flags.types.js';
+import { checkSegmentNames, checkStickiness, validateRules, type Validation } from './rules.js';
 import { validateVariants, type ValueType } from './variants.js';
 
 export const FLAG_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
@@ -27,6 +28,10 @@ export interface FlagInput {
   default_variant?: string | null;
   /** The context attribute to bucket on; `default` is read as `targetingKey`. */
   stickiness?: string;
+  /** Segments (by name) the main rule's context must also match. */
+  segments?: unknown[];
+  /** Rules checked in order before the main rule (see rules.ts). */
+  rules?: unknown[];
 }
 
 /** The value type, variants and default variant `patch` leaves: checked together, so a flag never serves a wrong type. */
@@ -58,17 +63,10 @@ function mergeVariants(base: FlagWrite, patch: FlagInput): Pick<FlagWrite, 'valu
   return { value_type: type, variants: checked.variants, default_variant: checked.defaultVariant };
 }
 
-/** A stickiness as stored: an attribute name like a condition's, `default` (Unleash's word) read as `targetingKey`. */
-function normalizeStickiness(value: string): string {
-  const attribute = value.trim();
-  if (attribute === 'default') return 'targetingKey';
-  if (attribute.length < 1 || attribute.length > CONDITION_LIMITS.attributeLength || !ATTRIBUTE_NAME.test(attribute)) {
-    throw new AppError(
-      'VALIDATION_ERROR',
-      `body/stickiness must be a context attribute name of 1 to ${CONDITION_LIMITS.attributeLength} characters starting with a letter or underscore and holding only letters, digits, _ . and - (or "default" for targetingKey).`,
-    );
-  }
-  return attribute;
+/** The checked value, or a validation error naming the field. */
+function checked<T>(result: Validation<T>): T {
+  if (!result.ok) throw new AppError('VALIDATION_ERROR', `${result.field} ${result.message}.`);
+  return result.value;
 }
 
 /** A patch's value for a nullable field: absent keeps `base`, null clears, text is trimmed ('' clears). */
@@ -118,8 +116,14 @@ export function mergeFlag(base: FlagWrite, patch: FlagInput, now: Date, previous
     stage: patch.stage === undefined ? base.stage : patch.stage,
     client_visible: patch.client_visible ?? base.client_visible,
     ...mergeVariants(base, patch),
-    stickiness: patch.stickiness === undefined ? base.stickiness : normalizeStickiness(patch.stickiness),
+    stickiness: patch.stickiness === undefined ? base.stickiness : checked(checkStickiness(patch.stickiness, 'body/stickiness')),
+    segments: patch.segments === undefined ? base.segments : checked(checkSegmentNames(patch.segments, 'body/segments')),
+    rules: base.rules,
   };
+  // Rules are checked against the variants the flag ends with, so none names a variant it no longer has.
+  if (patch.rules !== undefined || next.value_type !== base.value_type || patch.variants !== undefined) {
+    next.rules = checked(validateRules(patch.rules ?? base.rules, next.value_type, next.variants, 'body/rules'));
+  }
   const full = next.is_enabled && next.rollout_percentage === 100;
   next.full_rollout_since = full ? (previous?.full_rollout_since ?? now) : null;
   return next;
@@ -148,6 +152,8 @@ export function newFlag(input: FlagInput & { name: string }, now: Date): FlagWri
     variants: [],
     default_variant: null,
     stickiness: 'targetingKey',
+    segments: [],
+    rules: [],
   };
   return mergeFlag(base, input, now);
 }
@@ -172,6 +178,8 @@ export function editFlag(row: FlagRow, patch: FlagInput, now: Date): FlagWrite {
     variants: row.variants,
     default_variant: row.default_variant,
     stickiness: row.stickiness,
+    segments: row.segments,
+    rules: row.rules as FlagWrite['rules'],
   };
   return mergeFlag(current, patch, now, row);
 }

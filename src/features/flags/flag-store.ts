@@ -4,6 +4,7 @@
 import { createChangeLog, type ChangeLog, type StoreEvent } from './change-log.js';
 import { compileFlag, type CompiledFlag } from './compile.js';
 import type { Condition } from './conditions.js';
+import type { SegmentLookup } from './rules.js';
 import type { BetaUser } from './evaluate.js';
 import type { FlagChange, FlagRow, OverrideRow } from './flags.types.js';
 
@@ -13,6 +14,8 @@ export interface FlagStoreSource {
   loadAll(): Promise<FlagRow[]>;
   loadOne(name: string): Promise<FlagRow | undefined>;
   loadOverrides(): Promise<OverrideRow[]>;
+  /** Every segment's conditions, by name. */
+  loadSegments(): Promise<Array<{ name: string; conditions: unknown[] }>>;
   listen(onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
   onError(err: unknown): void;
 }
@@ -43,18 +46,23 @@ export interface FlagStore {
   apply(change: FlagChange): Promise<void>;
 }
 
-export function toEvaluable(row: FlagRow): CompiledFlag {
-  return compileFlag({
-    name: row.name,
-    is_enabled: row.is_enabled,
-    rollout_percentage: row.rollout_percentage,
-    target_users: row.target_users,
-    conditions: row.conditions as Condition[],
-    value_type: row.value_type,
-    variants: row.variants,
-    default_variant: row.default_variant,
-    stickiness: row.stickiness,
-  });
+export function toEvaluable(row: FlagRow, segments?: SegmentLookup): CompiledFlag {
+  return compileFlag(
+    {
+      name: row.name,
+      is_enabled: row.is_enabled,
+      rollout_percentage: row.rollout_percentage,
+      target_users: row.target_users,
+      conditions: row.conditions as Condition[],
+      value_type: row.value_type,
+      variants: row.variants,
+      default_variant: row.default_variant,
+      stickiness: row.stickiness,
+      segments: row.segments,
+      rules: row.rules,
+    },
+    segments,
+  );
 }
 
 const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
@@ -71,8 +79,12 @@ function indexOverrides(rows: OverrideRow[]) {
   return { byId, byEmail };
 }
 
-/** The flags themselves: every write goes through here, and every effective change is logged. */
-function createFlagSnapshot(source: FlagStoreSource, log: ChangeLog) {
+/**
+ * The flags themselves: every write goes through here, and every effective change is logged. `segments`
+ * resolves the segments flags name when they are compiled (a segment change bumps the version of every flag
+ * using it, so those flags are compiled again when their change arrives).
+ */
+function createFlagSnapshot(source: FlagStoreSource, log: ChangeLog, segments: () => SegmentLookup) {
   let flags = new Map<string, FlagRow>();
   let evaluables = new Map<string, CompiledFlag>();
   // Sorted once per change, not per request.
@@ -105,7 +117,8 @@ function createFlagSnapshot(source: FlagStoreSource, log: ChangeLog) {
       const previous = flags;
       const next = new Map(rows.map((r) => [r.name, r]));
       flags = next;
-      evaluables = new Map(rows.map((r) => [r.name, toEvaluable(r)]));
+      const lookup = segments();
+      evaluables = new Map(rows.map((r) => [r.name, toEvaluable(r, lookup)]));
       changed();
       return () => {
         for (const [name, row] of next) {
@@ -130,7 +143,7 @@ function createFlagSnapshot(source: FlagStoreSource, log: ChangeLog) {
       }
       if (current && current.version >= row.version) return;
       flags.set(row.name, row);
-      evaluables.set(row.name, toEvaluable(row));
+      evaluables.set(row.name, toEvaluable(row, segments()));
       changed();
       log.emit('upsert', row.name, row.version, row);
     },
@@ -139,7 +152,8 @@ function createFlagSnapshot(source: FlagStoreSource, log: ChangeLog) {
 
 export function createFlagStore(source: FlagStoreSource): FlagStore {
   const log = createChangeLog();
-  const snapshot = createFlagSnapshot(source, log);
+  let segments: SegmentLookup = new Map();
+  const snapshot = createFlagSnapshot(source, log, () => segments);
   let overrides = indexOverrides([]);
   let unlisten: (() => Promise<void>) | undefined;
   // Changes are applied one at a time, in arrival order.
@@ -148,13 +162,18 @@ export function createFlagStore(source: FlagStoreSource): FlagStore {
   const loadOverrides = async () => {
     overrides = indexOverrides(await source.loadOverrides());
   };
+  const loadSegments = async () => {
+    segments = new Map((await source.loadSegments()).map((s) => [s.name, s.conditions as Condition[]]));
+  };
   async function reload() {
+    await loadSegments();
     const announce = snapshot.replace(await source.loadAll());
     await loadOverrides();
     announce();
   }
   async function applyNow(change: FlagChange) {
     if (change.op === 'overrides') return loadOverrides();
+    if (change.op === 'segments') return loadSegments();
     if (change.name) await snapshot.apply({ ...change, name: change.name });
   }
   function apply(change: FlagChange): Promise<void> {

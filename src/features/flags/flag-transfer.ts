@@ -26,6 +26,8 @@ export const DEFINITION_FIELDS = [
   'variants',
   'default_variant',
   'stickiness',
+  'segments',
+  'rules',
 ] as const satisfies ReadonlyArray<keyof FlagWrite & keyof FlagInput>;
 
 export type FlagDefinition = Pick<FlagWrite, (typeof DEFINITION_FIELDS)[number]> & { name: string };
@@ -102,12 +104,17 @@ const FIELD_TYPES: Record<(typeof DEFINITION_FIELDS)[number], [string, (v: unkno
   variants: ['an array', Array.isArray],
   default_variant: ['a string or null', nullableString],
   stickiness: ['a string', (v) => typeof v === 'string'],
+  segments: ['an array of segment names', (v) => Array.isArray(v) && v.every((x) => typeof x === 'string')],
+  rules: ['an array of rules', Array.isArray],
 };
+/** Fields a definition written before rules existed lacks: read as none. */
+const ADDED_FIELDS: ReadonlySet<string> = new Set(['segments', 'rules']);
 
 /** VALIDATION_ERROR naming the first field of a definition that is missing or of the wrong type. */
 function checkDefinitionTypes(input: Record<string, unknown>): void {
   for (const field of DEFINITION_FIELDS) {
     const [expected, check] = FIELD_TYPES[field];
+    if (!Object.hasOwn(input, field) && ADDED_FIELDS.has(field)) continue;
     if (!Object.hasOwn(input, field)) throw new AppError('VALIDATION_ERROR', `${field} is missing: a definition carries every field.`);
     if (!check(input[field])) throw new AppError('VALIDATION_ERROR', `${field} must be ${expected}.`);
   }

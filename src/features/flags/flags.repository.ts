@@ -1,12 +1,14 @@
 // SQL for feature flags, their hourly evaluation counts, and the per-user overrides kept on beta users.
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseSchema } from '../../db/schema.js';
+import { requireSegments } from './segments.repository.js';
 import type { AdoptionRow, EvaluationCount, FlagChange, FlagRow, FlagWrite, OverrideRow, SeriesPoint } from './flags.types.js';
 
 /** The channel every instance listens on for flag and override changes. */
 export const FLAG_CHANNEL = 'beta_suite_flags';
 
 export async function insertFlag(db: Kysely<DatabaseSchema>, flag: FlagWrite, createdBy: string): Promise<FlagRow> {
+  await requireSegments(db, flag);
   return db
     .insertInto('feature_flags')
     .values({
@@ -14,6 +16,8 @@ export async function insertFlag(db: Kysely<DatabaseSchema>, flag: FlagWrite, cr
       target_users: JSON.stringify(flag.target_users),
       conditions: JSON.stringify(flag.conditions),
       variants: JSON.stringify(flag.variants),
+      rules: JSON.stringify(flag.rules),
+      segments: JSON.stringify(flag.segments),
       created_by: createdBy,
     })
     .returningAll()
@@ -31,6 +35,7 @@ export async function listFlags(db: Kysely<DatabaseSchema>): Promise<FlagRow[]> 
 
 /** Writes the new state and bumps the version. */
 export async function updateFlag(db: Kysely<DatabaseSchema>, name: string, flag: FlagWrite): Promise<FlagRow> {
+  await requireSegments(db, flag);
   return db
     .updateTable('feature_flags')
     .set({
@@ -50,6 +55,8 @@ export async function updateFlag(db: Kysely<DatabaseSchema>, name: string, flag:
       variants: JSON.stringify(flag.variants),
       default_variant: flag.default_variant,
       stickiness: flag.stickiness,
+      rules: JSON.stringify(flag.rules),
+      segments: JSON.stringify(flag.segments),
       version: sql<number>`version + 1`,
       updated_at: sql<Date>`now()`,
     })

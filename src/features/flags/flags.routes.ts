@@ -3,7 +3,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Clock } from '../../core/clock.js';
-import { AppError } from '../../core/errors.js';
 import { actorOf } from '../../core/principal.js';
 import type { Condition, EvaluationContext } from './conditions.js';
 import {
@@ -25,6 +24,9 @@ import {
 } from './flags.schemas.js';
 import type { FlagsService } from './flags.service.js';
 import type { FlagRow, SeriesPoint } from './flags.types.js';
+import type { Rule } from './rules.js';
+import { parseIfMatch } from './if-match.js';
+import { segmentRoutes } from './segments.routes.js';
 
 export interface FlagRouteDeps {
   flags: FlagsService;
@@ -38,18 +40,11 @@ export const presentFlag = (f: FlagRow) => ({
   ...f,
   // Stored only once validateConditions has accepted them, so each is a well-formed condition.
   conditions: f.conditions as Condition[],
+  rules: f.rules as Rule[],
   created_at: f.created_at.toISOString(),
   updated_at: f.updated_at.toISOString(),
   full_rollout_since: f.full_rollout_since?.toISOString() ?? null,
 });
-
-/** `If-Match: 3`, `"3"` or `W/"3"` → 3. */
-export function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
-  if (!match) throw new AppError('VALIDATION_ERROR', 'headers/if-match must be a flag version, e.g. "3".');
-  return Number(match[1]);
-}
 
 /** The list with adoption figures, one flag with its evaluation series, and explanations. */
 async function flagReadRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Promise<void> {
@@ -63,7 +58,7 @@ async function flagReadRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Pr
   app.get('/api/admin/flags/export', { schema: { response: { 200: FlagExportDocument } } }, async () => {
     const doc = await deps.flags.exportFlags();
     // Stored only once validateConditions has accepted them, so each is a well-formed condition.
-    return { ...doc, flags: doc.flags.map((flag) => ({ ...flag, conditions: flag.conditions as Condition[] })) };
+    return { ...doc, flags: doc.flags.map((flag) => ({ ...flag, conditions: flag.conditions as Condition[], rules: flag.rules })) };
   });
 
   app.get('/api/admin/flags/:name', { schema: { params: FlagParams, response: { 200: FlagDetailResponse } } }, async (request, reply) => {
@@ -135,5 +130,6 @@ async function flagChangeRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): 
 
 export async function flagRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Promise<void> {
   await flagReadRoutes(fastify, deps);
+  await segmentRoutes(fastify, { segments: deps.flags.segments });
   await flagChangeRoutes(fastify, deps);
 }

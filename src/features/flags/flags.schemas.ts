@@ -37,6 +37,10 @@ const ConditionIn = Type.Object(
   { additionalProperties: true },
 );
 
+/** A rule as sent: the service checks every field (conditions, segments, rollout, stickiness, variants) with per-field messages. */
+const RuleIn = Type.Object({}, { additionalProperties: true });
+const SegmentNames = Type.Array(Type.String({ maxLength: 100 }), { maxItems: 10 });
+
 const editable = {
   description: Type.Optional(Type.String({ maxLength: 2000 })),
   is_enabled: Type.Optional(Type.Boolean()),
@@ -55,6 +59,10 @@ const editable = {
   default_variant: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
   /** The context attribute rollouts and variant choices hash; `targetingKey` by default (`default` means the same). */
   stickiness: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  /** Segments (by name) the main rule's context must also match. */
+  segments: Type.Optional(SegmentNames),
+  /** Rules checked in order before the main rule; the first that matches and includes the user decides. */
+  rules: Type.Optional(Type.Array(RuleIn, { maxItems: 20 })),
   _csrf: FlagCsrf,
 };
 export const FlagCreateBody = Type.Object({ name: FlagName, ...editable }, { additionalProperties: false });
@@ -82,6 +90,16 @@ export const FlagCondition = Type.Object({
   inverted: Type.Optional(Type.Boolean()),
 });
 
+export const FlagRuleOut = Type.Object({
+  name: Type.String(),
+  conditions: Type.Array(FlagCondition),
+  segments: Type.Array(Type.String()),
+  rollout_percentage: Type.Integer(),
+  stickiness: Type.String(),
+  variant: Type.Optional(Type.String()),
+  variant_weights: Type.Optional(Type.Array(Type.Object({ name: Type.String(), weight: Type.Integer() }))),
+});
+
 export const FlagOut = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -105,6 +123,8 @@ export const FlagOut = Type.Object({
   variants: Type.Array(FlagVariantOut),
   default_variant: Type.Union([Type.String(), Type.Null()]),
   stickiness: Type.String(),
+  segments: Type.Array(Type.String()),
+  rules: Type.Array(FlagRuleOut),
 });
 export const EvaluationPoint = Type.Object({ at: Type.String(), evaluations: Type.Integer(), true_count: Type.Integer() });
 export const FlagAdoption = Type.Object({
@@ -148,6 +168,8 @@ const ExplainStep = Type.Union([
   }),
   Type.Object({
     step: Type.Literal('condition'),
+    /** The rule (by position) the condition belongs to; absent for the main rule's. */
+    rule: Type.Optional(Type.Integer()),
     index: Type.Integer(),
     attribute: Type.String(),
     operator: Type.String(),
@@ -155,6 +177,18 @@ const ExplainStep = Type.Union([
     /** The context's value for the attribute; absent when the context lacks it. */
     actual: Type.Optional(Type.Unknown()),
     matched: Type.Boolean(),
+    detail,
+  }),
+  Type.Object({ step: Type.Literal('segment'), rule: Type.Optional(Type.Integer()), name: Type.String(), matched: Type.Boolean(), detail }),
+  Type.Object({
+    step: Type.Literal('rule'),
+    index: Type.Integer(),
+    name: Type.String(),
+    /** Whether this rule decided. */
+    matched: Type.Boolean(),
+    percentage: Type.Number(),
+    bucket: Type.Optional(Type.Integer()),
+    stickiness: Type.Optional(Type.String()),
     detail,
   }),
   Type.Object({
@@ -237,6 +271,8 @@ export const FlagDefinitionOut = Type.Object({
   variants: Type.Array(FlagVariantOut),
   default_variant: Type.Union([Type.String(), Type.Null()]),
   stickiness: Type.String(),
+  segments: Type.Array(Type.String()),
+  rules: Type.Array(FlagRuleOut),
 });
 /** GET /api/admin/flags/export: the versioned document `POST /api/admin/flags/import` (and `beta-suite flags import`) reads. */
 export const FlagExportDocument = Type.Object({

@@ -17,6 +17,7 @@ import type { FlagStore, StoreEvent } from './flag-store.js';
 import { adoptionSince, evaluationSeries, lockTargetingFlags, notifyFlagChange, updateFlag } from './flags.repository.js';
 import type { FlagChange, FlagRow, SeriesPoint } from './flags.types.js';
 import { createRecentContexts, type RecentContexts } from './recent-contexts.js';
+import { createSegments, type Segments } from './segment-changes.js';
 
 export type { FlagInput } from './flag-input.js';
 export type { Adoption } from './adoption.js';
@@ -87,7 +88,10 @@ export interface TargetErasure {
   applyCommitted(changes: FlagChange[]): Promise<void>;
 }
 
-export interface FlagsService extends FlagChanges, FlagReads, FlagEvaluation, TargetErasure, FlagTransfer {}
+export interface FlagsService extends FlagChanges, FlagReads, FlagEvaluation, TargetErasure, FlagTransfer {
+  /** Named condition sets flag rules refer to. */
+  segments: Segments;
+}
 
 export interface FlagsServiceDeps extends FlagChangesDeps {
   counter: EvaluationCounter;
@@ -216,5 +220,6 @@ export function createFlagsService(deps: FlagsServiceDeps): FlagsService {
     ...createFlagEvaluation(deps.store, deps.counter, deps.clock, deps.recent ?? createRecentContexts()),
     ...createTargetErasure(deps),
     ...createFlagTransfer(deps),
+    segments: createSegments(deps),
   };
 }

@@ -1,6 +1,7 @@
 // The shapes flags are stored and read in, shared by the repository, the service and the routes.
 import type { Selectable } from 'kysely';
 import type { FeatureFlagsTable } from '../../db/schema.js';
+import type { Rule } from './rules.js';
 import type { ValueType, Variant } from './variants.js';
 
 export type FlagRow = Selectable<FeatureFlagsTable>;
@@ -28,6 +29,10 @@ export interface FlagWrite {
   default_variant: string | null;
   /** The context attribute rollouts and variant choices hash; contexts without it use their targetingKey. */
   stickiness: string;
+  /** Segments (by name) the main rule's context must also match. */
+  segments: string[];
+  /** Rules checked in order before the main rule. */
+  rules: Rule[];
 }
 
 export type FlagStage = 'alpha' | 'beta' | 'preview';
@@ -67,9 +72,12 @@ export interface SeriesPoint {
   true_count: number;
 }
 
-/** A change notification: one flag written or deleted, or the overrides changed. */
+/**
+ * A change notification: one flag written or deleted, the overrides changed, or the segments changed (then
+ * every flag using a changed segment follows with its own upsert).
+ */
 export interface FlagChange {
-  op: 'upsert' | 'delete' | 'overrides';
+  op: 'upsert' | 'delete' | 'overrides' | 'segments';
   name?: string;
   version?: number;
 }

@@ -14,6 +14,7 @@ import { addEvaluationCounts, FLAG_CHANNEL, findFlag, listFlags, listOverrides, 
 import { flagRoutes } from './flags.routes.js';
 import { createFlagsService, type FlagsService } from './flags.service.js';
 import { ofrepRoutes } from './ofrep.routes.js';
+import { listSegments } from './segments.repository.js';
 
 export { OPERATORS } from './conditions.js';
 export type { FlagStore } from './flag-store.js';
@@ -44,6 +45,7 @@ export function createFlagsFeature(deps: FlagsFeatureDeps): FlagsFeature {
     loadAll: () => listFlags(db),
     loadOne: (name) => findFlag(db, name),
     loadOverrides: () => listOverrides(db),
+    loadSegments: () => listSegments(db),
     listen: (onMessage, onReconnect) => deps.listen(FLAG_CHANNEL, onMessage, onReconnect),
     onError: (err) => deps.logger.warn({ err: { message: (err as Error).message } }, 'flag snapshot update failed'),
   });

@@ -25,6 +25,9 @@ export const AUDIT_ACTIONS: ReadonlyArray<readonly [action: string, label: strin
   ['flag.delete', 'Flag deleted'],
   ['flag.target_erased', 'Erased tester removed from a flag'],
   ['flag.import', 'Flag imported'],
+  ['segment.create', 'Segment created'],
+  ['segment.update', 'Segment changed'],
+  ['segment.delete', 'Segment deleted'],
   ['plan.create', 'Rollout plan created'],
   ['plan.advance', 'Rollout plan advanced'],
   ['plan.pause', 'Rollout plan paused'],
@@ -107,6 +110,8 @@ const FIELD_NAMES: Record<string, string> = {
   variants: 'variants',
   default_variant: 'default variant',
   value_type: 'value type',
+  rules: 'rules',
+  segments: 'segments',
   notes: 'notes',
   flag_set: 'flag overrides',
   email: 'email',
@@ -228,6 +233,13 @@ function flagPredicate(e: AuditFacts): SentencePart[] | undefined {
       return ['removed a tester who left the program from the target users of ', flag];
     case 'flag.import':
       return [isRecord(before) ? 'imported a new definition of ' : 'imported flag ', flag];
+    case 'segment.create':
+    case 'segment.delete':
+      return [`${e.action === 'segment.create' ? 'created' : 'deleted'} segment `, entityPart(e, 'a segment')];
+    case 'segment.update': {
+      const changed = changedNames(before, after, []);
+      return ['changed segment ', entityPart(e, 'a segment'), changed.length ? ` (${list(changed)})` : ''];
+    }
     case 'plan.create': {
       const steps = field(after, 'steps');
       return ['created a rollout plan for ', flag, Array.isArray(steps) ? ` (${plural(steps.length, 'step')})` : ''];
