@@ -159,13 +159,15 @@ describe('Unleash features', () => {
       rollout_percentage: 25,
       target_users: [],
       conditions: [{ attribute: 'country', operator: 'in', values: ['FR'] }],
+      segments: [],
+      rules: [],
       permanent: true,
       stickiness: 'accountId',
       value_type: 'boolean',
       variants: [],
       default_variant: null,
     });
-    expect(c.notes.join(' ')).toMatch(/without the stickiness attribute/);
+    expect(c.notes.join(' ')).toMatch(/without accountId is bucketed on its targeting key/);
   });
 
   it('maps default (everyone), userWithId (target users), no strategy (everyone) and the disabled state', () => {
@@ -228,12 +230,21 @@ describe('Unleash features', () => {
       /strategy remoteAddress has no equivalent/,
     ],
     [
-      'several strategies (an OR)',
-      [rollout('f', { rollout: '10' }), { ...rollout('f', {}), id: 'two' }],
-      {},
-      /2 strategies besides userWithId/,
+      'a segment whose name is not a slug',
+      [rollout('f', {}, [], { segments: [1] })],
+      { segments: [{ id: 1, name: 'Beta testers' }] },
+      /segment "Beta testers" is not a lowercase slug/,
     ],
-    ['segments', [rollout('f', {}, [], { segments: [1] })], { segments: [{ id: 1, name: 'beta' }] }, /uses segments/],
+    ['a segment the export does not name', [rollout('f', {}, [], { segments: [7] })], {}, /segment 7, which the export does not name/],
+    [
+      'several strategies, one with its own variants',
+      [
+        rollout('f', { rollout: '10' }),
+        { ...rollout('f', {}, [], { variants: [{ name: 'a', weight: 1000, payload: { type: 'string', value: 'x' } }] }), id: 'two' },
+      ],
+      {},
+      /several strategies, some with their own variants/,
+    ],
     [
       'dependencies',
       [rollout('f', {})],
@@ -266,19 +277,6 @@ describe('Unleash features', () => {
       {},
       /mix payload types/,
     ],
-    [
-      'constraints on userWithId',
-      [
-        {
-          name: 'userWithId',
-          featureName: 'f',
-          parameters: { userIds: 'a' },
-          constraints: [{ contextName: 'x', operator: 'IN', values: ['y'] }],
-        },
-      ],
-      {},
-      /userWithId strategy has constraints/,
-    ],
   ])('refuses %s, naming the reason', (_label, strategies, extra, reason) => {
     const c = one(unleashExport([{ name: 'f' }], strategies, extra));
     expect(c.input).toBeUndefined();
@@ -296,19 +294,71 @@ describe('Unleash features', () => {
     expect(() => readImportDocument(doc, 'qa')).toThrow(/environment "qa" is not in the export/);
   });
 
-  it('refuses a variant name that is not a slug rather than renaming it, and plans the other flags', () => {
+  it('serves a capitalised variant name in lowercase, noting it, and refuses a name that cannot be a slug', () => {
     const doc = unleashExport(
-      [{ name: 'f' }, { name: 'g' }],
+      [{ name: 'f' }, { name: 'g' }, { name: 'h' }],
       [
         rollout('f', {}, [], { variants: [{ name: 'A', weight: 1000, payload: { type: 'string', value: 'x' } }] }),
         rollout('g', { rollout: '10' }),
+        rollout('h', {}, [], { variants: [{ name: 'big blue', weight: 1000, payload: { type: 'string', value: 'x' } }] }),
       ],
     );
     const { plan, writes } = planImport(readImportDocument(doc), new Map(), new Date());
-    expect(plan.flags[0]).toMatchObject({ name: 'f', action: 'refused' });
-    expect(plan.flags[0]!.reasons[0]).toMatch(/variant name "A" is not a lowercase slug/);
+    expect(plan.flags[0]).toMatchObject({ name: 'f', action: 'create' });
+    expect(plan.flags[0]!.notes.join(' ')).toMatch(/variant "A" is served as "a"/);
+    expect(writes[0]!.input).toMatchObject({ variants: [{ name: 'a' }], default_variant: 'a' });
     expect(plan.flags[1]).toMatchObject({ name: 'g', action: 'create' });
-    expect(writes.map((w) => w.name)).toEqual(['g']);
+    expect(plan.flags[2]).toMatchObject({ name: 'h', action: 'refused' });
+    expect(plan.flags[2]!.reasons[0]).toMatch(/variant name "big blue" is not a lowercase slug/);
+    expect(writes.map((w) => w.name)).toEqual(['f', 'g']);
+  });
+
+  it('reads several strategies (an OR) as rules before the main rule, the last strategy being the main rule', () => {
+    const doc = unleashExport(
+      [{ name: 'or' }],
+      [
+        { name: 'userWithId', featureName: 'or', parameters: { userIds: 'u1' }, constraints: [], segments: [] },
+        {
+          ...rollout('or', { rollout: '30', stickiness: 'userId' }, [{ contextName: 'country', operator: 'IN', values: ['US'] }]),
+          id: 'a',
+        },
+        { ...rollout('or', { rollout: '100' }, [], { segments: [1] }), id: 'b' },
+        {
+          name: 'userWithId',
+          featureName: 'or',
+          parameters: { userIds: 'u7,u8' },
+          constraints: [{ contextName: 'plan', operator: 'IN', values: ['pro'] }],
+          segments: [],
+        },
+      ],
+      { segments: [{ id: 1, name: 'beta-testers' }] },
+    );
+    const c = one(doc);
+    expect(c.refused).toEqual([]);
+    expect(c.input).toMatchObject({
+      target_users: ['u1'],
+      rules: [
+        {
+          conditions: [{ attribute: 'country', operator: 'in', values: ['US'] }],
+          segments: [],
+          rollout_percentage: 30,
+          stickiness: 'targetingKey',
+        },
+        { conditions: [], segments: ['beta-testers'], rollout_percentage: 100, stickiness: 'targetingKey' },
+      ],
+      // A userWithId strategy with constraints is a gate like any other: user ids as a condition.
+      conditions: [
+        { attribute: 'targetingKey', operator: 'in', values: ['u7', 'u8'] },
+        { attribute: 'plan', operator: 'in', values: ['pro'] },
+      ],
+      segments: [],
+      rollout_percentage: 100,
+    });
+    const flag = newFlag(c.input!, new Date());
+    const answer = (context: Record<string, unknown>) => evaluateFlag({ ...flag, conditions: flag.conditions as Condition[] }, context).value;
+    expect(answer({ targetingKey: 'u1' })).toBe(true);
+    expect(answer({ targetingKey: 'u7', plan: 'pro' })).toBe(true);
+    expect(answer({ targetingKey: 'u7', plan: 'free' })).toBe(false);
   });
 
   it('plans a definition of our own format with a field of the wrong type as invalid', () => {

@@ -1,6 +1,7 @@
 // Unleash 8 feature exports (`POST /api/admin/features-batch/export`) read as flag definitions: what maps
 // exactly, and, for everything else, the reason the flag is refused. Pure: no I/O, no clock.
 import type { FlagInput } from './flag-input.js';
+import { SEGMENT_NAME } from './rules.js';
 import { VARIANT_NAME } from './variants.js';
 
 /** One flag read from an export: its definition, or the reasons it cannot be expressed here. */
@@ -126,10 +127,12 @@ function mapVariants(
       );
       continue;
     }
-    if (!VARIANT_NAME.test(name)) {
-      refused.push(
-        `variant name "${name}" is not a lowercase slug (a-z, 0-9, then . _ -): names are served as they are, so they are not renamed`,
-      );
+    // Names here are lowercase slugs: "A" is served as "a" (listed in the notes); other names are refused.
+    const served = VARIANT_NAME.test(name) ? name : name.toLowerCase();
+    if (!VARIANT_NAME.test(served) || (served !== name && variants.some((v) => v !== variant && str(v.name) === served))) {
+      refused.push(`variant name "${name}" is not a lowercase slug (a-z, 0-9, then . _ -) and cannot be lowercased into a distinct one`);
+    } else if (served !== name) {
+      notes.push(`variant "${name}" is served as "${served}": variant names here are lowercase`);
     }
     const variantStickiness = stickinessOf(str(variant.stickiness));
     if (variantStickiness !== undefined && variantStickiness !== stickiness) {
@@ -151,7 +154,7 @@ function mapVariants(
         refused.push(`variant "${name}" is pinned by ${String(override.contextName)}: pins are by userId only`);
       else overrides.push(...(Array.isArray(override.values) ? override.values.filter((v): v is string => typeof v === 'string') : []));
     }
-    out.push({ name, value, weight: typeof variant.weight === 'number' ? variant.weight : 0, overrides });
+    out.push({ name: served, value, weight: typeof variant.weight === 'number' ? variant.weight : 0, overrides });
   }
   if (types.size > 1) refused.push(`variants mix payload types (${[...types].join(', ')}): a flag serves one type`);
   if (out.length === 0 || types.size !== 1) return {};
@@ -161,52 +164,103 @@ function mapVariants(
 
 const PERMANENT_TYPES = new Set(['kill-switch', 'permission', 'operational']);
 
-/** The strategies' target users, conditions, rollout and stickiness; what has no equivalent goes to `refused`. */
-function readStrategies(name: string, strategies: Json[], noStrategies: boolean, refused: string[], notes: string[]) {
-  const targets: string[] = [];
+/** One strategy that decides by its own conditions and rollout: a rule here (the last one is the main rule). */
+interface Gate {
+  conditions: Json[];
+  segments: string[];
+  rollout: number;
+  stickiness: string;
+  variants: Json[];
+}
+
+/** Segment ids → names (ours are slugs; the export carries names only, so the segments must exist here by name). */
+function segmentNames(doc: Json, ids: unknown, refused: string[]): string[] {
+  if (!Array.isArray(ids)) return [];
+  const byId = new Map(list(doc.segments).map((s) => [s.id, str(s.name)]));
+  return ids.flatMap((id) => {
+    const name = byId.get(id);
+    if (name === undefined) {
+      refused.push(`a strategy uses segment ${String(id)}, which the export does not name`);
+      return [];
+    }
+    if (!SEGMENT_NAME.test(name)) {
+      refused.push(`segment "${name}" is not a lowercase slug (a-z, 0-9, then . _ -): segments are referred to by name`);
+      return [];
+    }
+    return [name];
+  });
+}
+
+/** A strategy's constraints as conditions (ANDed); what has no equivalent goes to `refused`. */
+function strategyConditions(strategy: Json, refused: string[]): Json[] {
   const conditions: Json[] = [];
-  let rollout = noStrategies ? 100 : 0;
-  let stickiness = 'targetingKey';
+  for (const constraint of list(strategy.constraints)) {
+    const mapped = mapConstraint(constraint);
+    if ('refused' in mapped) refused.push(mapped.refused);
+    else conditions.push(...mapped.conditions);
+  }
+  return conditions;
+}
+
+const userIdsOf = (parameters: Json): string[] =>
+  (str(parameters.userIds) ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+
+/**
+ * The strategies (an OR, in their order) as target users and gates. A plain userWithId strategy becomes target
+ * users (checked first; an OR does not depend on order); every other strategy a gate.
+ */
+function readStrategies(doc: Json, name: string, strategies: Json[], refused: string[], notes: string[]) {
+  const targets: string[] = [];
+  const gates: Gate[] = [];
   for (const strategy of strategies) {
     const kind = str(strategy.name) ?? '';
     const parameters = isObject(strategy.parameters) ? strategy.parameters : {};
-    if (Array.isArray(strategy.segments) && strategy.segments.length > 0)
-      refused.push(`its ${kind} strategy uses segments (not supported)`);
     if (!['default', 'flexibleRollout', 'userWithId'].includes(kind)) {
       refused.push(`strategy ${kind} has no equivalent (only default, flexibleRollout and userWithId)`);
       continue;
     }
-    const constraints = list(strategy.constraints);
-    if (kind === 'userWithId') {
-      if (constraints.length > 0) refused.push('its userWithId strategy has constraints (target users match without conditions)');
-      targets.push(
-        ...(str(parameters.userIds) ?? '')
-          .split(',')
-          .map((id) => id.trim())
-          .filter((id) => id !== ''),
-      );
+    const segments = segmentNames(doc, strategy.segments, refused);
+    const conditions = strategyConditions(strategy, refused);
+    if (kind === 'userWithId' && conditions.length === 0 && segments.length === 0 && list(strategy.constraints).length === 0) {
+      targets.push(...userIdsOf(parameters));
       continue;
     }
-    for (const constraint of constraints) {
-      const mapped = mapConstraint(constraint);
-      if ('refused' in mapped) refused.push(mapped.refused);
-      else conditions.push(...mapped.conditions);
-    }
-    if (kind === 'default') rollout = 100;
-    else {
-      rollout = Number(str(parameters.rollout) ?? parameters.rollout ?? 100);
-      if (!Number.isInteger(rollout) || rollout < 0 || rollout > 100)
+    const gate: Gate = { conditions, segments, rollout: 100, stickiness: 'targetingKey', variants: list(strategy.variants) };
+    if (kind === 'userWithId') gate.conditions.unshift({ attribute: 'targetingKey', operator: 'in', values: userIdsOf(parameters) });
+    if (kind === 'flexibleRollout') {
+      gate.rollout = Number(str(parameters.rollout) ?? parameters.rollout ?? 100);
+      if (!Number.isInteger(gate.rollout) || gate.rollout < 0 || gate.rollout > 100)
         refused.push(`its rollout ${String(parameters.rollout)} is not a whole percentage`);
       const mapped = stickinessOf(str(parameters.stickiness));
       if (mapped === undefined) refused.push('its rollout uses random stickiness (buckets here are always sticky)');
-      else stickiness = mapped;
+      else gate.stickiness = mapped;
       const groupId = str(parameters.groupId);
       if (groupId !== undefined && groupId !== '' && groupId !== name) {
         notes.push(`Unleash buckets on "${groupId}:<id>", this instance on "${name}:<id>": users may land in different buckets`);
       }
     }
+    gates.push(gate);
   }
-  return { targets, conditions, rollout, stickiness };
+  return { targets, gates };
+}
+
+/** The flag's rules and main rule from its gates: the last gate is the main rule, the others rules before it. */
+function rulesOf(gates: Gate[], noStrategies: boolean) {
+  const main = gates.at(-1);
+  const rules = gates.slice(0, -1).map((gate) => ({
+    conditions: gate.conditions,
+    segments: gate.segments,
+    rollout_percentage: gate.rollout,
+    stickiness: gate.stickiness,
+  }));
+  return {
+    rules,
+    // No strategy at all: on for everyone; only userWithId strategies: on for those users only.
+    main: main ?? { conditions: [], segments: [], rollout: noStrategies ? 100 : 0, stickiness: 'targetingKey', variants: [] },
+  };
 }
 
 /** One Unleash feature in `environment` as a flag definition, or the reasons it is refused. */
@@ -214,9 +268,9 @@ function mapFeature(doc: Json, feature: Json, environment: string): ImportCandid
   const name = str(feature.name) ?? '';
   const refused: string[] = [];
   const notes: string[] = [];
-  const all = list(doc.featureStrategies).filter(
-    (s) => s.featureName === name && (s.environment === undefined || s.environment === environment),
-  );
+  const all = list(doc.featureStrategies)
+    .filter((s) => s.featureName === name && (s.environment === undefined || s.environment === environment))
+    .sort((a, b) => (typeof a.sortOrder === 'number' && typeof b.sortOrder === 'number' ? a.sortOrder - b.sortOrder : 0));
   // A feature without strategies is on for everyone; one whose strategies are all disabled is on for no one.
   const strategies = all.filter((s) => s.disabled !== true);
   const featureEnv = list(doc.featureEnvironments).find(
@@ -224,35 +278,37 @@ function mapFeature(doc: Json, feature: Json, environment: string): ImportCandid
   );
   if (list(doc.dependencies).some((d) => d.feature === name || d.child === name))
     refused.push('it depends on another flag (dependencies are not supported)');
-  const gates = strategies.filter((s) => s.name !== 'userWithId');
-  const { targets, conditions, rollout, stickiness } = readStrategies(name, strategies, all.length === 0, refused, notes);
-  if (gates.length > 1) refused.push(`it has ${gates.length} strategies besides userWithId (an OR of rules is not supported)`);
-  if (strategies.filter((s) => s.name === 'userWithId').length > 1) refused.push('it has several userWithId strategies');
-  if (gates.length > 0 && targets.length > 0 && strategies.filter((s) => s.name === 'userWithId').length > 0) {
-    notes.push('target users are matched by targeting key or email; Unleash matches userId only');
-  }
-  const strategyVariants = gates.flatMap((s) => list(s.variants));
+  const { targets, gates } = readStrategies(doc, name, strategies, refused, notes);
+  const { rules, main } = rulesOf(gates, all.length === 0);
+  if (targets.length > 0 && gates.length > 0) notes.push('target users are matched by targeting key or email; Unleash matches userId only');
+  const withVariants = gates.filter((g) => g.variants.length > 0);
+  if (gates.length > 1 && withVariants.length > 0)
+    refused.push('several strategies, some with their own variants: here a typed flag has one set of variants');
   const envVariants = featureEnv ? list(featureEnv.variants) : list(feature.variants);
-  const variants = mapVariants(strategyVariants.length > 0 ? strategyVariants : envVariants, stickiness, refused, notes);
-  if (stickiness !== 'targetingKey' && rollout > 0 && rollout < 100) {
-    notes.push(
-      'a context without the stickiness attribute is bucketed on its targeting key, where Unleash falls back to sessionId or does not match',
-    );
+  const variants = mapVariants(main.variants.length > 0 ? main.variants : envVariants, main.stickiness, refused, notes);
+  for (const gate of gates) {
+    if (gate.stickiness !== 'targetingKey' && gate.rollout > 0 && gate.rollout < 100) {
+      notes.push(
+        `a context without ${gate.stickiness} is bucketed on its targeting key, where Unleash falls back to a random session or does not match`,
+      );
+    }
   }
-  if (refused.length > 0) return { name, refused, notes };
+  if (refused.length > 0) return { name, refused, notes: [...new Set(notes)] };
   return {
     name,
     refused,
-    notes,
+    notes: [...new Set(notes)],
     input: {
       name,
       description: str(feature.description) ?? '',
       is_enabled: featureEnv?.enabled === true,
-      rollout_percentage: rollout,
+      rollout_percentage: main.rollout,
       target_users: targets,
-      conditions,
+      conditions: main.conditions,
+      segments: main.segments,
+      rules,
       permanent: PERMANENT_TYPES.has(str(feature.type) ?? ''),
-      stickiness,
+      stickiness: main.stickiness,
       value_type: variants.value_type ?? 'boolean',
       variants: variants.variants ?? [],
       default_variant: variants.default_variant ?? null,
