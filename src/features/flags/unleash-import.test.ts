@@ -355,7 +355,8 @@ describe('Unleash features', () => {
       rollout_percentage: 100,
     });
     const flag = newFlag(c.input!, new Date());
-    const answer = (context: Record<string, unknown>) => evaluateFlag({ ...flag, conditions: flag.conditions as Condition[] }, context).value;
+    const answer = (context: Record<string, unknown>) =>
+      evaluateFlag({ ...flag, conditions: flag.conditions as Condition[] }, context).value;
     expect(answer({ targetingKey: 'u1' })).toBe(true);
     expect(answer({ targetingKey: 'u7', plan: 'pro' })).toBe(true);
     expect(answer({ targetingKey: 'u7', plan: 'free' })).toBe(false);
