@@ -26,41 +26,56 @@ export function rulesStep(
   const rules = flag.compiledRules;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
-    const label = rule.name === '' ? `rule ${i + 1}` : `rule ${i + 1} (${rule.name})`;
-    const base = { step: 'rule', index: i, name: rule.name, percentage: rule.percentage } as const;
     if (rule.broken) {
-      steps?.push({ ...base, matched: false, detail: `${label} names a variant the flag does not have: it never decides` });
+      if (steps) record(steps, rule, false, 'names a variant the flag does not have: it never decides');
       continue;
     }
     if (!conditionsStep(rule.matchers, rule.conditions, rule.segments, context, steps, i)) {
-      steps?.push({ ...base, matched: false, detail: `${label}: the context does not match` });
+      if (steps) record(steps, rule, false, ': the context does not match');
       continue;
     }
     const sticky = stickyKey(rule, context, targetingKey);
     if (rule.percentage >= 100) {
-      steps?.push({ ...base, matched: true, detail: `${label} matches and is rolled out to everyone: it decides` });
+      if (steps) record(steps, rule, true, 'matches and is rolled out to everyone: it decides');
       return { rule, sticky };
     }
     if (rule.percentage <= 0) {
-      steps?.push({ ...base, matched: false, detail: `${label} matches but is rolled out to no one` });
+      if (steps) record(steps, rule, false, 'matches but is rolled out to no one');
       continue;
     }
     if (sticky === undefined) {
-      steps?.push({ ...base, matched: false, detail: `${label}: ${missingStickyDetail(rule, 'its partial rollout')}; it does not decide` });
+      if (steps) record(steps, rule, false, `: ${missingStickyDetail(rule, 'its partial rollout')}; it does not decide`);
       continue;
     }
     const bucket = flag.bucket(sticky.key);
     const inRollout = bucket <= rule.percentage;
-    steps?.push({
-      ...base,
-      matched: inRollout,
-      bucket,
-      stickiness: sticky.attribute,
-      detail: `${label} matches; ${
-        inRollout ? `bucket ${bucket} <= ${rule.percentage}: it decides` : `bucket ${bucket} > ${rule.percentage}: not in its rollout`
-      }${stickyNote(sticky.attribute)}`,
-    });
+    if (steps) {
+      const verdict = inRollout
+        ? `bucket ${bucket} <= ${rule.percentage}: it decides`
+        : `bucket ${bucket} > ${rule.percentage}: not in its rollout`;
+      record(steps, rule, inRollout, `matches; ${verdict}${stickyNote(sticky.attribute)}`, { bucket, stickiness: sticky.attribute });
+    }
     if (inRollout) return { rule, bucket, sticky };
   }
   return undefined;
+}
+
+/** One rule's explanation step: "rule 2 (staff) matches…"; `detail` starting with ':' follows the label directly. */
+function record(
+  steps: ExplainStep[],
+  rule: CompiledRule,
+  matched: boolean,
+  detail: string,
+  placed?: { bucket: number; stickiness: string },
+): void {
+  const label = rule.name === '' ? `rule ${rule.index + 1}` : `rule ${rule.index + 1} (${rule.name})`;
+  steps.push({
+    step: 'rule',
+    index: rule.index,
+    name: rule.name,
+    matched,
+    percentage: rule.percentage,
+    ...placed,
+    detail: detail.startsWith(':') ? `${label}${detail}` : `${label} ${detail}`,
+  });
 }
