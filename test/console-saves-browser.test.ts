@@ -255,7 +255,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('console saves in Chromium', (
       await expect.poll(() => q.locator('#import-summary').textContent(), WAIT).toBe('Imported 1; 0 already in the beta; 0 invalid.');
       expect((await tester(`imported-${width}@`))?.is_active).toBe(true);
       await q.close();
-    });
+    }, 60_000);
 
     it(`role change at ${width} px: reviewed first, Cancel keeps the role, Change role with a comment keeps it in the audit log`, async () => {
       const p = await open(width, '/admin/beta/users');
