@@ -225,8 +225,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     await page.locator('#users-table tbody tr[data-email="ann@example.com"]').waitFor();
   });
 
-  it('deactivates a tester with the switch after a review, keeps the comment in the audit log, and undoes it from the toast', async () => {
-    // Filters apply as typed, with the number of testers they select.
+  it('filters testers as typed, with the number they select', async () => {
     const matches = page.locator('#users-matches');
     await expect.poll(() => matches.textContent()).toBe('All testers: 3');
     await page.getByLabel('Search email or notes').fill('bob@');
@@ -234,60 +233,15 @@ describe.skipIf(!haveChromium && !process.env.CI)('admin console in Chromium', (
     await expect.poll(() => page.locator('#users-table tbody tr[data-email]').count()).toBe(1);
     await page.getByRole('button', { name: 'Clear' }).click();
     await expect.poll(() => matches.textContent()).toBe('All testers: 3');
-
-    const row = () => page.locator('#users-table tbody tr[data-email="bob@example.com"]');
-    const review = page.locator('dialog.review-dialog');
-    await row().getByRole('switch').uncheck();
-    await expect.poll(() => review.isVisible()).toBe(true);
-    expect(await review.locator('.review-diff tbody').textContent()).toBe('Testeractiveinactive');
-    await review.getByRole('button', { name: 'Cancel' }).click();
-    await expect.poll(() => row().getByRole('switch').isChecked()).toBe(true);
-    expect((await users('search=bob@'))[0]?.is_active).toBe(true);
-
-    await row().getByRole('switch').uncheck();
-    await review.getByLabel('Comment (optional, kept in the audit log)').fill('Left the company');
-    await review.getByRole('button', { name: 'Deactivate' }).click();
-    await expect.poll(async () => (await users('search=bob@'))[0]?.is_active).toBe(false);
+    // One tester is deactivated for the tests that follow (the reviews of a deactivation and of a role
+    // change are tested at 1440 and 375 px in console-saves-browser.test.ts).
     const bob = (await users('search=bob@'))[0];
-    const audit = await apiGet<{ items: Array<{ action: string; comment: string | null }> }>(
-      `/api/admin/audit?entity_type=beta_user&entity_id=${bob?.id ?? ''}`,
-    );
-    expect(audit.items[0]?.comment).toBe('Left the company');
-
-    const undo = page.locator('#toasts').getByRole('button', { name: 'Undo' });
-    await undo.click();
-    await expect.poll(async () => (await users('search=bob@'))[0]?.is_active).toBe(true);
-    await expect.poll(() => row().getByRole('switch').isChecked()).toBe(true);
-
-    await row().getByRole('switch').uncheck();
-    await review.getByRole('button', { name: 'Deactivate' }).click();
-    await expect.poll(async () => (await users('search=bob@'))[0]?.is_active).toBe(false);
-  });
-
-  it('reviews a role change before saving it, and Cancel leaves the role as it was', async () => {
-    const select = () => page.locator('#users-table tbody tr[data-email="ann@example.com"]').getByLabel('Role of ann@example.com');
-    const review = page.locator('dialog.review-dialog');
-    await select().selectOption('ADMIN');
-    await expect.poll(() => review.isVisible()).toBe(true);
-    expect(await review.locator('.review-diff tbody').textContent()).toBe('RoleTESTERADMIN');
-    await review.getByRole('button', { name: 'Cancel' }).click();
-    // The dialog closes in its own task: the control is put back right after.
-    await expect.poll(() => select().inputValue()).toBe('TESTER');
-    expect((await users('search=ann@'))[0]?.role).toBe('TESTER');
-
-    await select().selectOption('ADMIN');
-    await review.getByLabel('Comment (optional, kept in the audit log)').fill('Runs the Tuesday triage');
-    await review.getByRole('button', { name: 'Change role' }).click();
-    await expect.poll(async () => (await users('search=ann@'))[0]?.role).toBe('ADMIN');
-    const ann = (await users('search=ann@'))[0];
-    const audit = await apiGet<{ items: Array<{ comment: string | null }> }>(
-      `/api/admin/audit?entity_type=beta_user&entity_id=${ann?.id ?? ''}`,
-    );
-    expect(audit.items[0]?.comment).toBe('Runs the Tuesday triage');
-    await expect.poll(() => select().inputValue()).toBe('ADMIN');
-    await select().selectOption('TESTER');
-    await review.getByRole('button', { name: 'Change role' }).click();
-    await expect.poll(async () => (await users('search=ann@'))[0]?.role).toBe('TESTER');
+    const token = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+    const res = await owner.request.patch(`${base}/api/admin/users/${bob?.id ?? ''}`, {
+      data: { is_active: false },
+      headers: { 'x-csrf-token': token ?? '', origin: base },
+    });
+    expect(res.status()).toBe(200);
   });
 
   it('creates a flag, toggles it, and asks before turning off a flag at 100 %', async () => {

@@ -237,7 +237,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('console UX in Chromium', () =
         },
       );
       await save.click();
-      await expect.poll(() => p.locator('#toasts').textContent()).toContain('Boom.');
+      await expect.poll(() => card.locator(`#rollout-ramp-${width}-problem`).textContent()).toBe('Not saved: Boom.Retry');
       await expect.poll(() => save.isEnabled()).toBe(true);
       await save.click();
       await expect

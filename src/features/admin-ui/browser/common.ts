@@ -1,7 +1,7 @@
 // What every console page shares: the viewer, polling paused while the tab is hidden, toasts,
 // badges, copying, cursor-paged tables with filters kept in the address, and the sign-out button.
 // Every page module imports this one, which wires the sign-out button.
-import { api, send } from './api.js';
+import { api, ApiError, send } from './api.js';
 import type { Page } from './api-types.js';
 import { el, find, meta, type Child } from './dom.js';
 import { FRAME, META } from './ids.js';
@@ -120,6 +120,36 @@ export function toast(message: string, kind: 'success' | 'info' | 'error' = 'suc
 }
 
 export const showError = (err: unknown): void => toast(messageOf(err), 'error');
+
+/**
+ * An in-place failure: the reason, and with `retry` a Retry button that tries again (disabled until the
+ * attempt settles, so one click sends once).
+ */
+export function failure(text: string, retry?: () => unknown): HTMLElement {
+  return el(
+    'div',
+    { class: 'alert alert-danger d-flex flex-wrap gap-2 align-items-center py-2 mb-0 small', role: 'alert' },
+    text,
+    retry
+      ? el(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-sm btn-danger',
+            onclick: (e) => {
+              const button = e.currentTarget;
+              button.disabled = true;
+              void Promise.resolve(retry()).finally(() => (button.disabled = false));
+            },
+          },
+          'Retry',
+        )
+      : null,
+  );
+}
+
+/** Whether sending the same request again may work: the network or the server failed, or asked to wait. */
+export const worthRetrying = (err: unknown): boolean => !(err instanceof ApiError) || err.status >= 500 || err.status === 429;
 
 /** Copies text, falling back to selecting the field when the clipboard is not available. */
 export async function copyText(text: string, field?: HTMLInputElement): Promise<void> {

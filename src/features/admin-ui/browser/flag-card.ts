@@ -15,6 +15,8 @@ import {
   type FlagEditing,
 } from './flag-editors.js';
 import { experimentPanel } from './flag-experiment.js';
+import { fieldErrorOf } from './field-errors.js';
+import { clearInvalid, markInvalid, saveState, type SaveFeedback } from './flag-forms.js';
 import { planPanel } from './flag-plan.js';
 import { reviewChange, toastUndo } from './review.js';
 import { variantsEditor, variantSummary } from './flag-variants.js';
@@ -26,7 +28,7 @@ import { rulesText } from './operators.js';
 const served = (on: boolean, pct: number) => (on ? `on for ${pct} %` : 'off for everyone');
 
 /** Turning off a flag anyone gets is reviewed first, and can be undone from its toast for 10 s. */
-async function turnOff(flag: FlagWithAdoption, editing: FlagEditing): Promise<boolean> {
+async function turnOff(flag: FlagWithAdoption, editing: FlagEditing, feedback: SaveFeedback): Promise<boolean> {
   let comment = '';
   if (flag.rollout_percentage > 0) {
     const reviewed = await reviewChange({
@@ -38,16 +40,20 @@ async function turnOff(flag: FlagWithAdoption, editing: FlagEditing): Promise<bo
     if (reviewed === null) return false;
     comment = reviewed;
   }
-  const done = await editing.toggle(flag, comment);
-  if (done) toastUndo(`Turned off ${flag.name}.`, async () => void (await editing.toggle(flag, 'Undone from the console')));
+  const done = await editing.toggle(flag, comment, feedback);
+  // A failed undo is said in the card, as the toast is gone by then.
+  if (done) toastUndo(`Turned off ${flag.name}.`, async () => void (await editing.toggle(flag, 'Undone from the console', feedback)));
   return done;
 }
 
 function switchControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLElement {
   const id = `enabled-${flag.name}`;
+  const state = saveState(id);
   const flip = async (input: HTMLInputElement) => {
     input.disabled = true;
-    const done = input.checked ? await editing.toggle(flag) : await turnOff(flag, editing);
+    state.clear();
+    const feedback = state.feedback(id);
+    const done = input.checked ? await editing.toggle(flag, undefined, feedback) : await turnOff(flag, editing, feedback);
     if (!done) {
       input.checked = !input.checked;
       input.disabled = false;
@@ -55,16 +61,26 @@ function switchControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLElemen
   };
   return el(
     'div',
-    { class: 'form-check form-switch fs-5 mb-0' },
-    el('input', {
-      class: 'form-check-input',
-      type: 'checkbox',
-      role: 'switch',
-      id,
-      checked: flag.is_enabled,
-      onchange: (e) => flip(e.currentTarget),
-    }),
-    el('label', { class: 'form-check-label fs-6', for: id }, flag.is_enabled ? 'On' : 'Off'),
+    {},
+    el(
+      'div',
+      { class: 'd-flex flex-wrap gap-2 align-items-center' },
+      el(
+        'div',
+        { class: 'form-check form-switch fs-5 mb-0' },
+        el('input', {
+          class: 'form-check-input',
+          type: 'checkbox',
+          role: 'switch',
+          id,
+          checked: flag.is_enabled,
+          onchange: (e) => flip(e.currentTarget),
+        }),
+        el('label', { class: 'form-check-label fs-6', for: id }, flag.is_enabled ? 'On' : 'Off'),
+      ),
+      state.status,
+    ),
+    state.problem,
   );
 }
 
@@ -80,12 +96,21 @@ async function reviewNarrowing(flag: FlagWithAdoption, pct: number): Promise<str
   });
 }
 
+/** Marks a refused percentage (the API names it `body/rollout_percentage`) on the number field. */
+const percentageInvalid = (number: HTMLInputElement) => (raw: string) => {
+  const problem = fieldErrorOf(raw);
+  if (problem?.path[0] !== 'rollout_percentage') return false;
+  markInvalid(number, problem.message);
+  return true;
+};
+
 function rolloutControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLElement {
   const id = `rollout-${flag.name}`;
   const output = el('output', { for: id, class: 'fw-semibold', id: `${id}-value` }, `${flag.rollout_percentage} %`);
   const covers = el('span', { class: 'small text-secondary', id: `${id}-covers` }, editing.coverage(flag.rollout_percentage));
   const save = el('button', { type: 'button', class: 'btn btn-sm btn-primary', disabled: true, id: `${id}-save` }, 'Save rollout');
   const reset = el('button', { type: 'button', class: 'btn btn-sm btn-outline-secondary', disabled: true }, 'Reset');
+  const state = saveState(id);
   const slider = el('input', {
     type: 'range',
     class: 'form-range',
@@ -132,18 +157,17 @@ function rolloutControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLEleme
     update();
   });
   save.addEventListener('click', () => void saveRollout());
+  // A failed save keeps the chosen percentage, says why below, and "Save rollout" can be clicked again.
   const saveRollout = async () => {
     const pct = Number(slider.value);
     save.disabled = true;
+    state.clear();
+    clearInvalid(box);
     const comment = await reviewNarrowing(flag, pct);
-    if (comment === null) {
-      update();
-      return;
-    }
-    // A failed save keeps the chosen percentage, and "Save rollout" can be clicked again.
-    if (!(await editing.patch(flag, { rollout_percentage: pct }, undefined, comment))) update();
+    if (comment === null) return update();
+    if (!(await editing.patch(flag, { rollout_percentage: pct }, state.feedback(id, percentageInvalid(number)), comment))) update();
   };
-  return el(
+  const box: HTMLElement = el(
     'div',
     {},
     el(
@@ -154,8 +178,10 @@ function rolloutControl(flag: FlagWithAdoption, editing: FlagEditing): HTMLEleme
       covers,
     ),
     el('div', { class: 'd-flex gap-2 align-items-center' }, slider, number, el('span', { 'aria-hidden': 'true' }, '%')),
-    el('div', { class: 'd-flex gap-2' }, save, reset),
+    el('div', { class: 'd-flex flex-wrap gap-2 align-items-center' }, save, reset, state.status),
+    state.problem,
   );
+  return box;
 }
 
 /** Name, badges, description and the switch. */

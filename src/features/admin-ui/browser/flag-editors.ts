@@ -4,10 +4,10 @@
 import { api, send } from './api.js';
 import type { AuditEntry, Condition, Flag, Page } from './api-types.js';
 import { describeChange } from './changes.js';
-import { messageOf, showError, toast } from './common.js';
+import { failure, messageOf, toast, worthRetrying } from './common.js';
 import { el, fill } from './dom.js';
 import { fieldErrorOf } from './field-errors.js';
-import { field, markInvalid, saveAction, type SaveFeedback } from './flag-forms.js';
+import { field, markInvalid, saveAction, saveState, type SaveFeedback } from './flag-forms.js';
 import { fmtDate, readableMessage } from './format.js';
 import { conditionSwitches, readSwitches, stickinessEditor } from './flag-targeting.js';
 import { flagCardId } from './ids.js';
@@ -35,11 +35,12 @@ export type FlagPatch = Partial<
 export interface FlagEditing {
   /**
    * Sends a change conditional on the version shown; true when it was saved. With `feedback`, success
-   * is said in the form and a refused field beside it; without, both in a toast.
+   * is said in the form, a refused field beside it and any other failure below the form (with Retry
+   * when sending again may work); without, all in a toast. `comment`: what the person said when
+   * reviewing the change, kept in the audit log.
    */
-  /** `comment`: what the person said when reviewing the change, kept in the audit log. */
   patch(flag: Flag, body: FlagPatch, feedback?: SaveFeedback, comment?: string): Promise<boolean>;
-  toggle(flag: Flag, comment?: string): Promise<boolean>;
+  toggle(flag: Flag, comment?: string, feedback?: SaveFeedback): Promise<boolean>;
   /** The active testers a rollout percentage reaches, as text ('' while unknown). */
   coverage(percentage: number): string;
   deleted(name: string): void;
@@ -109,17 +110,25 @@ export function earlyAccessEditor(flag: Flag, editing: FlagEditing): HTMLElement
     el('option', { value: '', selected: flag.stage === null }, '—'),
     STAGES.map((s) => el('option', { value: s, selected: flag.stage === s }, s)),
   );
-  const save = () => {
+  // The API names a refused field `body/public_title` and so on: marked on its control.
+  const controls: Record<string, HTMLElement> = { early_access: offered, public_title: title, public_description: description, stage };
+  const invalid = (raw: string) => {
+    const problem = fieldErrorOf(raw);
+    const control = problem ? controls[String(problem.path[0])] : undefined;
+    if (!problem || !control) return false;
+    markInvalid(control, problem.message);
+    return true;
+  };
+  const save = (feedback: SaveFeedback) => {
     const text = (v: string) => (v.trim() === '' ? null : v.trim());
     const chosen = STAGES.find((s) => s === stage.value) ?? null;
-    return editing.patch(flag, {
-      early_access: offered.checked,
-      public_title: text(title.value),
-      public_description: text(description.value),
-      stage: chosen,
-    });
+    return editing.patch(
+      flag,
+      { early_access: offered.checked, public_title: text(title.value), public_description: text(description.value), stage: chosen },
+      feedback,
+    );
   };
-  return el(
+  const box: HTMLFieldSetElement = el(
     'fieldset',
     { class: 'row g-2 align-items-end' },
     el('legend', { class: 'form-label fs-6' }, 'Early access (testers see it in their portal and may enrol)'),
@@ -135,9 +144,10 @@ export function earlyAccessEditor(flag: Flag, editing: FlagEditing): HTMLElement
     el(
       'div',
       { class: 'col-12' },
-      el('button', { type: 'button', class: 'btn btn-sm btn-outline-primary', onclick: save }, 'Save early access'),
+      saveAction(base, 'Save early access', () => box, save, invalid),
     ),
   );
+  return box;
 }
 
 function conditionRow(c: Partial<Condition>, index: number, flagName: string, operators: readonly string[]): HTMLElement {
@@ -290,53 +300,76 @@ export async function loadHistory(flag: Flag, box: HTMLElement): Promise<void> {
   }
 }
 
-async function deleteFlag(flag: Flag, editing: FlagEditing): Promise<void> {
+async function deleteFlag(flag: Flag, editing: FlagEditing, problem: HTMLElement): Promise<void> {
   if (!confirm(`Delete ${flag.name}? Programs asking for it get FLAG_NOT_FOUND and fall back to their defaults.`)) return;
+  problem.replaceChildren();
+  await sendDelete(flag, editing, problem);
+}
+
+async function sendDelete(flag: Flag, editing: FlagEditing, problem: HTMLElement): Promise<void> {
   try {
     await send(flagPath(flag.name), { method: 'DELETE', headers: { 'if-match': `"${flag.version}"` } });
     editing.deleted(flag.name);
     document.getElementById(flagCardId(flag.name))?.remove();
     toast(`Deleted ${flag.name}.`);
   } catch (err) {
-    showError(err);
+    fill(problem, failure(`Not deleted: ${messageOf(err)}`, worthRetrying(err) ? () => sendDelete(flag, editing, problem) : undefined));
   }
 }
 
-/** Permanent flags are never reported stale; client-visible ones are evaluated for web pages' client keys; deleting asks first. */
+/**
+ * Permanent flags are never reported stale; client-visible ones are evaluated for web pages' client keys;
+ * deleting asks first. How each save went is said below the row.
+ */
 export function lifecycleControls(flag: Flag, editing: FlagEditing): HTMLElement {
   const id = `permanent-${flag.name}`;
   const visibleId = `client-visible-${flag.name}`;
+  const state = saveState(`lifecycle-${flag.name}`);
+  const saveBox = (focus: string, body: FlagPatch) => {
+    state.clear();
+    return editing.patch(flag, body, state.feedback(focus));
+  };
   return el(
     'div',
-    { class: 'd-flex flex-wrap gap-3 align-items-center' },
+    {},
     el(
       'div',
-      { class: 'form-check mb-0' },
-      el('input', {
-        class: 'form-check-input',
-        type: 'checkbox',
-        id,
-        checked: flag.permanent,
-        onchange: (e) => editing.patch(flag, { permanent: e.currentTarget.checked }),
-      }),
-      el('label', { class: 'form-check-label', for: id }, 'Permanent (an operational switch: never reported stale)'),
+      { class: 'd-flex flex-wrap gap-3 align-items-center' },
+      el(
+        'div',
+        { class: 'form-check mb-0' },
+        el('input', {
+          class: 'form-check-input',
+          type: 'checkbox',
+          id,
+          checked: flag.permanent,
+          onchange: (e) => saveBox(id, { permanent: e.currentTarget.checked }),
+        }),
+        el('label', { class: 'form-check-label', for: id }, 'Permanent (an operational switch: never reported stale)'),
+      ),
+      el(
+        'div',
+        { class: 'form-check mb-0' },
+        el('input', {
+          class: 'form-check-input',
+          type: 'checkbox',
+          id: visibleId,
+          checked: flag.client_visible,
+          onchange: (e) => saveBox(visibleId, { client_visible: e.currentTarget.checked }),
+        }),
+        el('label', { class: 'form-check-label', for: visibleId }, 'Visible to web pages (client keys)'),
+      ),
+      state.status,
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-sm btn-outline-danger ms-auto',
+          onclick: () => deleteFlag(flag, editing, state.problem),
+        },
+        'Delete flag',
+      ),
     ),
-    el(
-      'div',
-      { class: 'form-check mb-0' },
-      el('input', {
-        class: 'form-check-input',
-        type: 'checkbox',
-        id: visibleId,
-        checked: flag.client_visible,
-        onchange: (e) => editing.patch(flag, { client_visible: e.currentTarget.checked }),
-      }),
-      el('label', { class: 'form-check-label', for: visibleId }, 'Visible to web pages (client keys)'),
-    ),
-    el(
-      'button',
-      { type: 'button', class: 'btn btn-sm btn-outline-danger ms-auto', onclick: () => deleteFlag(flag, editing) },
-      'Delete flag',
-    ),
+    state.problem,
   );
 }

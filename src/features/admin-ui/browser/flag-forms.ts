@@ -8,9 +8,33 @@ import { el } from './dom.js';
  */
 export interface SaveFeedback {
   status: string;
+  /** Where a failed save says why, with Retry when sending the same change again may work. */
+  problem: string;
   focus: string;
   /** Shows a refused field's problem beside it; false when the message names none of the form's fields. */
   invalid(raw: string): boolean;
+}
+
+/** Where a save says how it went, beside its control: "Saved" (`status`), or why it failed (`problem`). */
+export function saveState(base: string) {
+  const status = el('span', { class: 'small text-success', id: `${base}-status`, role: 'status' });
+  const problem = el('div', { class: 'save-problem', id: `${base}-problem` });
+  return {
+    status,
+    problem,
+    /** Forgets the last outcome, as a new save starts. */
+    clear(): void {
+      status.textContent = '';
+      problem.replaceChildren();
+    },
+    /** `focus`: the control focused after a save; `invalid` marks a refused field (none by default). */
+    feedback: (focus: string, invalid: (raw: string) => boolean = () => false): SaveFeedback => ({
+      status: status.id,
+      problem: problem.id,
+      focus,
+      invalid,
+    }),
+  };
 }
 
 /** A control with its label above it. */
@@ -43,7 +67,8 @@ export function clearInvalid(box: HTMLElement): void {
 
 /**
  * A form's save button and the status beside it: the button is disabled while saving and enabled again
- * when the save fails; after a save the redrawn card says "Saved" there. `invalid` marks a refused field.
+ * when the save fails, which is then said below it; after a save the redrawn card says "Saved" there.
+ * `invalid` marks a refused field.
  */
 export function saveAction(
   base: string,
@@ -53,14 +78,14 @@ export function saveAction(
   invalid: (raw: string) => boolean,
 ): HTMLElement {
   const button = el('button', { type: 'button', class: 'btn btn-sm btn-outline-primary', id: `${base}-save` }, label);
-  const status = el('span', { class: 'small text-success', id: `${base}-status`, role: 'status' });
+  const state = saveState(base);
   button.addEventListener('click', () => {
     button.disabled = true;
-    status.textContent = '';
+    state.clear();
     clearInvalid(box());
-    void run({ status: status.id, focus: button.id, invalid }).finally(() => {
+    void run(state.feedback(button.id, invalid)).finally(() => {
       button.disabled = false;
     });
   });
-  return el('div', { class: 'd-flex flex-wrap gap-2 align-items-center' }, button, status);
+  return el('div', {}, el('div', { class: 'd-flex flex-wrap gap-2 align-items-center' }, button, state.status), state.problem);
 }

@@ -3,7 +3,7 @@
 // Pause / Resume / Skip step / Abort buttons, and a form that starts a plan for a flag without one.
 import { api, ApiError } from './api.js';
 import type { Flag, Plan, PlanList } from './api-types.js';
-import { messageOf, statusBadge, toast } from './common.js';
+import { failure, messageOf, statusBadge, toast } from './common.js';
 import { el, fill } from './dom.js';
 import { fmtDate, fmtNumber } from './format.js';
 import { planForm, planPath } from './flag-plan-form.js';
@@ -117,16 +117,6 @@ function stepItem(plan: Plan, step: Plan['steps'][number]): HTMLElement {
     el('span', { class: step.state === 'current' ? 'fw-semibold' : '' }, `${step.percentage} % for at least ${step.min_duration}`),
     el('span', { class: 'small text-secondary' }, ` · ${when}`),
     guards,
-  );
-}
-
-/** An in-place failure with a button that tries again. */
-export function failure(text: string, retry: () => void): HTMLElement {
-  return el(
-    'div',
-    { class: 'alert alert-danger d-flex flex-wrap gap-2 align-items-center py-2 mb-0 small', role: 'alert' },
-    text,
-    el('button', { type: 'button', class: 'btn btn-sm btn-danger', onclick: retry }, 'Retry'),
   );
 }
 

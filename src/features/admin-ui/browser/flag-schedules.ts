@@ -3,10 +3,9 @@
 // percentage) or edits a pending one, and cancelling a pending one.
 import { api } from './api.js';
 import type { FlagWithAdoption, Schedule, ScheduleList } from './api-types.js';
-import { messageOf, toast } from './common.js';
+import { failure, messageOf, toast } from './common.js';
 import { byId, el, fill } from './dom.js';
 import { fmtDate } from './format.js';
-import { failure } from './flag-plan.js';
 import { SCHEDULES } from './ids.js';
 
 const table = byId(SCHEDULES.list, HTMLTableElement);

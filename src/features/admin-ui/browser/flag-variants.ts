@@ -1,9 +1,10 @@
 // A typed flag's variants in its card: one row per variant (name, value of the flag's type, weight,
 // pinned users, default), rows added and removed, saved together; and the variants' summary.
 import type { Flag } from './api-types.js';
-import { toast } from './common.js';
 import { el } from './dom.js';
+import { fieldErrorOf } from './field-errors.js';
 import type { FlagEditing } from './flag-editors.js';
+import { markInvalid, saveAction, type SaveFeedback } from './flag-forms.js';
 
 type Variant = Flag['variants'][number];
 
@@ -97,7 +98,7 @@ function variantRow(flag: Flag, variant: Partial<Variant>, index: number): HTMLE
   return row;
 }
 
-/** The rows as the API takes them; undefined (with a message) when a value is not of the flag's type. */
+/** The rows as the API takes them; undefined (the value marked beside itself) when a value is not of the flag's type. */
 function readVariants(flag: Flag, rows: HTMLElement): { variants: Variant[]; defaultVariant: string | null } | undefined {
   const variants: Variant[] = [];
   let defaultVariant: string | null = null;
@@ -110,7 +111,10 @@ function readVariants(flag: Flag, rows: HTMLElement): { variants: Variant[]; def
       try {
         value = JSON.parse(raw);
       } catch {
-        toast(`The value of ${name || 'a variant'} must be ${flag.value_type === 'number' ? 'a number' : 'a JSON object'}.`, 'error');
+        markInvalid(
+          part('value'),
+          `The value of ${name || 'a variant'} must be ${flag.value_type === 'number' ? 'a number' : 'a JSON object'}.`,
+        );
         return undefined;
       }
     }
@@ -131,11 +135,28 @@ export function variantsEditor(flag: Flag, editing: FlagEditing): HTMLElement {
     { class: 'vstack gap-2' },
     flag.variants.map((v, i) => variantRow(flag, v, i)),
   );
-  const save = () => {
-    const read = readVariants(flag, rows);
-    if (read) void editing.patch(flag, { variants: read.variants, default_variant: read.defaultVariant });
+  // The API names a refused variant by its place in the list sent, which is the rows' order.
+  const invalid = (raw: string) => {
+    const problem = fieldErrorOf(raw);
+    if (problem?.path[0] === 'default_variant') {
+      const chosen =
+        rows.querySelector<HTMLElement>('[data-part="default"]:checked') ?? rows.querySelector<HTMLElement>('[data-part="default"]');
+      if (!chosen) return false;
+      markInvalid(chosen, problem.message);
+      return true;
+    }
+    if (problem?.path[0] !== 'variants' || typeof problem.path[1] !== 'number') return false;
+    const part = { name: 'name', value: 'value', weight: 'weight', overrides: 'pins' }[String(problem.path[2])] ?? 'name';
+    const control = rows.querySelectorAll('.variant-row')[problem.path[1]]?.querySelector<HTMLElement>(`[data-part="${part}"]`);
+    if (!control) return false;
+    markInvalid(control, problem.message);
+    return true;
   };
-  return el(
+  const save = async (feedback: SaveFeedback) => {
+    const read = readVariants(flag, rows);
+    return read ? editing.patch(flag, { variants: read.variants, default_variant: read.defaultVariant }, feedback) : false;
+  };
+  const box: HTMLElement = el(
     'div',
     {},
     el('h3', { class: 'h6' }, `Variants (${flag.value_type})`),
@@ -147,13 +168,14 @@ export function variantsEditor(flag: Flag, editing: FlagEditing): HTMLElement {
     rows,
     el(
       'div',
-      { class: 'd-flex gap-2 mt-2' },
+      { class: 'd-flex flex-wrap gap-2 mt-2 align-items-start' },
       el(
         'button',
         { type: 'button', class: 'btn btn-sm btn-outline-secondary', onclick: () => rows.append(variantRow(flag, {}, next++)) },
         'Add variant',
       ),
-      el('button', { type: 'button', class: 'btn btn-sm btn-outline-primary', onclick: save }, 'Save variants'),
+      saveAction(`variants-${flag.name}`, 'Save variants', () => box, save, invalid),
     ),
   );
+  return box;
 }

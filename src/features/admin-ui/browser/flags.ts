@@ -3,7 +3,7 @@
 // users, conditions, the explain tool, reach over recent evaluations, adoption, staleness and history.
 import { api, type ApiOptions, ApiError } from './api.js';
 import type { Flag, FlagReach, FlagWithAdoption, TesterSummary } from './api-types.js';
-import { messageOf, showError, toast } from './common.js';
+import { failure, messageOf, showError, toast, worthRetrying } from './common.js';
 import { byId, el, fill } from './dom.js';
 import { flagCard } from './flag-card.js';
 import { flagPath, type FlagEditing, type FlagPatch, type SaveFeedback } from './flag-editors.js';
@@ -46,10 +46,23 @@ async function change(flag: Flag, path: string, options: ApiOptions, feedback?: 
     void loadReach(name);
     return true;
   } catch (err) {
+    // The card's own place for the outcome, looked up by id: a reload may have redrawn the card meanwhile.
+    const problem = () => (feedback ? document.getElementById(feedback.problem) : null);
     if (err instanceof ApiError && err.status === 409) {
-      toast(`${name} was changed by someone else: reloaded. Apply your change again.`, 'error');
+      const text = `${name} was changed by someone else: reloaded. Apply your change again.`;
+      toast(text, 'error');
       await load();
-    } else if (!(err instanceof ApiError && err.status === 400 && feedback?.invalid(err.raw))) showError(err);
+      const where = problem();
+      if (where) fill(where, failure(text));
+    } else if (err instanceof ApiError && err.status === 400 && feedback?.invalid(err.raw)) {
+      // Said beside the field it names.
+      problem()?.replaceChildren();
+    } else {
+      const where = problem();
+      const retry = worthRetrying(err) ? () => change(flag, path, options, feedback, comment) : undefined;
+      if (where) fill(where, failure(`Not saved: ${messageOf(err)}`, retry));
+      else showError(err);
+    }
     return false;
   }
 }
@@ -80,7 +93,7 @@ async function loadReach(name: string): Promise<void> {
 
 const editing: FlagEditing = {
   patch: (flag, body: FlagPatch, feedback, comment) => change(flag, flagPath(flag.name), { method: 'PATCH', body }, feedback, comment),
-  toggle: (flag, comment) => change(flag, `${flagPath(flag.name)}/toggle`, { method: 'POST' }, undefined, comment),
+  toggle: (flag, comment, feedback) => change(flag, `${flagPath(flag.name)}/toggle`, { method: 'POST' }, feedback, comment),
   coverage: (pct) =>
     activeTesters === null ? '' : `≈ ${fmtInt(Math.round((activeTesters * pct) / 100))} of ${fmtInt(activeTesters)} active testers`,
   deleted: (name) => {

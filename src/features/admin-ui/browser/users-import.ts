@@ -3,7 +3,7 @@
 // everyone it created can be invited at once.
 import { api } from './api.js';
 import type { ImportResult } from './api-types.js';
-import { showError } from './common.js';
+import { failure, messageOf, worthRetrying } from './common.js';
 import { byId, el, fill } from './dom.js';
 import { USERS } from './ids.js';
 import { offerBulkInvite } from './users-invites.js';
@@ -114,7 +114,11 @@ export function wireImport(reload: () => Promise<void>): void {
       await reload();
     } catch (err) {
       run.disabled = false;
-      showError(err);
+      // Said under the preview, which stays; Retry sends the same list.
+      output.querySelector(':scope > .save-problem')?.remove();
+      output.append(
+        el('div', { class: 'save-problem' }, failure(`Not imported: ${messageOf(err)}`, worthRetrying(err) ? runImport : undefined)),
+      );
     }
   };
   run.addEventListener('click', () => void runImport());

@@ -3,7 +3,7 @@
 // a new one; send or resend it by mail), and inviting everyone a list import created.
 import { api } from './api.js';
 import type { Tester } from './api-types.js';
-import { copyText, showError, toast } from './common.js';
+import { copyText, failure, messageOf, toast, worthRetrying } from './common.js';
 import { commentHeaders, reviewChange } from './review.js';
 import { byId, el, fill } from './dom.js';
 import { INVITES } from './ids.js';
@@ -33,15 +33,22 @@ const STATUS_BADGE: Record<Tester['status'], string> = {
 export const statusBadge = (user: Tester): HTMLElement =>
   el('span', { class: `badge ${STATUS_BADGE[user.status]}`, dataset: { status: user.status } }, user.status);
 
-async function sendInvite(user: Tester, button: HTMLButtonElement): Promise<void> {
+/** How a row says a change failed (under itself), and clears that once one works. */
+export interface RowProblem {
+  failed(text: string, retry?: () => Promise<unknown>): void;
+  cleared(): void;
+}
+
+async function sendInvite(user: Tester, button: HTMLButtonElement, problem: RowProblem): Promise<void> {
   button.disabled = true;
   try {
     await api(`/api/admin/users/${encodeURIComponent(user.id)}/send-invite`, { method: 'POST' });
+    problem.cleared();
     toast(`Invitation to ${user.email} is on its way.`);
     button.textContent = 'Resend invite';
     button.setAttribute('aria-label', `Resend invite to ${user.email}`);
   } catch (err) {
-    showError(err);
+    problem.failed(`Invitation not sent: ${messageOf(err)}`, worthRetrying(err) ? () => sendInvite(user, button, problem) : undefined);
   } finally {
     button.disabled = false;
   }
@@ -50,9 +57,9 @@ async function sendInvite(user: Tester, button: HTMLButtonElement): Promise<void
 /**
  * "Copy invite" (the existing link) for a tester who has not joined, and "Send invite" / "Resend
  * invite" when mail goes out. `reveal` shows the link in a field too (to copy by hand where the
- * clipboard is not available) and answers that field.
+ * clipboard is not available) and answers that field; a failed send is said through `problem`.
  */
-export function inviteButtons(user: Tester, reveal: (user: Tester) => HTMLInputElement): HTMLElement[] {
+export function inviteButtons(user: Tester, reveal: (user: Tester) => HTMLInputElement, problem: RowProblem): HTMLElement[] {
   if (user.status !== 'invited') return [];
   const copy = el(
     'button',
@@ -74,7 +81,7 @@ export function inviteButtons(user: Tester, reveal: (user: Tester) => HTMLInputE
     },
     user.invited_at ? 'Resend invite' : 'Send invite',
   );
-  send.addEventListener('click', () => void sendInvite(user, send));
+  send.addEventListener('click', () => void sendInvite(user, send, problem));
   return [copy, send];
 }
 
@@ -98,8 +105,8 @@ export function offerBulkInvite(created: Tester[]): void {
     return;
   }
   const button = el('button', { type: 'button', class: 'btn btn-primary' }, `Send invitations to the ${n} imported tester${plural}`);
-  button.addEventListener('click', () => void sendAll());
-  const sendAll = async () => {
+  button.addEventListener('click', () => void review());
+  const review = async () => {
     const comment = await reviewChange({
       title: `Send ${n} invitation${plural}`,
       summary: 'Each imported tester gets an invitation mail with their link; mail cannot be unsent.',
@@ -107,18 +114,23 @@ export function offerBulkInvite(created: Tester[]): void {
       confirm: 'Send invitations',
     });
     if (comment === null) return;
+    await sendAll(comment);
+  };
+  // A failure stays beside the button, which works again; Retry sends the same request with the same comment.
+  const sendAll = (comment: string): Promise<void> => {
     button.disabled = true;
-    api<{ queued: number }>('/api/admin/users/send-invites', {
+    return api<{ queued: number }>('/api/admin/users/send-invites', {
       method: 'POST',
       body: { ids: created.map((u) => u.id) },
       headers: commentHeaders(comment),
     })
-      .then((answer) =>
-        fill(box, el('p', { class: 'mb-0', role: 'status' }, `${answer.queued} invitation${answer.queued === 1 ? '' : 's'} queued.`)),
-      )
+      .then((answer) => {
+        fill(box, el('p', { class: 'mb-0', role: 'status' }, `${answer.queued} invitation${answer.queued === 1 ? '' : 's'} queued.`));
+      })
       .catch((err: unknown) => {
         button.disabled = false;
-        showError(err);
+        const retry = worthRetrying(err) ? () => sendAll(comment) : undefined;
+        fill(box, button, el('div', { class: 'save-problem' }, failure(`Invitations not sent: ${messageOf(err)}`, retry)));
       });
   };
   fill(box, button);

@@ -3,7 +3,7 @@
 // creates the tester and sends the invitation).
 import { api } from './api.js';
 import type { WaitlistApproval, WaitlistEntry } from './api-types.js';
-import { showError, toast } from './common.js';
+import { failure, messageOf, showError, toast, worthRetrying } from './common.js';
 import { commentHeaders, reviewChange } from './review.js';
 import { byId, el, fill, get } from './dom.js';
 import { fmtDate } from './format.js';
@@ -83,6 +83,12 @@ async function approveWith(body: { ids: string[] } | { next: number }): Promise<
     });
     if (comment === null) return;
   }
+  await approve(body, comment);
+}
+
+/** Sends an approval; a failure is said where the result goes, with Retry sending the same one (same comment). */
+async function approve(body: { ids: string[] } | { next: number }, comment: string): Promise<void> {
+  const result = byId(WAITLIST.result, HTMLElement);
   try {
     const { approved } = await api<WaitlistApproval>('/api/admin/waitlist/approve', {
       method: 'POST',
@@ -91,7 +97,7 @@ async function approveWith(body: { ids: string[] } | { next: number }): Promise<
     });
     const n = approved.length;
     fill(
-      byId(WAITLIST.result, HTMLElement),
+      result,
       el(
         'p',
         { class: 'mb-0', role: 'status' },
@@ -101,7 +107,7 @@ async function approveWith(body: { ids: string[] } | { next: number }): Promise<
     toast(`Approved ${n} and sent their invitations.`);
     await load();
   } catch (err) {
-    showError(err);
+    fill(result, failure(`Not approved: ${messageOf(err)}`, worthRetrying(err) ? () => approve(body, comment) : undefined));
   }
 }
 
@@ -148,7 +154,8 @@ export function wireWaitlist(): void {
     e.preventDefault();
     const count = byId(WAITLIST.nextCount, HTMLInputElement);
     if (!count.checkValidity()) {
-      toast('Enter how many to approve, from 1 to 500.', 'error');
+      fill(byId(WAITLIST.result, HTMLElement), failure('Enter how many to approve, from 1 to 500.'));
+      count.focus();
       return;
     }
     void approveWith({ next: Number(count.value) });

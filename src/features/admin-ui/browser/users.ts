@@ -4,7 +4,7 @@
 // export; and the waitlist tab.
 import { api, send } from './api.js';
 import type { FlagWithAdoption, Tester, TesterPage } from './api-types.js';
-import { bindLiveFilters, copyText, isOwner, pagedTable, queryOf, showError, toast } from './common.js';
+import { bindLiveFilters, copyText, failure, isOwner, messageOf, pagedTable, queryOf, showError, toast, worthRetrying } from './common.js';
 import { byId, el, fill, get } from './dom.js';
 import { fmtAgo, fmtDate, fmtInt } from './format.js';
 import { CONSOLE_BASE, LIST, USERS } from './ids.js';
@@ -34,13 +34,26 @@ function overridesCell(user: Tester) {
 
 type TesterPatch = Partial<Pick<Tester, 'role' | 'is_active' | 'notes' | 'flag_set'>>;
 
-/** Saves `body`; answers the saved tester, or undefined when the save failed (the row is restored). */
+/** The line under a tester's row saying why the last change to them failed, if any. */
+const problemRowOf = (user: Tester) => table.querySelector(`tr[data-problem-for="${CSS.escape(user.id)}"]`);
+
+/** Says under `row` why a change to `user` failed, replacing what was said before; `retry` sends it again. */
+function showRowFailure(user: Tester, row: HTMLTableRowElement, text: string, retry?: () => Promise<unknown>): void {
+  problemRowOf(user)?.remove();
+  row.after(el('tr', { class: 'row-problem', dataset: { problemFor: user.id } }, el('td', { colspan: '11' }, failure(text, retry))));
+}
+
+/**
+ * Saves `body`; answers the saved tester, or undefined when the save failed (the row is restored and says
+ * why under itself, with Retry when sending again may work). `saved` runs after a save, a retried one too.
+ */
 async function patch(
   user: Tester,
   body: TesterPatch,
   row: HTMLTableRowElement,
   comment?: string,
   quiet = false,
+  saved?: (updated: Tester) => void,
 ): Promise<Tester | undefined> {
   try {
     const updated = await api<Tester>(`/api/admin/users/${encodeURIComponent(user.id)}`, {
@@ -48,13 +61,21 @@ async function patch(
       body,
       headers: commentHeaders(comment),
     });
+    problemRowOf(user)?.remove();
     const next = userRow(updated);
     row.replaceWith(next);
     if (!quiet) toast(`Saved ${updated.email}.`);
+    saved?.(updated);
     return updated;
   } catch (err) {
-    showError(err);
-    row.replaceWith(userRow(user));
+    const restored = userRow(user);
+    row.replaceWith(restored);
+    showRowFailure(
+      user,
+      restored,
+      `Not saved: ${messageOf(err)}`,
+      worthRetrying(err) ? () => patch(user, body, restored, comment, quiet, saved) : undefined,
+    );
     return undefined;
   }
 }
@@ -96,12 +117,12 @@ async function setActive(user: Tester, input: HTMLInputElement, row: HTMLTableRo
     input.checked = true;
     return;
   }
-  const updated = await patch(user, { is_active: false }, row, comment, true);
-  if (!updated) return;
-  toastUndo(`Deactivated ${updated.email}.`, async () => {
-    const current = table.querySelector<HTMLTableRowElement>(`tr[data-id="${CSS.escape(updated.id)}"]`);
-    if (current) await patch(updated, { is_active: true }, current, 'Undone from the console');
-  });
+  await patch(user, { is_active: false }, row, comment, true, (updated) =>
+    toastUndo(`Deactivated ${updated.email}.`, async () => {
+      const current = table.querySelector<HTMLTableRowElement>(`tr[data-id="${CSS.escape(updated.id)}"]`);
+      if (current) await patch(updated, { is_active: true }, current, 'Undone from the console');
+    }),
+  );
 }
 
 function userRow(user: Tester): HTMLTableRowElement {
@@ -144,7 +165,10 @@ function userRow(user: Tester): HTMLTableRowElement {
       'Feedback',
     ),
     el('button', { type: 'button', class: 'btn btn-outline-secondary', onclick: () => edit(user, row) }, 'Edit'),
-    inviteButtons(user, (u) => showInvite(u)),
+    inviteButtons(user, (u) => showInvite(u), {
+      failed: (text, retry) => showRowFailure(user, row, text, retry),
+      cleared: () => problemRowOf(user)?.remove(),
+    }),
     el('button', { type: 'button', class: 'btn btn-outline-secondary', onclick: () => reinvite(user, row) }, 'New invite'),
     el('button', { type: 'button', class: 'btn btn-outline-danger', onclick: () => remove(user, row) }, 'Remove'),
   );
@@ -198,45 +222,69 @@ function showInvite(user: Tester, heading = 'Invite link for'): HTMLInputElement
   return inviteLink;
 }
 
+const addForm = byId(USERS.addForm, HTMLFormElement);
+/** Why adding a tester failed, under the form. */
+const addProblem = el('div', { class: 'col-12 save-problem', id: `${USERS.addForm}-problem` });
+addForm.append(addProblem);
+
 async function add(form: HTMLFormElement): Promise<void> {
   const emailField = byId(USERS.addEmail, HTMLInputElement);
   const email = emailField.value.trim();
   const notes = byId(USERS.addNotes, HTMLInputElement).value.trim();
+  addProblem.replaceChildren();
   if (!emailField.checkValidity() || email === '') {
-    toast('Enter a valid email address.', 'error');
+    fill(addProblem, failure('Enter a valid email address.'));
+    emailField.focus();
     return;
   }
+  await addTester(form, notes ? { email, notes } : { email });
+}
+
+/** Adds the tester `body` names; a failure is said under the form, with Retry when sending again may work. */
+async function addTester(form: HTMLFormElement, body: { email: string; notes?: string }): Promise<void> {
   try {
-    const user = await api<Tester>('/api/admin/users', { method: 'POST', body: notes ? { email, notes } : { email } });
+    const user = await api<Tester>('/api/admin/users', { method: 'POST', body });
+    addProblem.replaceChildren();
     table.querySelector('td[colspan]')?.parentElement?.remove();
     table.prepend(userRow(user));
     showInvite(user);
     form.reset();
     toast(`Added ${user.email}.`);
   } catch (err) {
-    showError(err);
+    fill(addProblem, failure(`Not added: ${messageOf(err)}`, worthRetrying(err) ? () => addTester(form, body) : undefined));
   }
 }
 
 async function reinvite(user: Tester, row: HTMLTableRowElement): Promise<void> {
   if (!confirm(`Create a new invite link for ${user.email}? The current link stops working.`)) return;
+  await sendReinvite(user, row);
+}
+
+async function sendReinvite(user: Tester, row: HTMLTableRowElement): Promise<void> {
   try {
     const updated = await api<Tester>(`/api/admin/users/${encodeURIComponent(user.id)}/invite`, { method: 'POST' });
+    problemRowOf(user)?.remove();
     row.replaceWith(userRow(updated));
     showInvite(updated, 'New invite link for');
   } catch (err) {
-    showError(err);
+    const retry = worthRetrying(err) ? () => sendReinvite(user, row) : undefined;
+    showRowFailure(user, row, `No new invite link: ${messageOf(err)}`, retry);
   }
 }
 
 async function remove(user: Tester, row: HTMLTableRowElement): Promise<void> {
   if (!confirm(`Remove ${user.email} from the beta? Their feedback stays.`)) return;
+  await sendRemove(user, row);
+}
+
+async function sendRemove(user: Tester, row: HTMLTableRowElement): Promise<void> {
   try {
     await send(`/api/admin/users/${encodeURIComponent(user.id)}`, { method: 'DELETE' });
+    problemRowOf(user)?.remove();
     row.remove();
     toast(`Removed ${user.email}.`);
   } catch (err) {
-    showError(err);
+    showRowFailure(user, row, `Not removed: ${messageOf(err)}`, worthRetrying(err) ? () => sendRemove(user, row) : undefined);
   }
 }
 
@@ -299,7 +347,6 @@ async function edit(user: Tester, row: HTMLTableRowElement): Promise<void> {
   dialog.showModal();
 }
 
-const addForm = byId(USERS.addForm, HTMLFormElement);
 addForm.addEventListener('submit', (e) => {
   e.preventDefault();
   void add(addForm);
