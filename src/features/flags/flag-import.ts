@@ -9,6 +9,7 @@ import type { FlagChangesDeps } from './flag-changes.js';
 import { exportDocument, planImport, readImportDocument, type FlagExport, type ImportPlan } from './flag-transfer.js';
 import { findFlag, insertFlag, listFlags, notifyFlagChange, updateFlag } from './flags.repository.js';
 import type { FlagChange } from './flags.types.js';
+import { listSegments } from './segments.repository.js';
 
 export interface ImportOptions {
   /** Compute and return the plan only (default false). */
@@ -39,7 +40,8 @@ export function createFlagTransfer(deps: FlagChangesDeps): FlagTransfer {
       const read = readImportDocument(doc, options.environment);
       const dryRun = options.dryRun === true;
       const current = new Map((await listFlags(deps.db)).map((row) => [row.name, row]));
-      const { plan, writes } = planImport(read, current, deps.clock());
+      const segments = new Set((await listSegments(deps.db)).map((s) => s.name));
+      const { plan, writes } = planImport(read, current, deps.clock(), segments);
       if (dryRun) return { dry_run: true, applied: false, plan };
       const invalid = plan.flags.filter((entry) => entry.action === 'invalid');
       if (invalid.length > 0) {

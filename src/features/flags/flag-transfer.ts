@@ -4,6 +4,7 @@
 import { AppError } from '../../core/errors.js';
 import { editFlag, newFlag, type FlagInput } from './flag-input.js';
 import type { FlagRow, FlagWrite } from './flags.types.js';
+import { missingSegment } from './rules.js';
 import { isUnleashExport, readUnleashExport, type ImportCandidate } from './unleash-import.js';
 
 export const EXPORT_FORMAT = 'nous-beta-suite/flags';
@@ -183,6 +184,8 @@ export function planImport(
   read: ReturnType<typeof readImportDocument>,
   current: ReadonlyMap<string, FlagRow>,
   now: Date,
+  /** The segments that exist; a flag naming another is invalid, as its write would be refused. Unchecked when absent. */
+  segments?: ReadonlySet<string>,
 ): { plan: ImportPlan; writes: PlannedWrite[] } {
   const flags: PlanEntry[] = [];
   const writes: PlannedWrite[] = [];
@@ -206,6 +209,8 @@ export function planImport(
     try {
       if (read.source === 'beta-suite') checkDefinitionTypes(candidate.input as unknown as Record<string, unknown>);
       after = before ? editFlag(before, candidate.input, now) : newFlag(candidate.input, now);
+      const missing = segments && missingSegment(after, (name) => segments.has(name));
+      if (missing) throw new AppError('VALIDATION_ERROR', missing);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       flags.push({ ...entry, action: 'invalid', reasons: [err.message] });
