@@ -211,6 +211,22 @@ describe('audit sentences', () => {
     );
   });
 
+  it('names segments by their name, kept as the id, also once they are deleted', () => {
+    const g = { entity_type: 'segment', entity_id: 'us-users' };
+    expect(say({ ...g, action: 'segment.create', after: { name: 'us-users', conditions: [] } })).toBe(`${ADMIN} created segment us-users`);
+    expect(
+      say({
+        ...g,
+        action: 'segment.update',
+        before: { name: 'us-users', description: '', conditions: [], version: 1 },
+        after: { name: 'us-users', description: '', conditions: [{ attribute: 'country' }], version: 2 },
+      }),
+    ).toBe(`${ADMIN} changed segment us-users (conditions)`);
+    const parts = auditSentence(entry({ ...g, action: 'segment.delete' }));
+    expect(sentenceText(parts)).toBe(`${ADMIN} deleted segment us-users`);
+    expect(parts).toContainEqual({ name: 'us-users', id: 'us-users' });
+  });
+
   it('has a sentence for every listed action and a readable one for any other', () => {
     for (const [action, label] of AUDIT_ACTIONS) {
       expect(label).not.toContain('.');
@@ -231,7 +247,7 @@ describe('audit sentences', () => {
       (f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.startsWith('admin-ui') && !f.includes('browser'),
     );
     const recorded = new Set<string>();
-    const literal = /'((?:auth|session|feedback|beta_user|waitlist|flag|plan|schedule|token)\.[a-z_]+)'/g;
+    const literal = /'((?:auth|session|feedback|beta_user|waitlist|flag|segment|plan|schedule|token)\.[a-z_]+)'/g;
     for (const file of files) {
       const source = readFileSync(join(root, file), 'utf8');
       // Module file names (`waitlist.js`) look alike and are not actions.

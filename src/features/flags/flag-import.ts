@@ -40,7 +40,7 @@ export function createFlagTransfer(deps: FlagChangesDeps): FlagTransfer {
       const read = readImportDocument(doc, options.environment);
       const dryRun = options.dryRun === true;
       const current = new Map((await listFlags(deps.db)).map((row) => [row.name, row]));
-      const segments = new Set((await listSegments(deps.db)).map((segment) => segment.name));
+      const segments = new Set((await listSegments(deps.db)).map((s) => s.name));
       const { plan, writes } = planImport(read, current, deps.clock(), segments);
       if (dryRun) return { dry_run: true, applied: false, plan };
       const invalid = plan.flags.filter((entry) => entry.action === 'invalid');

@@ -166,8 +166,12 @@ export function createFlagStore(source: FlagStoreSource): FlagStore {
     segments = new Map((await source.loadSegments()).map((s) => [s.name, s.conditions as Condition[]]));
   };
   async function reload() {
+    // Flags before segments: a segment edit committed between the two reads then reaches the flags through its
+    // announced new flag versions. Read the other way round, those flags would be at their new versions
+    // already, compiled with the old conditions, and the announcements skipped as nothing new.
+    const rows = await source.loadAll();
     await loadSegments();
-    const announce = snapshot.replace(await source.loadAll());
+    const announce = snapshot.replace(rows);
     await loadOverrides();
     announce();
   }

@@ -4,7 +4,7 @@
 import { AppError } from '../../core/errors.js';
 import { editFlag, newFlag, type FlagInput } from './flag-input.js';
 import type { FlagRow, FlagWrite } from './flags.types.js';
-import { segmentsUsed } from './rules.js';
+import { missingSegment } from './rules.js';
 import { isUnleashExport, readUnleashExport, type ImportCandidate } from './unleash-import.js';
 
 export const EXPORT_FORMAT = 'nous-beta-suite/flags';
@@ -184,6 +184,7 @@ export function planImport(
   read: ReturnType<typeof readImportDocument>,
   current: ReadonlyMap<string, FlagRow>,
   now: Date,
+  /** The segments that exist; a flag naming another is invalid, as its write would be refused. Unchecked when absent. */
   segments?: ReadonlySet<string>,
 ): { plan: ImportPlan; writes: PlannedWrite[] } {
   const flags: PlanEntry[] = [];
@@ -208,13 +209,8 @@ export function planImport(
     try {
       if (read.source === 'beta-suite') checkDefinitionTypes(candidate.input as unknown as Record<string, unknown>);
       after = before ? editFlag(before, candidate.input, now) : newFlag(candidate.input, now);
-      const missing = segments && segmentsUsed(after.rules, after.segments).filter((name) => !segments.has(name));
-      if (missing && missing.length > 0) {
-        throw new AppError(
-          'VALIDATION_ERROR',
-          `it names ${missing.length === 1 ? 'the segment' : 'the segments'} ${missing.map((n) => `"${n}"`).join(', ')}, which ${missing.length === 1 ? 'does' : 'do'} not exist here: create ${missing.length === 1 ? 'it' : 'them'} first (with ${missing.length === 1 ? 'its' : 'their'} conditions; an Unleash export names segments without them).`,
-        );
-      }
+      const missing = segments && missingSegment(after, (name) => segments.has(name));
+      if (missing) throw new AppError('VALIDATION_ERROR', missing);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       flags.push({ ...entry, action: 'invalid', reasons: [err.message] });

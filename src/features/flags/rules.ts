@@ -154,6 +154,22 @@ export function segmentsUsed(rules: readonly Rule[], main: readonly string[]): s
   return [...new Set([...main, ...rules.flatMap((rule) => rule.segments)])];
 }
 
+/**
+ * The first segment a flag names that is not in `exists`, as a validation message with its field path
+ * (`body/rules/1/segments/0 names the segment "eu", which does not exist.`); undefined when all exist.
+ */
+export function missingSegment(
+  flag: { segments: readonly string[]; rules: ReadonlyArray<Pick<Rule, 'segments'>> },
+  exists: (name: string) => boolean,
+): string | undefined {
+  const named = [
+    ...flag.segments.map((name, j) => ({ name, field: `body/segments/${j}` })),
+    ...flag.rules.flatMap((rule, i) => rule.segments.map((name, j) => ({ name, field: `body/rules/${i}/segments/${j}` }))),
+  ];
+  const missing = named.find((n) => !exists(n.name));
+  return missing && `${missing.field} names the segment "${missing.name}", which does not exist.`;
+}
+
 /** Segment name → its conditions, as the snapshot holds them. */
 export type SegmentLookup = ReadonlyMap<string, readonly Condition[]>;
 

@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { AppError } from '../../core/errors.js';
 import type { DatabaseSchema, SegmentsTable } from '../../db/schema.js';
 import type { FlagWrite } from './flags.types.js';
+import { missingSegment, segmentsUsed } from './rules.js';
 
 export type SegmentRow = Selectable<SegmentsTable>;
 
@@ -83,22 +84,10 @@ export async function bumpFlagsUsingSegment(
  * the transaction ends, so none is deleted before the flag naming it is committed.
  */
 export async function requireSegments(db: Kysely<DatabaseSchema>, flag: Pick<FlagWrite, 'segments' | 'rules'>): Promise<void> {
-  const named = [
-    ...flag.segments.map((name, j) => ({ name, field: `body/segments/${j}` })),
-    ...flag.rules.flatMap((rule, i) => rule.segments.map((name, j) => ({ name, field: `body/rules/${i}/segments/${j}` }))),
-  ];
+  const named = segmentsUsed(flag.rules, flag.segments);
   if (named.length === 0) return;
-  const rows = await db
-    .selectFrom('segments')
-    .select('name')
-    .where(
-      'name',
-      'in',
-      named.map((n) => n.name),
-    )
-    .forShare()
-    .execute();
+  const rows = await db.selectFrom('segments').select('name').where('name', 'in', named).forShare().execute();
   const found = new Set(rows.map((r) => r.name));
-  const missing = named.find((n) => !found.has(n.name));
-  if (missing) throw new AppError('VALIDATION_ERROR', `${missing.field} names the segment "${missing.name}", which does not exist.`);
+  const missing = missingSegment(flag, (name) => found.has(name));
+  if (missing) throw new AppError('VALIDATION_ERROR', missing);
 }

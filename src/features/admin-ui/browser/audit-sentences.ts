@@ -90,9 +90,12 @@ function actorPart(actor: string): SentencePart {
   return { name: actor, id: actor };
 }
 
+// Entities whose id is what a sentence shows when the server resolves no name: flags and segments are keyed by name.
+const NAMED_BY_ID: ReadonlySet<string> = new Set(['flag', 'release_plan', 'segment']);
+
 /** The entity by name, its id in the tooltip; `fallback` when the server knows no name. */
 function entityPart(e: AuditFacts, fallback: string): SentencePart {
-  const name = e.entity_name ?? (e.entity_type === 'flag' || e.entity_type === 'release_plan' ? e.entity_id : null);
+  const name = e.entity_name ?? (NAMED_BY_ID.has(e.entity_type) ? e.entity_id : null);
   if (name) return { name, id: e.entity_id ?? name };
   return e.entity_id ? { name: fallback, id: e.entity_id } : fallback;
 }
