@@ -260,6 +260,11 @@ describe('flag rules and segments', () => {
     const stream = await openStream(`${baseUrl}/api/flags/stream`, evaluate);
     expect(stream.res.statusCode).toBe(200);
     await stream.next(/event: snapshot/);
+    // A server evaluating flags itself (sync) gets each definition with the conditions of the segments it names.
+    const sync = await openStream(`${baseUrl}/api/flags/stream`, { authorization: `Bearer ${await t.token('sync')}` });
+    const snapshot = await sync.next(/event: snapshot/);
+    const listed = JSON.parse(/^data: (.*)$/m.exec(snapshot)![1]!) as { flags: Array<{ name: string; segment_conditions: unknown }> };
+    expect(listed.flags.find((f) => f.name === 'checkout')!.segment_conditions).toEqual({ 'us-users': [US] });
     const checkoutBefore = await admin.get('/api/admin/flags/checkout');
     const copyBefore = (await admin.get('/api/admin/flags/copy')).json<{ version: number }>();
     const unrelated = await admin.post('/api/admin/flags', { name: 'unrelated', is_enabled: true, rollout_percentage: 100 });
@@ -269,6 +274,7 @@ describe('flag rules and segments', () => {
     expect((await ofrep(t, evaluate, 'checkout', canadian)).json()).toMatchObject({ value: false });
 
     const announced = stream.next(/"name":"checkout"/);
+    const defined = sync.next(/"name":"checkout"/);
     const edited = await admin.patch('/api/admin/segments/us-users', { conditions: [CANADA] }, { 'if-match': '"1"' });
     expect(edited.statusCode).toBe(200);
     expect(edited.headers.etag).toBe('"2"');
@@ -290,7 +296,10 @@ describe('flag rules and segments', () => {
       version: checkoutVersion + 1,
       deleted: false,
     });
+    const definition = JSON.parse(/^data: (.*)$/m.exec(await defined)![1]!) as { flag: { version: number; segment_conditions: unknown } };
+    expect(definition.flag).toMatchObject({ version: checkoutVersion + 1, segment_conditions: { 'us-users': [CANADA] } });
     stream.res.destroy();
+    sync.res.destroy();
   });
 
   it('refuses a segment edit made against an old version', async () => {

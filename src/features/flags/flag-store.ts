@@ -4,7 +4,7 @@
 import { createChangeLog, type ChangeLog, type StoreEvent } from './change-log.js';
 import { compileFlag, type CompiledFlag } from './compile.js';
 import type { Condition } from './conditions.js';
-import type { SegmentLookup } from './rules.js';
+import { segmentsUsed, type Rule, type SegmentLookup } from './rules.js';
 import type { BetaUser } from './evaluate.js';
 import type { FlagChange, FlagRow, OverrideRow } from './flags.types.js';
 
@@ -34,6 +34,8 @@ export interface FlagStore {
   clientEvaluable(name: string): CompiledFlag | undefined;
   /** The flags visible to client keys, compiled, by name (the same array until the flags change). */
   clientEvaluables(): readonly CompiledFlag[];
+  /** The conditions of each segment `flag` names, by name (a segment this instance does not hold is left out). */
+  segmentConditions(flag: FlagRow): Record<string, unknown[]>;
   /** The beta user with overrides matching this targeting key (id) or email. */
   overrideFor(targetingKey: string | undefined, email: string | undefined): BetaUser | undefined;
   /** Events after `seq`, or undefined when they are no longer held (then send everything). */
@@ -212,6 +214,14 @@ export function createFlagStore(source: FlagStoreSource): FlagStore {
     evaluables: () => snapshot.evaluables(),
     clientEvaluable: (name) => snapshot.clientEvaluable(name),
     clientEvaluables: () => snapshot.clientEvaluables(),
+    segmentConditions(flag) {
+      const out: Record<string, unknown[]> = {};
+      for (const name of segmentsUsed(flag.rules as Rule[], flag.segments)) {
+        const conditions = segments.get(name);
+        if (conditions !== undefined) out[name] = [...conditions];
+      }
+      return out;
+    },
     overrideFor(targetingKey, email) {
       return (
         (targetingKey !== undefined ? overrides.byId.get(targetingKey) : undefined) ??

@@ -70,6 +70,8 @@ export interface FlagEvaluation {
   reach(name: string): FlagReach;
   /** Every flag, by name. */
   snapshot(): FlagRow[];
+  /** The conditions of each segment the flag names (as this instance holds them), for servers evaluating it themselves. */
+  segmentConditions(flag: FlagRow): Record<string, unknown[]>;
   /** Changes after `seq`, or undefined when they are no longer held (then send the snapshot). */
   changesSince(seq: number): StoreEvent[] | undefined;
   lastChange(): number;
@@ -177,6 +179,7 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter, cloc
       return { sample: sample.length, matched, share: sample.length === 0 ? null : matched / sample.length };
     },
     snapshot: () => store.all(),
+    segmentConditions: (flag) => store.segmentConditions(flag),
     changesSince: (seq) => store.eventsSince(seq),
     lastChange: () => store.lastSeq(),
     subscribe: (listener) => store.subscribe(listener),

@@ -13,6 +13,7 @@ import type { EvaluationContext } from './conditions.js';
 import type { EvaluationResult } from './evaluate.js';
 import { FlagStreamHeaders, OfrepBody, OfrepParams } from './flags.schemas.js';
 import type { FlagEvaluation, StoreEvent } from './flags.service.js';
+import type { FlagRow } from './flags.types.js';
 import { answerJson, bulkAnswer } from './ofrep-answers.js';
 
 export interface OfrepRouteDeps {
@@ -196,8 +197,11 @@ async function streamRoute(fastify: FastifyInstance, deps: OfrepRouteDeps): Prom
   });
   const frame = (event: string, id: string, data: unknown) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
   const notice = (e: StoreEvent) => ({ op: e.op, name: e.name, version: e.version, deleted: e.op === 'delete' });
+  // A definition carries the conditions of the segments it names: a segment edit moves those flags to a new
+  // version, so the event of each brings the new conditions.
+  const definition = (flag: FlagRow) => ({ ...flag, segment_conditions: deps.flags.segmentConditions(flag) });
   const change = (e: StoreEvent, definitions: boolean) =>
-    frame('flag', `${boot}.${e.seq}`, definitions ? { ...notice(e), flag: e.flag } : notice(e));
+    frame('flag', `${boot}.${e.seq}`, definitions ? { ...notice(e), flag: e.flag && definition(e.flag) } : notice(e));
 
   app.get(
     '/api/flags/stream',
@@ -219,7 +223,7 @@ async function streamRoute(fastify: FastifyInstance, deps: OfrepRouteDeps): Prom
       const opening = missed
         ? missed.map((e) => change(e, definitions)).join('')
         : frame('snapshot', `${boot}.${deps.flags.lastChange()}`, {
-            flags: definitions ? flags : flags.map((f) => ({ name: f.name, version: f.version })),
+            flags: definitions ? flags.map(definition) : flags.map((f) => ({ name: f.name, version: f.version })),
           });
       res.write(`retry: 3000\n\n${opening}`);
 
