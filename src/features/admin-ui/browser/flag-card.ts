@@ -16,6 +16,7 @@ import {
 } from './flag-editors.js';
 import { experimentPanel } from './flag-experiment.js';
 import { planPanel } from './flag-plan.js';
+import { rulesSection } from './flag-rules.js';
 import { reviewChange, toastUndo } from './review.js';
 import { variantsEditor, variantSummary } from './flag-variants.js';
 import { fmtHour, fmtInt, fmtPercent, perHour } from './format.js';
@@ -262,6 +263,7 @@ export function flagCard(flag: FlagWithAdoption, editing: FlagEditing): HTMLElem
         adoptionColumn(flag),
       ),
       planPanel(flag),
+      rulesSection(flag, editing),
       details(flag, editing),
     ),
   );

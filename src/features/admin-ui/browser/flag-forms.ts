@@ -11,6 +11,8 @@ export interface SaveFeedback {
   focus: string;
   /** Shows a refused field's problem beside it; false when the message names none of the form's fields. */
   invalid(raw: string): boolean;
+  /** Shows any other failed save in place (with a way to retry); false to leave it to the page's toast. */
+  failed?(err: unknown): boolean;
 }
 
 /** A control with its label above it. */

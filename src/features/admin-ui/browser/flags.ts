@@ -8,6 +8,7 @@ import { byId, el, fill } from './dom.js';
 import { flagCard } from './flag-card.js';
 import { flagPath, type FlagEditing, type FlagPatch, type SaveFeedback } from './flag-editors.js';
 import './flag-schedules.js';
+import './flag-segments.js';
 import { fmtAgo, fmtDate, fmtInt, fmtNumber, fmtPercent } from './format.js';
 import { FLAGS } from './ids.js';
 import { commentHeaders } from './review.js';
@@ -49,7 +50,8 @@ async function change(flag: Flag, path: string, options: ApiOptions, feedback?: 
     if (err instanceof ApiError && err.status === 409) {
       toast(`${name} was changed by someone else: reloaded. Apply your change again.`, 'error');
       await load();
-    } else if (!(err instanceof ApiError && err.status === 400 && feedback?.invalid(err.raw))) showError(err);
+    } else if (!(err instanceof ApiError && err.status === 400 && feedback?.invalid(err.raw)) && feedback?.failed?.(err) !== true)
+      showError(err);
     return false;
   }
 }
@@ -63,9 +65,20 @@ function reachText(name: string): string {
   return `≈ ${fmtNumber(reach.share * 100, 0)} % of ${fmtInt(reach.sample)} recent context${reach.sample === 1 ? '' : 's'}`;
 }
 
+/** The same for one rule on its own (`main` for the main rule). */
+function ruleReachText(name: string, rule: string): string {
+  const reach = reaches.get(name);
+  if (reach === undefined || reach === 'unknown' || reach.share === null) return reachText(name);
+  const part = rule === 'main' ? reach.main : reach.rules.find((r) => String(r.index) === rule);
+  if (part?.share === null || part === undefined) return 'not available';
+  return `≈ ${fmtNumber(part.share * 100, 0)} % of ${fmtInt(reach.sample)} recent context${reach.sample === 1 ? '' : 's'}`;
+}
+
 function showReach(name: string): void {
   for (const node of document.querySelectorAll<HTMLElement>('[data-reach]'))
     if (node.dataset.reach === name) node.textContent = reachText(name);
+  for (const node of document.querySelectorAll<HTMLElement>('[data-rule-reach]'))
+    if (node.dataset.ruleReach === name) node.textContent = ruleReachText(name, node.dataset.rule ?? '');
 }
 
 /** Evaluates the flag over this server's recent evaluation contexts. */
@@ -92,6 +105,7 @@ const editing: FlagEditing = {
   /** As the server rendered them. */
   operators: (list.dataset.operators ?? '').split(' '),
   reach: (flag) => el('span', { dataset: { reach: flag.name } }, reachText(flag.name)),
+  ruleReach: (flag, rule) => el('span', { dataset: { ruleReach: flag.name, rule: String(rule) } }, ruleReachText(flag.name, String(rule))),
 };
 
 /** Redraws a flag's card where it is, keeping open what was open (a save leaves its panel in view). */
