@@ -223,16 +223,16 @@ function badRollout(rules: RuleList): boolean {
 /** The panel's layout: the list, then the main rule, then the actions. */
 function panel(flag: Flag, editing: FlagEditing, list: HTMLElement, empty: HTMLElement, actions: HTMLElement, failure: HTMLElement) {
   return el(
-    'details',
-    { class: 'mt-3 flag-rules-panel', id: `rules-${flag.name}`, open: flag.rules.length > 0 },
-    el('summary', { class: 'small' }, `Rules (${flag.rules.length}), checked in order before everyone else`),
+    'section',
+    { class: 'mt-3 flag-rules-panel', id: `rules-${flag.name}`, 'aria-labelledby': `rules-${flag.name}-title` },
+    el('h3', { class: 'h6 mb-1', id: `rules-${flag.name}-title` }, 'Rules'),
     el(
       'div',
       { class: 'mt-2' },
       el(
         'p',
         { class: 'small text-secondary mb-2' },
-        'The first rule whose conditions and segments match and whose rollout includes the user decides.',
+        'Checked in order before everyone else: the first rule whose conditions and segments match and whose rollout includes the user decides.',
       ),
       empty,
       list,

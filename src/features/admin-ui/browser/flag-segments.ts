@@ -207,9 +207,9 @@ function drawCreate(): void {
   );
 }
 
-// Loaded when opened, so "used by" reflects rules saved since.
+// Drawn when first opened and loaded each time, so "used by" reflects rules saved since.
 section.addEventListener('toggle', () => {
-  if (section.open) void load();
+  if (!section.open) return;
+  if (createBox.childElementCount === 0) drawCreate();
+  void load();
 });
-drawCreate();
-void load();
