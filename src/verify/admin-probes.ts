@@ -27,6 +27,7 @@ export const ADMIN_PROBES: readonly AdminProbe[] = [
   { method: 'DELETE', route: '/api/admin/flags/:name' },
   { method: 'POST', route: '/api/admin/flags/:name/explain' },
   { method: 'GET', route: '/api/admin/flags/:name/reach' },
+  { method: 'GET', route: '/api/admin/contexts/attributes' },
   { method: 'POST', route: '/api/admin/flags/:name/toggle' },
   { method: 'GET', route: '/api/admin/segments' },
   { method: 'POST', route: '/api/admin/segments' },

@@ -6,6 +6,7 @@ import type { Clock } from '../../core/clock.js';
 import { actorOf } from '../../core/principal.js';
 import type { Condition, EvaluationContext } from './conditions.js';
 import {
+  ContextAttributesResponse,
   FlagCreateBody,
   FlagDetailResponse,
   FlagExplainBody,
@@ -79,6 +80,10 @@ async function flagReadRoutes(fastify: FastifyInstance, deps: FlagRouteDeps): Pr
   app.get('/api/admin/flags/:name/reach', { schema: { params: FlagParams, response: { 200: FlagReachResponse } } }, async (request) =>
     deps.flags.reach(request.params.name),
   );
+
+  app.get('/api/admin/contexts/attributes', { schema: { response: { 200: ContextAttributesResponse } } }, async () => ({
+    names: deps.flags.contextAttributes(),
+  }));
 }
 
 /** Create, edit, toggle and delete; each answers with the new version as its ETag. */

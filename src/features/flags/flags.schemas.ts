@@ -246,7 +246,36 @@ export const FlagReachResponse = Type.Object({
   matched: Type.Integer({ minimum: 0 }),
   /** matched / sample, or null when there are no recent contexts. */
   share: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
+  /** Each rule on its own (its conditions, segments and rollout), whatever comes before it. */
+  rules: Type.Array(
+    Type.Object({
+      index: Type.Integer({ minimum: 0 }),
+      matched: Type.Integer({ minimum: 0 }),
+      share: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
+    }),
+  ),
+  /** The main rule (the flag's own conditions, segments and rollout) on its own. */
+  main: Type.Object({
+    matched: Type.Integer({ minimum: 0 }),
+    share: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
+  }),
 });
+
+/** GET /api/admin/contexts/attributes: names seen in recent evaluation contexts (never values), sorted, at most 200. */
+export const ContextAttributesResponse = Type.Object({ names: Type.Array(Type.String(), { maxItems: 200 }) });
+
+/** A segment as the segments API answers. */
+export const SegmentOut = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  conditions: Type.Array(FlagCondition),
+  version: Type.Integer(),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+  /** The flags whose rules name this segment. */
+  used_by: Type.Array(Type.String()),
+});
+export const SegmentListResponse = Type.Object({ items: Type.Array(SegmentOut) });
 
 export const OfrepContext = Type.Object({ targetingKey: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: true });
 export const OfrepBody = optionalBody(Type.Object({ context: Type.Optional(OfrepContext) }, { additionalProperties: true }));

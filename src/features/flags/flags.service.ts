@@ -17,6 +17,7 @@ import type { FlagStore, StoreEvent } from './flag-store.js';
 import { adoptionSince, evaluationSeries, lockTargetingFlags, notifyFlagChange, updateFlag } from './flags.repository.js';
 import type { FlagChange, FlagRow, SeriesPoint } from './flags.types.js';
 import { createRecentContexts, type RecentContexts } from './recent-contexts.js';
+import { attributeNames, rulesReach, type RulesReach } from './rule-reach.js';
 import { createSegments, type Segments } from './segment-changes.js';
 
 export type { FlagInput } from './flag-input.js';
@@ -48,8 +49,11 @@ export interface EvaluationAudience {
   clientOnly?: boolean;
 }
 
-/** A flag evaluated over the recent contexts: how many there were, how many it reaches, and the share (null without any). */
-export interface FlagReach {
+/**
+ * A flag evaluated over the recent contexts: how many there were, how many it reaches, and the share (null
+ * without any); and how many each rule, and the main rule, would take on its own.
+ */
+export interface FlagReach extends RulesReach {
   sample: number;
   matched: number;
   share: number | null;
@@ -68,6 +72,8 @@ export interface FlagEvaluation {
    * boolean flag reaches a context when it answers true; a typed flag when it serves a variant other than its default.
    */
   reach(name: string): FlagReach;
+  /** The attribute names (never values) in the contexts recently evaluated here, for suggestions (see rule-reach.ts). */
+  contextAttributes(): string[];
   /** Every flag, by name. */
   snapshot(): FlagRow[];
   /** The conditions of each segment the flag names (as this instance holds them), for servers evaluating it themselves. */
@@ -172,12 +178,14 @@ function createFlagEvaluation(store: FlagStore, counter: EvaluationCounter, cloc
       if (!flag) throw new AppError('NOT_FOUND', `No flag named "${name}".`);
       const sample = recent.sample();
       const now = clock();
+      const timed = sample.map((context) => withCurrentTime(context, now));
       let matched = 0;
-      for (const context of sample) {
-        if (reaches(evaluateFlag(flag, withCurrentTime(context, now), { betaUser: betaUserFor(context) }))) matched++;
-      }
-      return { sample: sample.length, matched, share: sample.length === 0 ? null : matched / sample.length };
+      timed.forEach((context, i) => {
+        if (reaches(evaluateFlag(flag, context, { betaUser: betaUserFor(sample[i]!) }))) matched++;
+      });
+      return { sample: sample.length, matched, share: sample.length === 0 ? null : matched / sample.length, ...rulesReach(flag, timed) };
     },
+    contextAttributes: () => attributeNames(recent.sample()),
     snapshot: () => store.all(),
     segmentConditions: (flag) => store.segmentConditions(flag),
     changesSince: (seq) => store.eventsSince(seq),

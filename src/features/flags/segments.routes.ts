@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { optionalBody } from '../../core/body-schema.js';
 import { actorOf } from '../../core/principal.js';
 import type { Condition } from './conditions.js';
-import { FlagCondition, FlagCsrf, IfMatchHeaders } from './flags.schemas.js';
+import { FlagCsrf, IfMatchHeaders, SegmentListResponse, SegmentOut } from './flags.schemas.js';
 import { parseIfMatch } from './if-match.js';
 import type { SegmentWithUse, Segments } from './segment-changes.js';
 
@@ -22,17 +22,6 @@ const SegmentPatchBody = Type.Object(
   { additionalProperties: false },
 );
 const SegmentDeleteBody = optionalBody(Type.Object({ _csrf: FlagCsrf }, { additionalProperties: false }));
-export const SegmentOut = Type.Object({
-  name: Type.String(),
-  description: Type.String(),
-  conditions: Type.Array(FlagCondition),
-  version: Type.Integer(),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-  /** The flags whose rules name this segment. */
-  used_by: Type.Array(Type.String()),
-});
-const SegmentListResponse = Type.Object({ items: Type.Array(SegmentOut) });
 
 const present = (s: SegmentWithUse) => ({
   ...s,

@@ -14,6 +14,7 @@ import type { ExperimentResponse } from '../../experiments/experiments.schemas.j
 import type { FeedbackAnalyticsResponse, FeedbackOut } from '../../feedback/feedback.schemas.js';
 import type {
   ConditionOperator,
+  ContextAttributesResponse,
   FlagAdoption,
   FlagCondition,
   FlagDetailResponse,
@@ -21,6 +22,8 @@ import type {
   FlagListResponse,
   FlagOut,
   FlagReachResponse,
+  FlagRuleOut,
+  SegmentOut,
 } from '../../flags/flags.schemas.js';
 import type {
   Check,
@@ -65,6 +68,12 @@ export type Condition = Static<typeof FlagCondition>;
 export type Operator = ConditionOperator;
 /** GET /api/admin/flags/:name/reach */
 export type FlagReach = Static<typeof FlagReachResponse>;
+/** One of a flag's ordered rules. */
+export type FlagRule = Static<typeof FlagRuleOut>;
+/** A segment with the flags using it (GET /api/admin/segments). */
+export type Segment = Static<typeof SegmentOut>;
+/** GET /api/admin/contexts/attributes */
+export type ContextAttributes = Static<typeof ContextAttributesResponse>;
 /** A flag, as creating, editing and toggling answer. */
 export type Flag = Static<typeof FlagOut>;
 /** A flag's experiment results: per variant, exposures, ratings and the comparison with the control. */

@@ -18,6 +18,7 @@ import { experimentPanel } from './flag-experiment.js';
 import { fieldErrorOf } from './field-errors.js';
 import { clearInvalid, markInvalid, saveState, type SaveFeedback } from './flag-forms.js';
 import { planPanel } from './flag-plan.js';
+import { rulesSection } from './flag-rules.js';
 import { reviewChange, toastUndo } from './review.js';
 import { variantsEditor, variantSummary } from './flag-variants.js';
 import { fmtHour, fmtInt, fmtPercent, perHour } from './format.js';
@@ -288,6 +289,7 @@ export function flagCard(flag: FlagWithAdoption, editing: FlagEditing): HTMLElem
         adoptionColumn(flag),
       ),
       planPanel(flag),
+      rulesSection(flag, editing),
       details(flag, editing),
     ),
   );

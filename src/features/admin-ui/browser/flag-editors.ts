@@ -2,16 +2,16 @@
 // title, description and stage), target users, conditions, the explain tool, permanence and
 // deletion, and the flag's history from the audit log. A refused save is shown beside the field it names.
 import { api, send } from './api.js';
-import type { AuditEntry, Condition, Flag, Page } from './api-types.js';
+import type { AuditEntry, Flag, Page } from './api-types.js';
 import { describeChange } from './changes.js';
 import { failure, messageOf, toast, worthRetrying } from './common.js';
 import { el, fill } from './dom.js';
 import { fieldErrorOf } from './field-errors.js';
 import { field, markInvalid, saveAction, saveState, type SaveFeedback } from './flag-forms.js';
 import { fmtDate, readableMessage } from './format.js';
-import { conditionSwitches, readSwitches, stickinessEditor } from './flag-targeting.js';
+import { conditionRow, readCondition } from './condition-editor.js';
+import { stickinessEditor } from './flag-targeting.js';
 import { flagCardId } from './ids.js';
-import { operatorLabel } from './operators.js';
 
 export type FlagPatch = Partial<
   Pick<
@@ -28,6 +28,7 @@ export type FlagPatch = Partial<
     | 'variants'
     | 'default_variant'
     | 'stickiness'
+    | 'rules'
   >
 >;
 
@@ -48,6 +49,8 @@ export interface FlagEditing {
   operators: readonly string[];
   /** The flag's reach over recent evaluations, as text the page keeps current. */
   reach(flag: Flag): HTMLElement;
+  /** Like `reach`, for one rule on its own (by its saved place) or the main rule. */
+  ruleReach(flag: Flag, rule: number | 'main'): HTMLElement;
 }
 
 export const flagPath = (name: string): string => `/api/admin/flags/${encodeURIComponent(name)}`;
@@ -150,81 +153,11 @@ export function earlyAccessEditor(flag: Flag, editing: FlagEditing): HTMLElement
   return box;
 }
 
-function conditionRow(c: Partial<Condition>, index: number, flagName: string, operators: readonly string[]): HTMLElement {
-  const base = `cond-${flagName}-${index}`;
-  return el(
-    'div',
-    { class: 'row g-2 align-items-end condition' },
-    field(
-      'col-12 col-md-4',
-      'Attribute',
-      `${base}-attr`,
-      el('input', {
-        class: 'form-control form-control-sm',
-        id: `${base}-attr`,
-        dataset: { part: 'attribute' },
-        value: c.attribute ?? '',
-        maxlength: '100',
-      }),
-    ),
-    field(
-      'col-6 col-md-3',
-      'Operator',
-      `${base}-op`,
-      el(
-        'select',
-        { class: 'form-select form-select-sm', id: `${base}-op`, dataset: { part: 'operator' } },
-        operators.map((op) => el('option', { value: op, selected: op === c.operator }, operatorLabel(op))),
-      ),
-    ),
-    field(
-      'col-6 col-md-4',
-      'Values (comma-separated)',
-      `${base}-values`,
-      el('input', {
-        class: 'form-control form-control-sm',
-        id: `${base}-values`,
-        dataset: { part: 'values' },
-        value: (c.values ?? []).join(', '),
-      }),
-    ),
-    el(
-      'div',
-      { class: 'col-12 col-md-1' },
-      el(
-        'button',
-        {
-          type: 'button',
-          class: 'btn btn-sm btn-outline-danger w-100',
-          'aria-label': `Remove condition ${index + 1}`,
-          onclick: (e) => e.currentTarget.closest('.condition')?.remove(),
-        },
-        '×',
-      ),
-    ),
-    conditionSwitches(base, c),
-  );
-}
-
-/** A condition as its row reads now; values stay text, as typed. */
-function readCondition(row: Element) {
-  const part = (name: string) => row.querySelector<HTMLInputElement | HTMLSelectElement>(`[data-part="${name}"]`)?.value ?? '';
-  return {
-    attribute: part('attribute').trim(),
-    operator: part('operator'),
-    values: part('values')
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean),
-    ...readSwitches(row),
-  };
-}
-
 export function conditionsEditor(flag: Flag, editing: FlagEditing): HTMLElement {
   const rows = el(
     'div',
     { class: 'vstack gap-2' },
-    flag.conditions.map((c, i) => conditionRow(c, i, flag.name, editing.operators)),
+    flag.conditions.map((c, i) => conditionRow(c, `cond-${flag.name}`, i, editing.operators)),
   );
   let next = flag.conditions.length;
   const read = () => [...rows.querySelectorAll('.condition')].map(readCondition);
@@ -252,7 +185,7 @@ export function conditionsEditor(flag: Flag, editing: FlagEditing): HTMLElement 
         {
           type: 'button',
           class: 'btn btn-sm btn-outline-secondary',
-          onclick: () => rows.append(conditionRow({ operator: 'eq', values: [] }, next++, flag.name, editing.operators)),
+          onclick: () => rows.append(conditionRow({ operator: 'eq', values: [] }, `cond-${flag.name}`, next++, editing.operators)),
         },
         'Add condition',
       ),

@@ -8,11 +8,13 @@ import { el } from './dom.js';
  */
 export interface SaveFeedback {
   status: string;
-  /** Where a failed save says why, with Retry when sending the same change again may work. */
-  problem: string;
+  /** Where a failed save says why, with Retry when sending the same change again may work (forms showing their own failures through `failed` need none). */
+  problem?: string;
   focus: string;
   /** Shows a refused field's problem beside it; false when the message names none of the form's fields. */
   invalid(raw: string): boolean;
+  /** Shows any other failed save in place (with a way to retry); false to leave it to the page's toast. */
+  failed?(err: unknown): boolean;
 }
 
 /** Where a save says how it went, beside its control: "Saved" (`status`), or why it failed (`problem`). */

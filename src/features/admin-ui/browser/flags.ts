@@ -8,6 +8,7 @@ import { byId, el, fill } from './dom.js';
 import { flagCard } from './flag-card.js';
 import { flagPath, type FlagEditing, type FlagPatch, type SaveFeedback } from './flag-editors.js';
 import './flag-schedules.js';
+import './flag-segments.js';
 import { fmtAgo, fmtDate, fmtInt, fmtNumber, fmtPercent } from './format.js';
 import { FLAGS } from './ids.js';
 import { commentHeaders } from './review.js';
@@ -47,7 +48,7 @@ async function change(flag: Flag, path: string, options: ApiOptions, feedback?: 
     return true;
   } catch (err) {
     // The card's own place for the outcome, looked up by id: a reload may have redrawn the card meanwhile.
-    const problem = () => (feedback ? document.getElementById(feedback.problem) : null);
+    const problem = () => (feedback?.problem ? document.getElementById(feedback.problem) : null);
     if (err instanceof ApiError && err.status === 409) {
       const text = `${name} was changed by someone else: reloaded. Apply your change again.`;
       toast(text, 'error');
@@ -57,7 +58,8 @@ async function change(flag: Flag, path: string, options: ApiOptions, feedback?: 
     } else if (err instanceof ApiError && err.status === 400 && feedback?.invalid(err.raw)) {
       // Said beside the field it names.
       problem()?.replaceChildren();
-    } else {
+    } else if (feedback?.failed?.(err) !== true) {
+      // A form that shows its own failures (with Retry) said it already; otherwise the card's place says it.
       const where = problem();
       const retry = worthRetrying(err) ? () => change(flag, path, options, feedback, comment) : undefined;
       if (where) fill(where, failure(`Not saved: ${messageOf(err)}`, retry));
@@ -76,9 +78,20 @@ function reachText(name: string): string {
   return `≈ ${fmtNumber(reach.share * 100, 0)} % of ${fmtInt(reach.sample)} recent context${reach.sample === 1 ? '' : 's'}`;
 }
 
+/** The same for one rule on its own (`main` for the main rule). */
+function ruleReachText(name: string, rule: string): string {
+  const reach = reaches.get(name);
+  if (reach === undefined || reach === 'unknown' || reach.share === null) return reachText(name);
+  const part = rule === 'main' ? reach.main : reach.rules.find((r) => String(r.index) === rule);
+  if (part?.share === null || part === undefined) return 'not available';
+  return `≈ ${fmtNumber(part.share * 100, 0)} % of ${fmtInt(reach.sample)} recent context${reach.sample === 1 ? '' : 's'}`;
+}
+
 function showReach(name: string): void {
   for (const node of document.querySelectorAll<HTMLElement>('[data-reach]'))
     if (node.dataset.reach === name) node.textContent = reachText(name);
+  for (const node of document.querySelectorAll<HTMLElement>('[data-rule-reach]'))
+    if (node.dataset.ruleReach === name) node.textContent = ruleReachText(name, node.dataset.rule ?? '');
 }
 
 /** Evaluates the flag over this server's recent evaluation contexts. */
@@ -105,6 +118,7 @@ const editing: FlagEditing = {
   /** As the server rendered them. */
   operators: (list.dataset.operators ?? '').split(' '),
   reach: (flag) => el('span', { dataset: { reach: flag.name } }, reachText(flag.name)),
+  ruleReach: (flag, rule) => el('span', { dataset: { ruleReach: flag.name, rule: String(rule) } }, ruleReachText(flag.name, String(rule))),
 };
 
 /** Redraws a flag's card where it is, keeping open what was open (a save leaves its panel in view). */

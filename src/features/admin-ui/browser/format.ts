@@ -70,7 +70,9 @@ export function fmtBytes(n: Maybe): string {
  */
 export function readableMessage(message: string): string {
   return message.replace(/\b(?:body|querystring|params)\/([\w[\]./]+) (?=\S)/g, (_all, path: string) => {
+    // `rules/1/conditions[0]` reads as `rules[1]/conditions[0]`: "Rule 2, condition 1".
     const words = path
+      .replace(/(\w+)\/(\d+)(?=[./]|$)/g, '$1[$2]')
       .split(/[./]/)
       .filter(Boolean)
       .map((part) => {

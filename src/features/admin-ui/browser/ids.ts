@@ -97,6 +97,13 @@ export const SCHEDULES = {
   submit: 'schedule-submit',
   cancelEdit: 'schedule-cancel-edit',
 } as const;
+/** The flags page's segments: named condition sets rules refer to. */
+export const SEGMENTS = {
+  section: 'segments',
+  status: 'segments-status',
+  list: 'segments-list',
+  create: 'segment-create',
+} as const;
 /** A flag's release-plan panel on its card. */
 export const planPanelId = (flag: string): string => `plan-${flag}`;
 /** A flag's card (drawn by the module), e.g. for `?flag=<name>` to scroll to. */

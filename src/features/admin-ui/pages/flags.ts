@@ -1,7 +1,7 @@
 // The flags page's markup: the new-flag form, the scheduled changes (list and form, filled by
-// flag-schedules.js), the list flags.js fills, and the dialog that asks before a flag is taken away
-// from everyone.
-import { FLAGS, SCHEDULES } from '../browser/ids.js';
+// flag-schedules.js), the segments (filled by flag-segments.js), the list flags.js fills, and the dialog
+// that asks before a flag is taken away from everyone.
+import { FLAGS, SCHEDULES, SEGMENTS } from '../browser/ids.js';
 import { html, type SafeHtml } from '../html.js';
 import { ACTIONS, listTable } from './parts.js';
 
@@ -54,6 +54,16 @@ const schedulesCard = () =>
     </div>
   </details>`;
 
+/** Segments: filled by flag-segments.js. */
+const segmentsCard = () =>
+  html`<details class="card mb-3" id="${SEGMENTS.section}">
+    <summary class="card-header">Segments <span class="small text-secondary" id="${SEGMENTS.status}"></span></summary>
+    <div class="card-body">
+      <div id="${SEGMENTS.list}" class="vstack gap-2 mb-3"></div>
+      <div id="${SEGMENTS.create}"></div>
+    </div>
+  </details>`;
+
 /** `operators`: the condition operators the flags API accepts, offered in the conditions editor. */
 export function flagsBody(operators: readonly string[]): SafeHtml {
   return html`<details class="card mb-3" id="${FLAGS.createCard}">
@@ -91,7 +101,7 @@ export function flagsBody(operators: readonly string[]): SafeHtml {
         </form>
       </div>
     </details>
-    ${schedulesCard()}
+    ${schedulesCard()} ${segmentsCard()}
     <div class="d-flex flex-wrap gap-2 align-items-center justify-content-between mb-2">
       <p class="small text-secondary mb-0" id="${FLAGS.summary}"></p>
       <div class="btn-group btn-group-sm" role="group" aria-label="Show flags as">
