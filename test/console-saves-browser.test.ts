@@ -324,4 +324,34 @@ describe.skipIf(!haveChromium && !process.env.CI)('console saves in Chromium', (
       await p.close();
     });
   }
+
+  for (const width of WIDTHS) {
+    it(`loads at ${width} px: the waitlist and the tester editor's flag list that fail to load say so in place, and Retry loads them`, async () => {
+      const p = await open(width, '/admin/beta/users');
+      await p.locator(`#users-table tbody tr[data-email="role-${width}@example.com"]`).waitFor(WAIT);
+
+      await failNext(p, 'GET', '/api/admin/waitlist?status=confirmed', answer(503, 'UNAVAILABLE', 'The database is busy: try again.'));
+      await p.getByRole('tab', { name: 'Waitlist', exact: true }).click();
+      const waitlist = p.locator('#waitlist-table tbody');
+      await expect.poll(() => waitlist.textContent(), WAIT).toBe('The waitlist did not load: The database is busy: try again.Retry');
+      expect(await seriousViolations(p)).toEqual([]);
+      await waitlist.getByRole('button', { name: 'Retry', exact: true }).click();
+      await expect.poll(() => waitlist.textContent(), WAIT).toBe('Nobody here.');
+
+      await p.getByRole('tab', { name: 'Testers', exact: true }).click();
+      await failNext(p, 'GET', '/api/admin/flags', answer(503, 'UNAVAILABLE', 'The database is busy: try again.'));
+      const row = p.locator(`#users-table tbody tr[data-email="role-${width}@example.com"]`);
+      await row.getByRole('button', { name: 'Edit', exact: true }).click();
+      const overrides = p.locator('#edit-overrides');
+      await expect
+        .poll(() => overrides.locator('[role="alert"]').textContent(), WAIT)
+        .toBe("The flag list did not load (The database is busy: try again.): only this tester's own overrides are shown.Retry");
+      expect(await overrides.locator('select[data-flag]').count()).toBe(0);
+      expect(await seriousViolations(p)).toEqual([]);
+      await overrides.getByRole('button', { name: 'Retry', exact: true }).click();
+      await expect.poll(() => overrides.locator(`select[data-flag="save-${width}"]`).count(), WAIT).toBe(1);
+      expect(await overrides.locator('[role="alert"]').count()).toBe(0);
+      await p.close();
+    });
+  }
 });

@@ -3,7 +3,7 @@
 // creates the tester and sends the invitation).
 import { api } from './api.js';
 import type { WaitlistApproval, WaitlistEntry } from './api-types.js';
-import { failure, messageOf, showError, toast, worthRetrying } from './common.js';
+import { failure, messageOf, toast, worthRetrying } from './common.js';
 import { commentHeaders, reviewChange } from './review.js';
 import { byId, el, fill, get } from './dom.js';
 import { fmtDate } from './format.js';
@@ -65,7 +65,15 @@ async function load(): Promise<void> {
       items.length === 0 ? el('tr', {}, el('td', { colspan: '7', class: 'text-secondary' }, 'Nobody here.')) : items.map(entryRow),
     );
   } catch (err) {
-    showError(err);
+    // Said in the table, with Retry, rather than leaving the last list (or nothing) in place.
+    fill(
+      table,
+      el(
+        'tr',
+        {},
+        el('td', { colspan: '7' }, failure(`The waitlist did not load: ${messageOf(err)}`, worthRetrying(err) ? load : undefined)),
+      ),
+    );
   }
   updateSelection();
 }

@@ -4,7 +4,7 @@
 // export; and the waitlist tab.
 import { api, send } from './api.js';
 import type { FlagWithAdoption, Tester, TesterPage } from './api-types.js';
-import { bindLiveFilters, copyText, failure, isOwner, messageOf, pagedTable, queryOf, showError, toast, worthRetrying } from './common.js';
+import { bindLiveFilters, copyText, failure, isOwner, messageOf, pagedTable, queryOf, toast, worthRetrying } from './common.js';
 import { byId, el, fill, get } from './dom.js';
 import { fmtAgo, fmtDate, fmtInt } from './format.js';
 import { CONSOLE_BASE, LIST, USERS } from './ids.js';
@@ -313,26 +313,41 @@ function overrideField(name: string, current: boolean | string | undefined) {
 }
 
 const dialog = byId(USERS.editDialog, HTMLDialogElement);
-async function edit(user: Tester, row: HTMLTableRowElement): Promise<void> {
-  if (flagNames.length === 0) {
-    try {
-      const items = (await api<{ items: FlagWithAdoption[] }>('/api/admin/flags')).items;
-      flagNames = items.map((f) => f.name);
-      flagVariants = new Map(items.filter((f) => f.value_type !== 'boolean').map((f) => [f.name, f.variants.map((v) => v.name)]));
-    } catch (err) {
-      showError(err);
-    }
+
+/** Loads the flags offered for overrides once; resolves to the error when the list did not load. */
+async function loadFlagNames(): Promise<unknown> {
+  if (flagNames.length > 0) return undefined;
+  try {
+    const items = (await api<{ items: FlagWithAdoption[] }>('/api/admin/flags')).items;
+    flagNames = items.map((f) => f.name);
+    flagVariants = new Map(items.filter((f) => f.value_type !== 'boolean').map((f) => [f.name, f.variants.map((v) => v.name)]));
+    return undefined;
+  } catch (err) {
+    return err;
   }
-  byId(USERS.editEmail, HTMLElement).textContent = user.email;
-  const notesField = byId(USERS.editNotes, HTMLTextAreaElement);
-  notesField.value = user.notes ?? '';
+}
+
+/** The override fields: every flag, or (when the flag list did not load) the tester's own overrides, said in place with Retry. */
+function drawOverrides(user: Tester, loadError: unknown): void {
   const names = [...new Set([...flagNames, ...Object.keys(user.flag_set)])].sort();
+  const retry = async () => drawOverrides(user, await loadFlagNames());
   fill(
     byId(USERS.editOverrides, HTMLElement),
+    loadError === undefined
+      ? null
+      : failure(`The flag list did not load (${messageOf(loadError)}): only this tester's own overrides are shown.`, retry),
     names.length === 0
       ? el('p', { class: 'small text-secondary mb-0' }, 'No flags yet.')
       : names.map((name) => overrideField(name, user.flag_set[name])),
   );
+}
+
+async function edit(user: Tester, row: HTMLTableRowElement): Promise<void> {
+  const loadError = await loadFlagNames();
+  byId(USERS.editEmail, HTMLElement).textContent = user.email;
+  const notesField = byId(USERS.editNotes, HTMLTextAreaElement);
+  notesField.value = user.notes ?? '';
+  drawOverrides(user, loadError);
   dialog.onclose = () => {
     if (dialog.returnValue !== 'save') return;
     const flagSet: Record<string, boolean | string> = {};
