@@ -2,7 +2,7 @@
 // refused writes that store nothing, segment edits reaching answers, versions and the change stream at once,
 // deletion refused while in use, If-Match on segments, audit sentences, export and import; and on
 // PostgreSQL a segment edited on one instance changing the answers of another.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { openEventStream } from './helpers/event-stream.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditSentence, sentenceText, type AuditFacts } from '../src/features/admin-ui/browser/audit-sentences.js';
 import { openDatabase, type Database } from '../src/db/database.js';
@@ -31,45 +31,6 @@ const ofrep = (t: Injectable, headers: Headers, key: string, context: object) =>
   t.app.inject({ method: 'POST', url: `/ofrep/v1/evaluate/flags/${key}`, headers, payload: { context } });
 const bulk = (t: Injectable, headers: Headers, context: object) =>
   t.app.inject({ method: 'POST', url: '/ofrep/v1/evaluate/flags', headers, payload: { context } });
-
-function openStream(url: string, headers: Headers): Promise<{ res: IncomingMessage; next: (pattern: RegExp) => Promise<string> }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { headers }, (res) => {
-      let buffer = '';
-      const frames: string[] = [];
-      const waiters: Array<{ pattern: RegExp; resolve: (frame: string) => void }> = [];
-      const deliver = () => {
-        for (let w = 0; w < waiters.length; w++) {
-          const i = frames.findIndex((f) => waiters[w]!.pattern.test(f));
-          if (i >= 0) {
-            const [frame] = frames.splice(0, i + 1).slice(-1);
-            waiters.splice(w--, 1)[0]!.resolve(frame!);
-          }
-        }
-      };
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          frames.push(buffer.slice(0, cut));
-          buffer = buffer.slice(cut + 2);
-        }
-        deliver();
-      });
-      resolve({
-        res,
-        next: (pattern) =>
-          new Promise((r) => {
-            waiters.push({ pattern, resolve: r });
-            deliver();
-          }),
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const CONTEXTS = [
   { targetingKey: 'vip' },
@@ -257,11 +218,11 @@ describe('flag rules and segments', () => {
   });
 
   it('applies a segment edit to answers at once, moves each flag using it to a new version, and announces them', async () => {
-    const stream = await openStream(`${baseUrl}/api/flags/stream`, evaluate);
+    const stream = await openEventStream(`${baseUrl}/api/flags/stream`, evaluate);
     expect(stream.res.statusCode).toBe(200);
     await stream.next(/event: snapshot/);
     // A server evaluating flags itself (sync) gets each definition with the conditions of the segments it names.
-    const sync = await openStream(`${baseUrl}/api/flags/stream`, { authorization: `Bearer ${await t.token('sync')}` });
+    const sync = await openEventStream(`${baseUrl}/api/flags/stream`, { authorization: `Bearer ${await t.token('sync')}` });
     const snapshot = await sync.next(/event: snapshot/);
     const listed = JSON.parse(/^data: (.*)$/m.exec(snapshot)![1]!) as { flags: Array<{ name: string; segment_conditions: unknown }> };
     expect(listed.flags.find((f) => f.name === 'checkout')!.segment_conditions).toEqual({ 'us-users': [US] });

@@ -1,6 +1,6 @@
 // Feature flags through HTTP: the admin API, OFREP evaluation, adoption counts, the change stream,
 // and (on PostgreSQL) a toggle on one instance seen by another within a second.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { openEventStream } from './helpers/event-stream.js';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
@@ -303,45 +303,7 @@ describe('feature flags', () => {
       baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
     });
 
-    function openStream(headers: Record<string, string>): Promise<{ res: IncomingMessage; next: (pattern: RegExp) => Promise<string> }> {
-      return new Promise((resolve, reject) => {
-        const req = httpRequest(`${baseUrl}/api/flags/stream`, { headers }, (res) => {
-          let buffer = '';
-          // Frames not yet consumed, and tests waiting for one.
-          const frames: string[] = [];
-          const waiters: Array<{ pattern: RegExp; resolve: (frame: string) => void }> = [];
-          const deliver = () => {
-            for (let w = 0; w < waiters.length; w++) {
-              const i = frames.findIndex((f) => waiters[w]!.pattern.test(f));
-              if (i >= 0) {
-                const [frame] = frames.splice(0, i + 1).slice(-1);
-                waiters.splice(w--, 1)[0]!.resolve(frame!);
-              }
-            }
-          };
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffer += chunk;
-            let cut: number;
-            while ((cut = buffer.indexOf('\n\n')) >= 0) {
-              frames.push(buffer.slice(0, cut));
-              buffer = buffer.slice(cut + 2);
-            }
-            deliver();
-          });
-          resolve({
-            res,
-            next: (pattern) =>
-              new Promise((r) => {
-                waiters.push({ pattern, resolve: r });
-                deliver();
-              }),
-          });
-        });
-        req.on('error', reject);
-        req.end();
-      });
-    }
+    const openStream = (headers: Record<string, string>) => openEventStream(`${baseUrl}/api/flags/stream`, headers);
 
     it('sends evaluate tokens a snapshot of names and versions, then a notice per change, and no definitions', async () => {
       const anonymous = await fetch(`${baseUrl}/api/flags/stream`);
