@@ -2,9 +2,9 @@
 // DATABASE_URL is set, so a PostgreSQL deployment never loads it. A fresh DATA_DIR starts from the
 // migrated cluster built with the package, and PostgreSQL's memory settings suit a small host.
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PGlitePgConfig } from '@electric-sql/pglite/node-postgres';
+import { useBaselineWasmTier } from '../core/wasm.js';
 import type { DatabaseLogger } from './database-logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { seedFromTemplate } from './pglite-template.js';
@@ -26,17 +26,6 @@ export const EMBEDDED_SETTINGS: readonly string[] = [
   'temp_buffers=2MB',
   'max_connections=4',
 ];
-
-/**
- * V8 compiles WebAssembly twice: at once with its baseline compiler (Liftoff), then the functions
- * that run often again with its optimising compiler (TurboFan). For PostgreSQL's large module the
- * second tier's code and compilation memory stay resident. Measured here in one quick bench run
- * each: idle RSS 247–275 MB with the baseline tier alone against 343–367 MB with both, feedback
- * writes 1,118 against 1,140 requests per CPU-second (within the run-to-run spread) and the tester
- * list faster (473 against 398). Set once, before PGlite's module is compiled; a PostgreSQL
- * deployment never reaches this file.
- */
-export const WASM_FLAGS = '--liftoff-only';
 
 export interface EmbeddedDatabase {
   pglite: PGlite;
@@ -70,7 +59,7 @@ export async function openEmbeddedDatabase(dataDir: string, logger: DatabaseLogg
   try {
     const pgdata = join(dataDir, PGLITE_SUBDIR);
     seedCluster(pgdata, logger);
-    setFlagsFromString(WASM_FLAGS);
+    useBaselineWasmTier();
     const [{ PGlite }, { createPgConfig }] = await Promise.all([
       import('@electric-sql/pglite'),
       import('@electric-sql/pglite/node-postgres'),

@@ -2,6 +2,7 @@
 // multi-row VALUES folded) and a normalised text to show, cached by SQL text.
 import { createHash } from 'node:crypto';
 import { fingerprintSync, loadModule, normalizeSync } from '@libpg-query/parser';
+import { useBaselineWasmTier } from '../../core/wasm.js';
 
 export interface QueryShape {
   fingerprint: string;
@@ -17,6 +18,7 @@ let loaded = false;
 
 /** Loads the parser (WebAssembly) once; shapes fall back to a regex normaliser until it is ready. */
 export function loadParser(): Promise<void> {
+  useBaselineWasmTier();
   loading ??= loadModule().then(() => {
     loaded = true;
   });
