@@ -1,7 +1,9 @@
 // Query shapes: the pg_query fingerprint of a statement (literals, IN lists of any length and
-// multi-row VALUES folded) and a normalised text to show, cached by SQL text.
+// multi-row VALUES folded) and a normalised text to show, cached by SQL text. The parser (a
+// WebAssembly module and its protobuf bindings, ~30 MB resident) is loaded only when first needed;
+// until then shapes come from a rough regex normalisation.
 import { createHash } from 'node:crypto';
-import { fingerprintSync, loadModule, normalizeSync } from '@libpg-query/parser';
+import type * as PgParser from '@libpg-query/parser';
 import { useBaselineWasmTier } from '../../core/wasm.js';
 
 export interface QueryShape {
@@ -14,15 +16,36 @@ export interface QueryShape {
 export const MAX_QUERY_TEXT = 2000;
 
 let loading: Promise<void> | undefined;
-let loaded = false;
+let parser: typeof PgParser | undefined;
 
-/** Loads the parser (WebAssembly) once; shapes fall back to a regex normaliser until it is ready. */
+/**
+ * Loads the parser (WebAssembly) once; shapes fall back to a regex normaliser until it is ready. A
+ * failed load is forgotten, so the next call tries again.
+ */
 export function loadParser(): Promise<void> {
   useBaselineWasmTier();
-  loading ??= loadModule().then(() => {
-    loaded = true;
-  });
+  loading ??= (async () => {
+    try {
+      const module = await import('@libpg-query/parser');
+      await module.loadModule();
+      parser = module;
+    } catch (err) {
+      loading = undefined;
+      throw err;
+    }
+  })();
   return loading;
+}
+
+/** Whether the parser is loaded: shapes are pg_query fingerprints from then on. */
+export function parserLoaded(): boolean {
+  return parser !== undefined;
+}
+
+/** The parse tree of `text`; throws when the text does not parse or the parser is not loaded yet. */
+export function parseSql(text: string): unknown {
+  if (!parser) throw new Error('the query parser is not loaded');
+  return parser.parseSync(text);
 }
 
 const STRING = /'(?:[^']|'')*'/g;
@@ -48,9 +71,9 @@ function clip(text: string): string {
 
 /** The shape of one statement. Never throws: unparseable SQL gets a hash of its rough normalisation. */
 export function shapeOf(sql: string): QueryShape {
-  if (loaded) {
+  if (parser) {
     try {
-      return { fingerprint: fingerprintSync(sql), query: clip(foldLists(normalizeSync(sql).replace(/\s+/g, ' ').trim())) };
+      return { fingerprint: parser.fingerprintSync(sql), query: clip(foldLists(parser.normalizeSync(sql).replace(/\s+/g, ' ').trim())) };
     } catch {
       // Fall through: PostgreSQL syntax newer than the parser, or not SQL at all.
     }
@@ -60,7 +83,7 @@ export function shapeOf(sql: string): QueryShape {
 }
 
 /** `shapeOf` with a bounded cache by SQL text (oldest entries dropped first). */
-export function createShapeCache(capacity = 5000): { shapeOf(sql: string): QueryShape; readonly size: number } {
+export function createShapeCache(capacity = 5000): { shapeOf(sql: string): QueryShape; clear(): void; readonly size: number } {
   const cache = new Map<string, QueryShape>();
   return {
     shapeOf(sql) {
@@ -70,6 +93,9 @@ export function createShapeCache(capacity = 5000): { shapeOf(sql: string): Query
       if (cache.size >= capacity) cache.delete(cache.keys().next().value!);
       cache.set(sql, shape);
       return shape;
+    },
+    clear() {
+      cache.clear();
     },
     get size() {
       return cache.size;

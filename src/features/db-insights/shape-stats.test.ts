@@ -90,3 +90,73 @@ describe('shape store', () => {
     expect(store.byType().get('INSERT')!.summary()).toMatchObject({ calls: 1, total_ms: 4 });
   });
 });
+
+describe('re-keying the shape store', () => {
+  const rough = (
+    fingerprint: string,
+    sql: string,
+    durationMs: number,
+    extra: { failed?: boolean; slow?: boolean; rows?: number } = {},
+  ) => ({
+    fingerprint,
+    query: `rough ${fingerprint}`,
+    sql,
+    type: 'SELECT' as const,
+    durationMs,
+    rows: extra.rows ?? 1,
+    failed: extra.failed ?? false,
+    slow: extra.slow ?? false,
+  });
+  /** Stands in for the parser: statements differing only in case share a shape. */
+  const byLowerCase = (sql: string) => ({ fingerprint: `p:${sql.toLowerCase()}`, query: sql.toLowerCase() });
+
+  it('merges entries that get one shape: figures summed, maxima kept, the first seen representing them', () => {
+    const store = createShapeStore(10);
+    store.add(rough('x1', 'SELECT a FROM t', 2, { rows: 3 }), 10);
+    store.add(rough('x1', 'SELECT a FROM t', 4), 11);
+    store.add(rough('x2', 'select a from t', 200, { slow: true, rows: 5 }), 30);
+    store.add({ ...rough('x3', 'select b from t', 1, { failed: true }), type: 'DELETE' }, 20);
+    const byTypeBefore = new Map([...store.byType()].map(([type, stats]) => [type, stats.summary()]));
+    const histogram = new Uint32Array(store.shapes().find((s) => s.fingerprint === 'x1')!.stats.histogram);
+    histogram.forEach((_, b) => (histogram[b]! += store.shapes().find((s) => s.fingerprint === 'x2')!.stats.histogram[b]!));
+
+    store.rekey(byLowerCase);
+
+    expect(store.size).toBe(2);
+    const merged = store.shapes().find((s) => s.fingerprint === 'p:select a from t')!;
+    expect(merged).toMatchObject({ query: 'select a from t', type: 'SELECT', lastSeen: 30 });
+    expect(merged.sql).toBeUndefined();
+    expect(merged.stats.summary()).toMatchObject({ calls: 3, total_ms: 206, max_ms: 200, rows: 9, errors: 0, slow: 1 });
+    expect([...merged.stats.histogram]).toEqual([...histogram]);
+    expect(
+      store
+        .shapes()
+        .find((s) => s.fingerprint === 'p:select b from t')!
+        .stats.summary(),
+    ).toMatchObject({ calls: 1, errors: 1 });
+    // Per-type figures and totals describe statements, not shapes: unchanged.
+    expect(new Map([...store.byType()].map(([type, stats]) => [type, stats.summary()]))).toEqual(byTypeBefore);
+    expect(store.totals()).toEqual({ queries: 4, totalMs: 207, slow: 1 });
+    expect(store.evicted).toBe(0);
+  });
+
+  it('leaves entries without a statement text where they are, and merges re-keyed ones into them', () => {
+    const store = createShapeStore(10);
+    store.add({ ...rough('p:select a from t', 'unused', 1), sql: undefined }, 1);
+    store.add(rough('x1', 'SELECT A FROM T', 3), 2);
+    store.rekey(byLowerCase);
+    expect(store.shapes().map((s) => [s.fingerprint, s.stats.calls])).toEqual([['p:select a from t', 2]]);
+  });
+
+  it('stays within maxShapes after merging and evicts as before when new shapes arrive', () => {
+    const store = createShapeStore(3);
+    for (const [i, sql] of ['SELECT a FROM t', 'select a from t', 'Select A From T'].entries()) store.add(rough(`x${i}`, sql, 1), i);
+    store.rekey(byLowerCase);
+    expect(store.size).toBe(1);
+    for (let i = 0; i < 5; i++) store.add({ ...rough(`new-${i}`, `select c${i}`, 1), sql: undefined }, 10 + i);
+    expect(store.size).toBe(3);
+    expect(store.evicted).toBe(3);
+    // The merged shape (three calls) is the busiest and stays.
+    expect(store.shapes().find((s) => s.fingerprint === 'p:select a from t')?.stats.calls).toBe(3);
+  });
+});
