@@ -6,7 +6,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AppError } from './errors.js';
-import { createValidatorCompiler, registerErrorHandling, registerJsonParser, requestIdFrom } from './http.js';
+import { createValidatorCompiler, lazySerializerFactory, registerErrorHandling, registerJsonParser, requestIdFrom } from './http.js';
 import type { Metrics, RouteRecorder } from './metrics.js';
 import { createFallbackStore, type RateLimitState } from './rate-limit-store.js';
 
@@ -77,6 +77,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return503OnClosing: false,
     forceCloseConnections: false,
     routerOptions: { ignoreTrailingSlash: true },
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() } },
   });
   app.setValidatorCompiler(createValidatorCompiler());
   registerJsonParser(app);
