@@ -102,3 +102,31 @@ describe('request metrics', () => {
     expect(text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 1$/m);
   });
 });
+
+describe('request loggers', () => {
+  it('log with the request id, and serialise responses by their schema on first use', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    app = createHttpServer({ logger, trustProxy: false, mapError: (err) => err });
+    app.get('/quiet', async () => ({ ok: true }));
+    app.get('/loud', async (request) => {
+      request.log.warn({ step: 'one' }, 'something to see');
+      request.log.info('and more');
+      return { ok: true };
+    });
+    const schema = { response: { 200: { type: 'object', properties: { shown: { type: 'string' } }, additionalProperties: false } } };
+    app.get('/typed', { schema }, async () => ({ shown: 'yes', hidden: 'secret' }));
+    await app.ready();
+
+    await app.inject({ url: '/quiet', headers: { 'x-request-id': 'quiet-1' } });
+    expect(lines).toEqual([]);
+    await app.inject({ url: '/loud', headers: { 'x-request-id': 'loud-1' } });
+    expect(lines.map((l) => [l.requestId, l.msg, l.step])).toEqual([
+      ['loud-1', 'something to see', 'one'],
+      ['loud-1', 'and more', undefined],
+    ]);
+    const typed = await app.inject({ url: '/typed' });
+    expect(typed.json()).toEqual({ shown: 'yes' });
+    expect((await app.inject({ url: '/typed' })).json()).toEqual({ shown: 'yes' });
+  });
+});

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { AppError } from './errors.js';
 import { createValidatorCompiler, lazySerializerFactory, registerErrorHandling, registerJsonParser, requestIdFrom } from './http.js';
 import type { Metrics, RouteRecorder } from './metrics.js';
+import { RequestLogger } from './logger.js';
 import { createFallbackStore, type RateLimitState } from './rate-limit-store.js';
 
 /** Levels at which the per-request line is written: below them its fields are not even gathered. */
@@ -69,6 +70,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // One line per request at debug (errors are logged by the error handler): access logs at info
     // would cost more than the requests themselves under load.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    childLoggerFactory: (logger, bindings, options) => new RequestLogger(logger, bindings, options),
     trustProxy: options.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),

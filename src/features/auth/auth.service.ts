@@ -1,7 +1,7 @@
 // Console sessions (server-side, opaque ids, idle and absolute timeouts), roles decided from
 // ADMIN_EMAILS and owner grants at every request, owners and admins bound to their first provider
 // account, and one-time owner sign-in links.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from '../../core/audit.js';
 import type { Clock } from '../../core/clock.js';
@@ -66,7 +66,7 @@ export const LOGIN_LINK_TTL_MS = 15 * 60_000;
 /** `last_seen_at` is written at most this often per session. */
 const TOUCH_EVERY_MS = 60_000;
 
-export const hashSecret = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
+export const hashSecret = (value: string): string => hash('sha256', value, 'hex');
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
 export interface AuthService {

@@ -97,7 +97,8 @@ async function publicFeedbackRoutes(publicScope: FastifyInstance, deps: Feedback
       maxAge: 600,
     });
   };
-  await publicScope.register(cors, () => delegator);
+  // Without CORS_ORIGINS no page may call: the plugin is not registered (see ofrep.routes.ts).
+  if (deps.corsOrigins.length > 0) await publicScope.register(cors, () => delegator);
   const app = publicScope.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post(

@@ -138,8 +138,10 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
 
   await fastify.register(
     async (corsScope) => {
-      // In their own prefix: the plugin's preflight route then answers for /ofrep/v1/* alone.
-      await corsScope.register(cors, () => ofrepCors(deps.corsOrigins));
+      // In their own prefix: the plugin's preflight route then answers for /ofrep/v1/* alone. Without
+      // CORS_ORIGINS no page may call, and the plugin (a per-request options merge, measured at a few
+      // per cent of a server's evaluation) is not registered: preflights then get 404, as without it.
+      if (deps.corsOrigins.length > 0) await corsScope.register(cors, () => ofrepCors(deps.corsOrigins));
       await corsScope.register(async (scope) => {
         scope.setErrorHandler(ofrepError);
         const api = scope.withTypeProvider<TypeBoxTypeProvider>();

@@ -1,13 +1,13 @@
 // Tester sessions: server-side rows under hashed opaque ids, idle and absolute timeouts like the
 // console's, last use written at most once a minute (on the session and on the tester).
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { deleteExpiredSessions, deleteSession, findSession, insertSession, touchSession } from './testers.repository.js';
 import type { TesterAccountsPort, TesterSession } from './testers.types.js';
 
-export const hashToken = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
+export const hashToken = (value: string): string => hash('sha256', value, 'hex');
 /** 256 random bits, URL-safe. */
 export const newToken = (): string => randomBytes(32).toString('base64url');
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
