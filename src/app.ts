@@ -147,9 +147,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
 /** Told of every successful evaluation: the flag's reach among testers, and its variants' exposures. */
 function evaluationListener(services: Services) {
-  return (flag: string, targetingKey: string | undefined, email: string | undefined, variant: string): void => {
-    services.kpis.evaluated(flag, targetingKey, email);
-    services.experiments.record(flag, variant, targetingKey);
+  return (
+    evaluations: ReadonlyArray<{ flag: string; variant: string }>,
+    targetingKey: string | undefined,
+    email: string | undefined,
+  ): void => {
+    services.kpis.evaluated(
+      evaluations.map((e) => e.flag),
+      targetingKey,
+      email,
+    );
+    services.experiments.record(evaluations, targetingKey);
   };
 }
 

@@ -48,8 +48,8 @@ export interface ExperimentResult {
 }
 
 export interface ExperimentsService {
-  /** One evaluation served `variant` of `flag` to `targetingKey` (hot path: memory only). */
-  record(flag: string, variant: string, targetingKey: string | undefined): void;
+  /** Evaluations for `targetingKey`, each serving `variant` of `flag` (hot path: memory only; the clock read once). */
+  record(evaluations: ReadonlyArray<{ flag: string; variant: string }>, targetingKey: string | undefined): void;
   /** Writes the exposures gathered so far. */
   flush(): Promise<number>;
   /** Sets what is called when so many exposures wait that they should be written before the next interval. */
@@ -65,9 +65,10 @@ export function createExperimentsService(deps: ExperimentsDeps): ExperimentsServ
   let asked = false;
   let backlog: (() => void) | undefined;
   return {
-    record(flag, variant, targetingKey) {
+    record(evaluations, targetingKey) {
       if (targetingKey === undefined || targetingKey === '') return;
-      recorder.record(flag, variant, targetingKey, deps.clock().getTime());
+      const at = deps.clock().getTime();
+      for (const { flag, variant } of evaluations) recorder.record(flag, variant, targetingKey, at);
       if (!asked && recorder.size >= BACKLOG && backlog) {
         asked = true;
         backlog();

@@ -23,31 +23,34 @@ export function subjectOf(targetingKey: string): string {
   return createHash('sha256').update(targetingKey, 'utf8').digest('base64url').slice(0, 22);
 }
 
+/** A pending row: its last time kept as a number (a Date per evaluation showed in profiles), made a Date when written. */
+type PendingRow = Omit<ExposureRow, 'last_seen'> & { at: number };
+
 export function createExposureRecorder(): ExposureRecorder {
-  let rows = new Map<string, ExposureRow>();
+  let rows = new Map<string, PendingRow>();
   return {
     record(flag, variant, targetingKey, at) {
       const key = `${flag}\u0000${variant}\u0000${targetingKey}`;
       const row = rows.get(key);
       if (row) {
         row.exposures++;
-        row.last_seen = new Date(at);
+        row.at = at;
         return;
       }
-      rows.set(key, { flag_name: flag, variant, subject: subjectOf(targetingKey), exposures: 1, last_seen: new Date(at) });
+      rows.set(key, { flag_name: flag, variant, subject: subjectOf(targetingKey), exposures: 1, at });
     },
     async flush(write) {
       if (rows.size === 0) return 0;
       const taken = rows;
       rows = new Map();
       try {
-        await write([...taken.values()]);
+        await write([...taken.values()].map(({ at, ...row }) => ({ ...row, last_seen: new Date(at) })));
       } catch (err) {
         for (const [key, row] of taken) {
           const existing = rows.get(key);
           if (existing) {
             existing.exposures += row.exposures;
-            if (row.last_seen > existing.last_seen) existing.last_seen = row.last_seen;
+            if (row.at > existing.at) existing.at = row.at;
           } else rows.set(key, row);
         }
         throw err;

@@ -70,8 +70,12 @@ export interface FlagsPluginOptions {
   registry: Registry;
   /** Registers a callback run when shutdown begins (open change streams are closed then). */
   onShutdown(callback: () => void): void;
-  /** Told of every successful evaluation and whom it was for. */
-  onEvaluated(flag: string, targetingKey: string | undefined, email: string | undefined, variant: string): void;
+  /** Told of a request's successful evaluations and whom they were for. */
+  onEvaluated(
+    evaluations: ReadonlyArray<{ flag: string; variant: string }>,
+    targetingKey: string | undefined,
+    email: string | undefined,
+  ): void;
   /** Web origins whose pages may call OFREP evaluation (CORS). */
   corsOrigins: readonly string[];
   /** OFREP requests per minute per client key and client address. */
@@ -100,7 +104,7 @@ export async function flagsPlugin(fastify: FastifyInstance, opts: FlagsPluginOpt
     flags: flags.service,
     registry: opts.registry,
     onShutdown: (callback) => opts.onShutdown(callback),
-    onEvaluated: (flag, targetingKey, email, variant) => opts.onEvaluated(flag, targetingKey, email, variant),
+    onEvaluated: (evaluations, targetingKey, email) => opts.onEvaluated(evaluations, targetingKey, email),
     corsOrigins: opts.corsOrigins,
     clientRateLimitPerMin: opts.clientRateLimitPerMin,
   });

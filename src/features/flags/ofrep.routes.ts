@@ -21,8 +21,12 @@ export interface OfrepRouteDeps {
   registry: Registry;
   /** Registers a callback run when shutdown begins (open streams are closed then). */
   onShutdown(callback: () => void): void;
-  /** Told of every successful evaluation and whom it was for (success metrics: testers reached). */
-  onEvaluated(flag: string, targetingKey: string | undefined, email: string | undefined, variant: string): void;
+  /** Told of a request's successful evaluations and whom they were for (success metrics: testers reached). */
+  onEvaluated(
+    evaluations: ReadonlyArray<{ flag: string; variant: string }>,
+    targetingKey: string | undefined,
+    email: string | undefined,
+  ): void;
   /** Web origins whose pages may call OFREP evaluation (CORS). */
   corsOrigins: readonly string[];
   /** OFREP requests per minute per client key and client address. */
@@ -116,11 +120,13 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
   function counted(evaluated: ReadonlyArray<{ name: string; result: EvaluationResult }>, context: EvaluationContext): void {
     const targetingKey = typeof context.targetingKey === 'string' && context.targetingKey !== '' ? context.targetingKey : undefined;
     const email = typeof context.email === 'string' ? context.email : undefined;
+    const served: Array<{ flag: string; variant: string }> = [];
     for (const { name, result } of evaluated) {
       if (result.errorCode) continue;
-      deps.onEvaluated(name, targetingKey, email, result.variant);
+      served.push({ flag: name, variant: result.variant });
       countFor(name, result);
     }
+    if (served.length > 0) deps.onEvaluated(served, targetingKey, email);
   }
 
   // Only client keys are counted, per key and address, both endpoints together; other callers pass

@@ -67,4 +67,18 @@ describe('activity counter', () => {
       { flag: 'beta', subject: 'someone@example.com', at: at('2026-06-01T10:00:00Z') },
     ]);
   });
+
+  it('records the flags of one bulk evaluation for each of its subjects', async () => {
+    const { written, write } = writers();
+    const counter = createActivityCounter(write);
+    counter.evaluatedAll(['alpha', 'beta'], 'user-1', 'T@Example.com', at('2026-06-01T10:00:00Z'));
+    counter.evaluatedAll(['alpha'], '', 'bad\u0000mail', at('2026-06-01T11:00:00Z'));
+    await counter.flush();
+    expect(written.subjects).toEqual([
+      { flag: 'alpha', subject: 'user-1', at: at('2026-06-01T10:00:00Z') },
+      { flag: 'alpha', subject: 't@example.com', at: at('2026-06-01T10:00:00Z') },
+      { flag: 'beta', subject: 'user-1', at: at('2026-06-01T10:00:00Z') },
+      { flag: 'beta', subject: 't@example.com', at: at('2026-06-01T10:00:00Z') },
+    ]);
+  });
 });

@@ -14,6 +14,8 @@ export interface ActivityCounter {
   adminRequest(outcome: 'refused' | 'served', actor: string | null, at: Date): void;
   pageView(actor: string, at: Date): void;
   evaluated(flag: string, targetingKey: string | undefined, email: string | undefined, at: Date): void;
+  /** The same for several flags evaluated for one context (a bulk evaluation): its subjects worked out once. */
+  evaluatedAll(flags: readonly string[], targetingKey: string | undefined, email: string | undefined, at: Date): void;
   /** Writes what is pending; what fails to write is kept for the next flush. */
   flush(): Promise<void>;
 }
@@ -23,6 +25,14 @@ const HOUR = 3_600_000;
 const MAX_SUBJECTS = 50_000;
 /** Subjects that can never match a tester (and that PostgreSQL would refuse, for NUL) are not kept. */
 const usable = (subject: string) => subject !== '' && subject.length <= 320 && !subject.includes('\u0000');
+
+/** Whom an evaluation was for: its targeting key (lower-cased when it is an email) and its email, each when usable. */
+function subjectsOf(targetingKey: string | undefined, email: string | undefined): string[] {
+  const whom: string[] = [];
+  if (targetingKey !== undefined && usable(targetingKey)) whom.push(targetingKey.includes('@') ? targetingKey.toLowerCase() : targetingKey);
+  if (email !== undefined && usable(email)) whom.push(email.toLowerCase());
+  return whom;
+}
 
 export function createActivityCounter(write: ActivityWriters): ActivityCounter {
   let requests = new Map<string, AdminRequestCount>();
@@ -35,6 +45,11 @@ export function createActivityCounter(write: ActivityWriters): ActivityCounter {
     const existing = subjects.get(key);
     if (existing) existing.at = at;
     else if (subjects.size < MAX_SUBJECTS) subjects.set(key, { flag, subject, at });
+  };
+
+  const evaluatedAll = (flags: readonly string[], targetingKey: string | undefined, email: string | undefined, at: Date) => {
+    const whom = subjectsOf(targetingKey, email);
+    for (const flag of flags) for (const subject of whom) addSubject(flag, subject, at);
   };
 
   async function flushOnce(): Promise<void> {
@@ -85,12 +100,8 @@ export function createActivityCounter(write: ActivityWriters): ActivityCounter {
       if (existing) existing.views++;
       else views.set(key, { day, actor, views: 1 });
     },
-    evaluated(flag, targetingKey, email, at) {
-      if (targetingKey !== undefined && usable(targetingKey)) {
-        addSubject(flag, targetingKey.includes('@') ? targetingKey.toLowerCase() : targetingKey, at);
-      }
-      if (email !== undefined && usable(email)) addSubject(flag, email.toLowerCase(), at);
-    },
+    evaluated: (flag, targetingKey, email, at) => evaluatedAll([flag], targetingKey, email, at),
+    evaluatedAll,
     async flush() {
       // One flush at a time; a caller arriving meanwhile waits for it and then writes what is new.
       while (flushing) await flushing.catch(() => undefined);

@@ -40,8 +40,8 @@ export interface KpisFeature {
   start(): void;
   /** Evaluates one health sample against the alert rules, in the background. */
   onSample(sample: AlertSample): void;
-  /** A flag was evaluated for a subject (counts toward the flag's reach). */
-  evaluated(flag: string, targetingKey: string | undefined, email: string | undefined): void;
+  /** Flags were evaluated for a subject (each counts toward its flag's reach). */
+  evaluated(flags: readonly string[], targetingKey: string | undefined, email: string | undefined): void;
   /** Sends an alert raised elsewhere (a release plan's guard) to the alert webhook, when one is configured. */
   notify(notice: AlertNotice): void;
   /** Resolves once alert writes and webhook deliveries handed over so far are done. */
@@ -83,7 +83,7 @@ export function createKpisFeature(deps: KpisFeatureDeps): KpisFeature {
     onSample: (sample) => {
       if (!closed) alerting.onSample(sample);
     },
-    evaluated: (flag, targetingKey, email) => activity.evaluated(flag, targetingKey, email, clock()),
+    evaluated: (flags, targetingKey, email) => activity.evaluatedAll(flags, targetingKey, email, clock()),
     notify: (notice) => {
       if (!closed) notifier?.notify(notice);
     },
