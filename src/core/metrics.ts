@@ -1,6 +1,6 @@
 // In-process measurements: Prometheus instruments plus sliding-window percentiles for the JSON
 // health report. Memory is bounded: windows keep a fixed number of samples.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 export const QUERY_TYPES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'OTHER'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
@@ -116,18 +116,87 @@ export interface MetricsOptions {
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
+/** One series of {@link RequestDurations}: bucket counts (not cumulative), sum and count. */
+class DurationSeries {
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+
+  constructor(
+    readonly labels: Readonly<Record<string, string>>,
+    private readonly bounds: readonly number[],
+  ) {
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+
+  observe(seconds: number): void {
+    let i = 0;
+    while (i < this.bounds.length && seconds > this.bounds[i]!) i++;
+    this.counts[i]!++;
+    this.sum += seconds;
+    this.count++;
+  }
+}
+
+/**
+ * `http_request_duration_seconds`, a Prometheus histogram by method, route template and status code,
+ * counted in plain numbers per series and handed to the registry as prom-client's own histograms are
+ * when it is scraped: a bound prom-client child still hashes its label object on every observation,
+ * which showed on the request path of every route.
+ */
+export class RequestDurations {
+  readonly name = 'http_request_duration_seconds';
+  readonly help = 'HTTP request duration by route template, method and status code';
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly all: DurationSeries[] = [];
+
+  constructor(private readonly bounds: readonly number[]) {}
+
+  series(method: string, route: string, status: number): DurationSeries {
+    const series = new DurationSeries({ method, route, status_code: String(status) }, this.bounds);
+    this.all.push(series);
+    return series;
+  }
+
+  get(): {
+    name: string;
+    help: string;
+    type: 'histogram';
+    aggregator: 'sum';
+    values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }>;
+  } {
+    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
+    for (const series of this.all) {
+      if (series.count === 0) continue;
+      let cumulative = 0;
+      this.bounds.forEach((bound, i) => {
+        cumulative += series.counts[i]!;
+        values.push({ labels: { ...series.labels, le: bound }, value: cumulative, metricName: `${this.name}_bucket` });
+      });
+      values.push({ labels: { ...series.labels, le: '+Inf' }, value: series.count, metricName: `${this.name}_bucket` });
+      values.push({ labels: series.labels, value: series.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: series.labels, value: series.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    for (const series of this.all) {
+      series.counts.fill(0);
+      series.sum = 0;
+      series.count = 0;
+    }
+  }
+}
+
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const windowMs = options.windowMs ?? 60_000;
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
-  const httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by route template, method and status code',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: HTTP_BUCKETS,
-    registers: [registry],
-  });
+  const httpDuration = new RequestDurations(HTTP_BUCKETS);
+  registry.registerMetric(httpDuration as unknown as Metric);
   const dbDuration = new Histogram({
     name: 'db_query_duration_seconds',
     help: 'Database query duration by statement type',
@@ -184,19 +253,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 }
 
 /** Request counts and response times: one recorder per method and route, bound once. */
-function createRequestStats(httpDuration: Histogram<'method' | 'route' | 'status_code'>, windowMs: number) {
+function createRequestStats(httpDuration: RequestDurations, windowMs: number) {
   const window = new SlidingWindow(windowMs);
   const perRoute = new Map<string, RouteRecorder & { count: number }>();
   let total = 0;
   let errors5xx = 0;
 
-  // Each recorder keeps one histogram child per status code it has answered: a request costs a map
-  // lookup by status instead of prom-client hashing a label object.
+  // Each recorder keeps one histogram series per status code it has answered: a request costs a map
+  // lookup by status and a few additions.
   function routeRecorder(method: string, route: string): RouteRecorder {
     const key = `${method} ${route}`;
     const existing = perRoute.get(key);
     if (existing) return existing;
-    const children = new Map<number, { observe(seconds: number): void }>();
+    const children = new Map<number, DurationSeries>();
     const recorder = {
       count: 0,
       record(status: number, durationMs: number) {
@@ -206,7 +275,7 @@ function createRequestStats(httpDuration: Histogram<'method' | 'route' | 'status
         window.add(durationMs, Date.now());
         let child = children.get(status);
         if (child === undefined) {
-          child = httpDuration.labels({ method, route, status_code: String(status) });
+          child = httpDuration.series(method, route, status);
           children.set(status, child);
         }
         child.observe(durationMs / 1000);

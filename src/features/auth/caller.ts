@@ -24,19 +24,21 @@ function bearerToken(authorization: string | undefined, apiKey: string | string[
   return match?.[1];
 }
 
+const RESOLVED = Symbol('principal');
+
 async function callerPlugin(fastify: FastifyInstance, opts: CallerOptions): Promise<void> {
-  fastify.decorateRequest('principal', () => Promise.resolve(undefined));
-  fastify.addHook('onRequest', async (request) => {
-    let resolved: Promise<Principal | undefined> | undefined;
-    request.principal = () => {
-      resolved ??= (async () => {
-        const token = bearerToken(request.headers.authorization, request.headers['x-api-key']);
-        if (token !== undefined) return opts.verifyToken(token);
-        const sessionId = request.cookies[opts.sessionCookie];
-        return sessionId === undefined ? undefined : opts.resolveSession(sessionId);
-      })();
-      return resolved;
-    };
+  const resolve = async (request: FastifyRequest): Promise<Principal | undefined> => {
+    const token = bearerToken(request.headers.authorization, request.headers['x-api-key']);
+    if (token !== undefined) return opts.verifyToken(token);
+    const sessionId = request.cookies[opts.sessionCookie];
+    return sessionId === undefined ? undefined : opts.resolveSession(sessionId);
+  };
+  // Resolved on first call and kept on the request: a method of every request rather than a hook
+  // making a closure per request, since most requests (health checks) never ask.
+  fastify.decorateRequest(RESOLVED, null);
+  fastify.decorateRequest('principal', function principal(this: FastifyRequest) {
+    const request = this as FastifyRequest & { [RESOLVED]: Promise<Principal | undefined> | null };
+    return (request[RESOLVED] ??= resolve(request));
   });
 
   const adminGuard = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {

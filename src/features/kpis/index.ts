@@ -1,7 +1,7 @@
 // Success metrics and alerting's public surface: one factory for the feature's parts, and one plugin
 // that counts admin activity on every admin route, serves the KPI and alert APIs, and flushes its
 // counters periodically and at shutdown.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import { isAdminPath } from '../../core/admin-scope.js';
@@ -114,9 +114,7 @@ async function kpisPlugin(fastify: FastifyInstance, opts: KpisPluginOptions): Pr
   // Every answered admin route counts as refused or served (and to whom: served without an
   // identified admin is an authentication bypass incident); console pages viewed count per admin
   // and day. Counted in memory, written in batches.
-  fastify.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url;
-    if (route === undefined || !isAdminPath(route)) return;
+  const countAdminRequest = async (request: FastifyRequest, reply: FastifyReply, route: string): Promise<void> => {
     const status = reply.statusCode;
     const signInRedirect = status === 302 && String(reply.getHeader('location') ?? '').startsWith('/sign-in?');
     if (status >= 400 && status !== 401 && status !== 403) return;
@@ -131,6 +129,14 @@ async function kpisPlugin(fastify: FastifyInstance, opts: KpisPluginOptions): Pr
     if (request.method === 'GET' && status === 200 && html && principal?.kind === 'session' && route.startsWith('/admin')) {
       activity.pageView(principal.email, at);
     }
+  };
+  // A plain hook that returns at once for everything else (health checks, evaluations, feedback):
+  // only admin routes pay for a promise. A coarse look at the path comes before the route template.
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (!request.url.startsWith('/admin') && !request.url.startsWith('/api/admin')) return done();
+    const route = request.routeOptions.url;
+    if (route === undefined || !isAdminPath(route)) return done();
+    countAdminRequest(request, reply, route).then(() => done(), done);
   });
   await fastify.register(kpisRoutes, { kpis: opts.kpis.service });
 
