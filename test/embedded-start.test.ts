@@ -1,7 +1,6 @@
 // Starting the built server (`dist/main.js`): without DATABASE_URL a fresh DATA_DIR starts as a copy of
 // the migrated cluster built with the package (which stays as it was) and keeps its data across restarts,
-// whichever engine the rest of the suite runs on; on PostgreSQL the PGlite modules are never loaded,
-// and on either the SQL parser of the database report waits until it is needed.
+// whichever engine the rest of the suite runs on; on PostgreSQL the PGlite modules are never loaded.
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,7 +64,6 @@ export async function resolve(specifier, context, next) {
 }
 
 const isPglite = (url: string) => url.includes('/@electric-sql/pglite/');
-const isQueryParser = (url: string) => url.includes('/@libpg-query/parser/');
 
 describe('the embedded database on a fresh DATA_DIR', () => {
   let dataDir: string;
@@ -132,17 +130,6 @@ describe('modules loaded at start', () => {
       // The hook saw the application start (so an absence below means something).
       expect(modules.some((url) => url.endsWith('/dist/db/pool.js'))).toBe(true);
       expect(modules.filter(isPglite).length > 0).toBe(TEST_DATABASE_KIND === 'pglite');
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'the SQL parser behind query shapes is not loaded at start',
-    async () => {
-      // No statement counts as slow here (a slow one would load the parser, as it should).
-      const modules = await modulesResolvedAtStart(serverEnv(db, { SLOW_QUERY_MS: '600000' }));
-      expect(modules.some((url) => url.endsWith('/dist/features/db-insights/fingerprint.js'))).toBe(true);
-      expect(modules.filter(isQueryParser)).toEqual([]);
     },
     TIMEOUT,
   );

@@ -1,16 +1,14 @@
 // Query statistics and the database report. The query observer only enqueues; a worker off the
 // request path turns events into per-shape statistics, explains slow statements on a connection
-// of its own once the pool is quiet, and verifies the index suggestions their plans point at. The
-// query parser is loaded on the first slow statement or the first read of the report, not at start.
+// of its own once the pool is quiet, and verifies the index suggestions their plans point at.
 import type { Kysely } from 'kysely';
 import type { PoolState, QueryEvent } from '../../db/database.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { createDbReporter, type DbReport } from './db-report.js';
-import { loadParser, parserLoaded } from './fingerprint.js';
+import { loadParser } from './fingerprint.js';
 import { createIndexSuggestions } from './index-suggestions.js';
 import { DRAIN_DELAY_MS, createQueryRecorder } from './query-recorder.js';
-import { createSlowQueryAnalyser, type ParserLoader } from './slow-query-analyser.js';
-import { errorNote } from './slow-query-entry.js';
+import { createSlowQueryAnalyser } from './slow-query-analyser.js';
 
 export interface DbInsightsDeps {
   db: Kysely<DatabaseSchema>;
@@ -37,51 +35,18 @@ export interface DbInsights {
   stop(): Promise<void>;
 }
 
-/**
- * The parser, loaded on demand: one load at a time; a failure is logged (its message only) and the
- * next call tries again.
- */
-export function createParserLoader(logger: DbInsightsDeps['logger'], load: () => Promise<void> = loadParser): ParserLoader {
-  let pending: Promise<boolean> | undefined;
-  return {
-    loaded: parserLoaded,
-    load() {
-      if (parserLoaded()) return Promise.resolve(true);
-      if (!pending) {
-        pending = load().then(
-          () => true,
-          (err: unknown) => {
-            logger.warn({ err: { message: errorNote(err) } }, 'query parser could not be loaded; query shapes stay rough');
-            return false;
-          },
-        );
-        void pending.then(() => {
-          pending = undefined;
-        });
-      }
-      return pending;
-    },
-  };
-}
-
 export async function createDbInsights(deps: DbInsightsDeps): Promise<DbInsights> {
+  await loadParser();
   const now = deps.now ?? Date.now;
   const maxShapes = deps.maxShapes ?? 1000;
-  const parser = createParserLoader(deps.logger);
   const suggestions = createIndexSuggestions({ ...deps, now });
-  const analyser = createSlowQueryAnalyser({ ...deps, now, maxShapes, suggestions, parser });
+  const analyser = createSlowQueryAnalyser({ ...deps, now, maxShapes, suggestions });
   const recorder = createQueryRecorder({ slowQueryMs: deps.slowQueryMs, maxShapes, now, slow: analyser });
-  const reporter = createDbReporter({ ...deps, now, recorder, slowQueries: analyser.recent, suggestions });
+  const report = createDbReporter({ ...deps, now, recorder, slowQueries: analyser.recent, suggestions });
 
   return {
     record: recorder.record,
-
-    async report(options) {
-      // The report shows pg_query shapes: load the parser first and re-key what was recorded before.
-      await parser.load();
-      recorder.adoptParserShapes();
-      return reporter(options);
-    },
+    report,
 
     async idle() {
       for (;;) {

@@ -1,11 +1,11 @@
 // Explains one slow statement on a connection of its own, after the request that ran it is done.
 // Reads are re-executed (EXPLAIN ANALYZE, rolled back) only when that is safe; writes and anything
 // with effects outside the transaction are planned only. A plan then feeds the index suggestions.
+import { parseSync } from '@libpg-query/parser';
 import type { Kysely } from 'kysely';
 import type { PoolState } from '../../db/database.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { LOCK_TIMEOUT_MS, explainStatement } from './db-insights.repository.js';
-import { parseSql } from './fingerprint.js';
 import type { IndexSuggestions } from './index-suggestions.js';
 import type { ExplainRoot } from './plan-analysis.js';
 import { round } from './shape-stats.js';
@@ -27,7 +27,7 @@ const UNSAFE_TO_EXECUTE =
 
 function isSingleStatement(text: string): boolean {
   try {
-    return (parseSql(text) as { stmts?: unknown[] }).stmts?.length === 1;
+    return (parseSync(text) as { stmts?: unknown[] }).stmts?.length === 1;
   } catch {
     return false;
   }

@@ -1,9 +1,7 @@
 // Query shapes: the pg_query fingerprint of a statement (literals, IN lists of any length and
-// multi-row VALUES folded) and a normalised text to show, cached by SQL text. The parser (a
-// WebAssembly module and its protobuf bindings, ~30 MB resident) is loaded only when first needed;
-// until then shapes come from a rough regex normalisation.
+// multi-row VALUES folded) and a normalised text to show, cached by SQL text.
 import { createHash } from 'node:crypto';
-import type * as PgParser from '@libpg-query/parser';
+import { fingerprintSync, loadModule, normalizeSync } from '@libpg-query/parser';
 import { useBaselineWasmTier } from '../../core/wasm.js';
 
 export interface QueryShape {
@@ -16,36 +14,15 @@ export interface QueryShape {
 export const MAX_QUERY_TEXT = 2000;
 
 let loading: Promise<void> | undefined;
-let parser: typeof PgParser | undefined;
+let loaded = false;
 
-/**
- * Loads the parser (WebAssembly) once; shapes fall back to a regex normaliser until it is ready. A
- * failed load is forgotten, so the next call tries again.
- */
+/** Loads the parser (WebAssembly) once; shapes fall back to a regex normaliser until it is ready. */
 export function loadParser(): Promise<void> {
   useBaselineWasmTier();
-  loading ??= (async () => {
-    try {
-      const module = await import('@libpg-query/parser');
-      await module.loadModule();
-      parser = module;
-    } catch (err) {
-      loading = undefined;
-      throw err;
-    }
-  })();
+  loading ??= loadModule().then(() => {
+    loaded = true;
+  });
   return loading;
-}
-
-/** Whether the parser is loaded: shapes are pg_query fingerprints from then on. */
-export function parserLoaded(): boolean {
-  return parser !== undefined;
-}
-
-/** The parse tree of `text`; throws when the text does not parse or the parser is not loaded yet. */
-export function parseSql(text: string): unknown {
-  if (!parser) throw new Error('the query parser is not loaded');
-  return parser.parseSync(text);
 }
 
 const STRING = /'(?:[^']|'')*'/g;
@@ -71,9 +48,9 @@ function clip(text: string): string {
 
 /** The shape of one statement. Never throws: unparseable SQL gets a hash of its rough normalisation. */
 export function shapeOf(sql: string): QueryShape {
-  if (parser) {
+  if (loaded) {
     try {
-      return { fingerprint: parser.fingerprintSync(sql), query: clip(foldLists(parser.normalizeSync(sql).replace(/\s+/g, ' ').trim())) };
+      return { fingerprint: fingerprintSync(sql), query: clip(foldLists(normalizeSync(sql).replace(/\s+/g, ' ').trim())) };
     } catch {
       // Fall through: PostgreSQL syntax newer than the parser, or not SQL at all.
     }
@@ -83,7 +60,7 @@ export function shapeOf(sql: string): QueryShape {
 }
 
 /** `shapeOf` with a bounded cache by SQL text (oldest entries dropped first). */
-export function createShapeCache(capacity = 5000): { shapeOf(sql: string): QueryShape; clear(): void; readonly size: number } {
+export function createShapeCache(capacity = 5000): { shapeOf(sql: string): QueryShape; readonly size: number } {
   const cache = new Map<string, QueryShape>();
   return {
     shapeOf(sql) {
@@ -93,9 +70,6 @@ export function createShapeCache(capacity = 5000): { shapeOf(sql: string): Query
       if (cache.size >= capacity) cache.delete(cache.keys().next().value!);
       cache.set(sql, shape);
       return shape;
-    },
-    clear() {
-      cache.clear();
     },
     get size() {
       return cache.size;

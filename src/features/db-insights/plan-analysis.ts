@@ -1,7 +1,7 @@
 // Reading EXPLAIN (FORMAT JSON) plans: redaction of literal values, a one-line summary, and the
 // index candidates a plan points at (sequential scans with filters, sorts under a limit,
 // sequential scans on the inner side of joins).
-import { parseSql } from './fingerprint.js';
+import { parseSync } from '@libpg-query/parser';
 
 export type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
 /** The first element of `EXPLAIN (FORMAT JSON)` output: `{ Plan, Planning Time?, Execution Time?, … }`. */
@@ -159,7 +159,7 @@ function collect(expr: Ast | undefined, alias: string | undefined, table: string
 export function conditionColumns(condition: string, alias: string | undefined, table: string): Predicates {
   const out: Predicates = { equality: [], range: [] };
   try {
-    const tree = parseSql(`SELECT 1 WHERE ${condition}`) as { stmts: Array<{ stmt: { SelectStmt: Ast } }> };
+    const tree = parseSync(`SELECT 1 WHERE ${condition}`) as { stmts: Array<{ stmt: { SelectStmt: Ast } }> };
     collect(tree.stmts[0]?.stmt.SelectStmt.whereClause as Ast | undefined, alias, table, out);
   } catch {
     // Conditions on subplans and the like do not parse: nothing to suggest from them.
@@ -170,7 +170,7 @@ export function conditionColumns(condition: string, alias: string | undefined, t
 /** Sort keys as columns of the relation, or undefined when any key is an expression or another relation's. */
 export function sortColumns(keys: readonly string[], alias: string | undefined, table: string): IndexCandidate['sort'] | undefined {
   try {
-    const tree = parseSql(`SELECT 1 ORDER BY ${keys.join(', ')}`) as { stmts: Array<{ stmt: { SelectStmt: Ast } }> };
+    const tree = parseSync(`SELECT 1 ORDER BY ${keys.join(', ')}`) as { stmts: Array<{ stmt: { SelectStmt: Ast } }> };
     const result: IndexCandidate['sort'] = [];
     for (const item of (tree.stmts[0]?.stmt.SelectStmt.sortClause as Ast[] | undefined) ?? []) {
       const by = item.SortBy as Ast;

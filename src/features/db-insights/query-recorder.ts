@@ -1,11 +1,10 @@
 // The query observer's side of the report. `record` runs on the query's path while its connection is
 // held, so it only enqueues; a timer folds the queue in batches into per-shape statistics off that
 // path and hands statements slower than the threshold, with their live parameters, to the analyser.
-// Until the query parser loads, shapes are rough; once it has, the statistics are re-keyed by it.
 import type { QueryType } from '../../core/metrics.js';
 import type { QueryEvent } from '../../db/database.js';
 import { INSIGHTS_MARKER } from './db-insights.repository.js';
-import { createShapeCache, parserLoaded, shapeOf } from './fingerprint.js';
+import { createShapeCache } from './fingerprint.js';
 import type { AnalysisJob } from './slow-query-entry.js';
 import { createShapeStore, type ShapeStore } from './shape-stats.js';
 
@@ -32,11 +31,6 @@ export interface QueryRecorder {
   readonly dropped: number;
   /** Whether events wait to be folded. */
   busy(): boolean;
-  /**
-   * Once the parser is loaded (by anyone), re-keys the rough shapes recorded before by the parser's
-   * fingerprints, merging those it finds equal, and shapes every later statement with it. Idempotent.
-   */
-  adoptParserShapes(): void;
   stop(): void;
 }
 
@@ -64,28 +58,17 @@ export function createQueryRecorder(deps: QueryRecorderDeps): QueryRecorder {
   let dropped = 0;
   let drainScheduled = false;
   let stopped = false;
-  /** Whether shapes come from the parser: statement texts are kept for re-keying until they do. */
-  let parserShapes = parserLoaded();
-
-  function adoptParserShapes(): void {
-    if (parserShapes || !parserLoaded()) return;
-    parserShapes = true;
-    cache.clear();
-    shapes.rekey(shapeOf);
-  }
 
   function drain(): void {
     drainScheduled = false;
-    adoptParserShapes();
     const batch = pending;
     pending = [];
     for (const event of batch) {
       const shape = cache.shapeOf(event.sql);
       const slow = event.parameters !== undefined;
       const { fingerprint, query } = shape;
-      const sql = parserShapes ? undefined : event.sql;
       shapes.add(
-        { fingerprint, query, sql, type: event.type, durationMs: event.durationMs, rows: event.rows, failed: event.failed, slow },
+        { fingerprint, query, type: event.type, durationMs: event.durationMs, rows: event.rows, failed: event.failed, slow },
         event.at,
       );
       if (slow) {
@@ -129,7 +112,6 @@ export function createQueryRecorder(deps: QueryRecorderDeps): QueryRecorder {
       return dropped;
     },
     busy: () => drainScheduled || pending.length > 0,
-    adoptParserShapes,
     stop() {
       stopped = true;
       pending = [];

@@ -36,17 +36,6 @@ export class LatencyStats {
     if (slow) this.slow++;
   }
 
-  /** Adds another entry's figures to these, as if its statements had been recorded here. */
-  merge(other: LatencyStats): void {
-    for (let b = 0; b < BUCKETS; b++) this.histogram[b]! += other.histogram[b]!;
-    this.calls += other.calls;
-    this.totalMs += other.totalMs;
-    if (other.maxMs > this.maxMs) this.maxMs = other.maxMs;
-    this.rows += other.rows;
-    this.errors += other.errors;
-    this.slow += other.slow;
-  }
-
   /** Nearest-rank percentile, reported as its bucket's upper bound (never above the maximum seen). */
   percentile(p: number): number {
     if (this.calls === 0) return 0;
@@ -96,15 +85,11 @@ export interface ShapeEntry {
   type: QueryType;
   stats: LatencyStats;
   lastSeen: number;
-  /** The first statement text seen for a shape made before the parser loaded; never reported. */
-  sql?: string;
 }
 
 export interface QuerySample {
   fingerprint: string;
   query: string;
-  /** The statement text, given while shapes are rough, so the shape can be recomputed later. */
-  sql?: string;
   type: QueryType;
   durationMs: number;
   rows: number | undefined;
@@ -120,12 +105,6 @@ export interface ShapeStore {
   /** Shapes dropped to stay within `maxShapes`. */
   readonly evicted: number;
   totals(): { queries: number; totalMs: number; slow: number };
-  /**
-   * Recomputes the shape of every entry that kept its statement text and merges entries that end up
-   * with the same fingerprint (the first seen absorbs the others). Per-type statistics and totals
-   * stay as they are; no entry keeps its statement text afterwards.
-   */
-  rekey(shapeOf: (sql: string) => { fingerprint: string; query: string }): void;
 }
 
 /**
@@ -167,7 +146,6 @@ export function createShapeStore(maxShapes = 1000): ShapeStore {
       if (!entry) {
         if (shapes.size >= maxShapes) evictOne();
         entry = { fingerprint: sample.fingerprint, query: sample.query, type: sample.type, stats: new LatencyStats(), lastSeen: now };
-        if (sample.sql !== undefined) entry.sql = sample.sql;
         shapes.set(sample.fingerprint, entry);
       }
       entry.lastSeen = now;
@@ -185,25 +163,5 @@ export function createShapeStore(maxShapes = 1000): ShapeStore {
       return evicted;
     },
     totals: () => ({ queries, totalMs, slow }),
-    rekey(shapeOf) {
-      const entries = [...shapes.values()]; // first seen first
-      shapes.clear();
-      for (const entry of entries) {
-        if (entry.sql !== undefined) {
-          const shape = shapeOf(entry.sql);
-          delete entry.sql;
-          entry.fingerprint = shape.fingerprint;
-          entry.query = shape.query;
-        }
-        const kept = shapes.get(entry.fingerprint);
-        if (!kept) {
-          shapes.set(entry.fingerprint, entry);
-          continue;
-        }
-        kept.stats.merge(entry.stats);
-        if (entry.lastSeen > kept.lastSeen) kept.lastSeen = entry.lastSeen;
-      }
-      while (shapes.size > maxShapes) evictOne();
-    },
   };
 }

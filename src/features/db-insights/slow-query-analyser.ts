@@ -1,10 +1,8 @@
 // Slow statements, off the request path: each shape is logged and explained at most once per
 // cooldown, one at a time, once the pool is quiet; results are kept in a ring of the newest entries.
-// The first slow statement loads the query parser; statements wait for it, then get its shapes.
 import type { PoolState } from '../../db/database.js';
 import { round } from './shape-stats.js';
 import { explainSlowQuery, type ExplainDeps } from './explain-slow-query.js';
-import { shapeOf } from './fingerprint.js';
 import type { SlowQuerySink } from './query-recorder.js';
 import { errorNote, slowQueryEntry, type AnalysisJob, type SlowQuery } from './slow-query-entry.js';
 
@@ -15,13 +13,6 @@ export interface SlowQueryAnalyserDeps extends ExplainDeps {
   cooldownMs: number;
   /** Shapes whose last explanation is remembered: twice this many. */
   maxShapes: number;
-  parser: ParserLoader;
-}
-
-/** The query parser as the service loads it: on demand, once; `load` never rejects (false: it failed). */
-export interface ParserLoader {
-  loaded(): boolean;
-  load(): Promise<boolean>;
 }
 
 export interface SlowQueryAnalyser extends SlowQuerySink {
@@ -45,33 +36,19 @@ interface AnalyserState {
   ring: SlowQuery[];
   queue: AnalysisJob[];
   analysing: Promise<void> | undefined;
-  /** Statements (with rough shapes) waiting for the parser to load. */
-  waiting: AnalysisJob[];
-  parserWait: Promise<void> | undefined;
   stopped: boolean;
 }
 
 export function createSlowQueryAnalyser(deps: SlowQueryAnalyserDeps): SlowQueryAnalyser {
-  const state: AnalyserState = {
-    deps,
-    lastExplained: new Map(),
-    ring: [],
-    queue: [],
-    analysing: undefined,
-    waiting: [],
-    parserWait: undefined,
-    stopped: false,
-  };
+  const state: AnalyserState = { deps, lastExplained: new Map(), ring: [], queue: [], analysing: undefined, stopped: false };
   return {
-    offer: (job) => (deps.parser.loaded() ? offer(state, job) : awaitParser(state, job)),
+    offer: (job) => offer(state, job),
     batchDone: () => pump(state),
     recent: () => [...state.ring].reverse(),
-    running: () => state.analysing ?? state.parserWait,
+    running: () => state.analysing,
     async stop() {
       state.stopped = true;
       state.queue.length = 0;
-      for (const job of state.waiting.splice(0)) job.parameters = undefined;
-      await state.parserWait;
       await state.analysing;
     },
   };
@@ -94,46 +71,12 @@ function dueForExplain(state: AnalyserState, fingerprint: string, at: number): b
 
 function offer(state: AnalyserState, job: AnalysisJob): void {
   if (state.stopped || !dueForExplain(state, job.fingerprint, job.at)) return;
-  logSlow(state, job);
-  if (state.queue.length >= MAX_ANALYSIS_QUEUE) remember(state, slowQueryEntry(job, state.deps.now, 'skipped', 'analysis queue full'));
-  else state.queue.push(job);
-}
-
-/**
- * Holds a slow statement until the parser has loaded (starting the load), then offers it with the
- * parser's shape. The cooldown is applied to the rough shape meanwhile, so a burst of one statement
- * holds one job; a statement the parser could not be loaded for is logged and recorded as skipped.
- */
-function awaitParser(state: AnalyserState, job: AnalysisJob): void {
-  if (state.stopped || !dueForExplain(state, job.fingerprint, job.at)) return;
-  if (state.waiting.length >= MAX_ANALYSIS_QUEUE) {
-    logSlow(state, job);
-    remember(state, slowQueryEntry(job, state.deps.now, 'skipped', 'analysis queue full'));
-    job.parameters = undefined;
-    return;
-  }
-  state.waiting.push(job);
-  state.parserWait ??= state.deps.parser.load().then((loaded) => {
-    state.parserWait = undefined;
-    for (const waiting of state.waiting.splice(0)) {
-      if (loaded) {
-        Object.assign(waiting, shapeOf(waiting.sql));
-        offer(state, waiting);
-      } else {
-        logSlow(state, waiting);
-        remember(state, slowQueryEntry(waiting, state.deps.now, 'skipped', 'query parser unavailable'));
-        waiting.parameters = undefined;
-      }
-    }
-    pump(state);
-  });
-}
-
-function logSlow(state: AnalyserState, job: AnalysisJob): void {
   state.deps.logger.warn(
     { fingerprint: job.fingerprint, query: job.query, type: job.type, durationMs: round(job.durationMs) },
     'slow query',
   );
+  if (state.queue.length >= MAX_ANALYSIS_QUEUE) remember(state, slowQueryEntry(job, state.deps.now, 'skipped', 'analysis queue full'));
+  else state.queue.push(job);
 }
 
 function pump(state: AnalyserState): void {
