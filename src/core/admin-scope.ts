@@ -3,4 +3,9 @@
 
 export const ADMIN_PREFIXES = ['/api/admin/', '/admin/'];
 
-export const isAdminPath = (url: string): boolean => ADMIN_PREFIXES.some((p) => url.startsWith(p) || url === p.slice(0, -1));
+/** Whether a route template, or a request's URL (its query string ignored), lies in the admin scope. */
+export function isAdminPath(url: string): boolean {
+  const query = url.indexOf('?');
+  const path = query < 0 ? url : url.slice(0, query);
+  return ADMIN_PREFIXES.some((p) => path.startsWith(p) || path === p.slice(0, -1));
+}

@@ -9,13 +9,7 @@
 //   once per distinct statement text (its shapes are cached), so its speed does not show in requests.
 import { setFlagsFromString } from 'node:v8';
 
-export const WASM_FLAGS = '--liftoff-only';
-
-let applied = false;
-
-/** Keeps WebAssembly on the baseline tier; called before the first module is compiled. */
+/** Keeps WebAssembly on the baseline tier; called before a module is compiled (setting it again is harmless). */
 export function useBaselineWasmTier(): void {
-  if (applied) return;
-  setFlagsFromString(WASM_FLAGS);
-  applied = true;
+  setFlagsFromString('--liftoff-only');
 }

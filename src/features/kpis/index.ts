@@ -131,9 +131,9 @@ async function kpisPlugin(fastify: FastifyInstance, opts: KpisPluginOptions): Pr
     }
   };
   // A plain hook that returns at once for everything else (health checks, evaluations, feedback):
-  // only admin routes pay for a promise. A coarse look at the path comes before the route template.
+  // only admin routes pay for a promise. The request's path is checked before the route template.
   fastify.addHook('onResponse', (request, reply, done) => {
-    if (!request.url.startsWith('/admin') && !request.url.startsWith('/api/admin')) return done();
+    if (!isAdminPath(request.url)) return done();
     const route = request.routeOptions.url;
     if (route === undefined || !isAdminPath(route)) return done();
     countAdminRequest(request, reply, route).then(() => done(), done);
