@@ -1,7 +1,8 @@
 // Feedback writes against the database's own limit, on PostgreSQL: pgbench's single-row insert
 // rate, the exact feedback statement in its old form (one daily aggregate row per day, feature and
-// rating) and in its current form (counter slots), then the real server under autocannon with its
-// CPU time per request, sampling how many backends wait on a lock all along.
+// rating) and in its current form (counter slots; as text and prepared, as the server sends it),
+// then the real server under autocannon with its CPU time per request, sampling how many backends
+// wait on a lock all along.
 //
 //   npx tsx bench/feedback-writes.ts [--quick] [--seconds S] [--profile DIR [--server-only]]
 //
@@ -93,6 +94,14 @@ const NEW_STATEMENT = `WITH inserted AS (INSERT INTO beta_feedback (user_id, ema
     FROM inserted
     ON CONFLICT (day, feature, rating, slot) DO UPDATE SET count = feedback_stat_slots.count + 1)
   SELECT id, rating, feature, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at FROM inserted;`;
+/**
+ * The same statement as the server sends it: prepared once per connection (`pgbench -M prepared`).
+ * pgbench would read `:MI` and `:SS` as its variables, so the time is formatted in three pieces.
+ */
+const NEW_STATEMENT_PREPARED = NEW_STATEMENT.replace(
+  `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  `'YYYY-MM-DD"T"HH24') || ':' || to_char(created_at AT TIME ZONE 'UTC', 'MI') || ':' || to_char(created_at AT TIME ZONE 'UTC', 'SS.MS"Z"')`,
+);
 
 // --- lock waits -------------------------------------------------------------------------------
 
@@ -146,13 +155,13 @@ interface PgbenchResult {
   locks: LockSamples;
 }
 
-async function pgbench(bin: string, label: string, script: string, clients: number): Promise<PgbenchResult> {
+async function pgbench(bin: string, label: string, script: string, clients: number, mode = 'simple'): Promise<PgbenchResult> {
   const dir = mkdtempSync(join(os.tmpdir(), 'feedback-writes-'));
   const file = join(dir, 'script.sql');
   writeFileSync(file, script);
   const sampler = sampleLockWaits();
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(bin, ['-n', '-c', String(clients), '-j', '2', '-T', String(SECONDS), '-f', file, dbUrl], {
+    const child = spawn(bin, ['-n', '-M', mode, '-c', String(clients), '-j', '2', '-T', String(SECONDS), '-f', file, dbUrl], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let text = '';
@@ -300,7 +309,7 @@ function report(runs: PgbenchResult[], feedback: LoadResult, healthz: LoadResult
     `${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ')} · Node ${process.version} · commit ${commit} · load average ${loadAvg.map((l) => l.toFixed(2)).join(', ')} at start`,
     '',
     ...(opts.main ? [`Server: ${MAIN_JS}`, ''] : []),
-    `PostgreSQL on 127.0.0.1, scratch database; pgbench ${SECONDS} s per run (simple protocol, 2 threads); autocannon ${SECONDS} s, 50 connections, after 1 s warm-up.`,
+    `PostgreSQL on 127.0.0.1, scratch database; pgbench ${SECONDS} s per run (simple protocol unless marked, 2 threads); autocannon ${SECONDS} s, 50 connections, after 1 s warm-up.`,
     `Lock waiters: backends of the scratch database waiting on a lock, sampled every 100 ms (mean / max / share of samples with any).`,
     '',
     `**POST /api/feedback: ${fmt(feedback.requestsPerS)} req/s = ${percent.toFixed(1)} % of pgbench's single-row insert rate (${fmt(single50.tps)} tps, 50 clients); ${fmt(feedback.cpuUsPerRequest)} µs of server CPU per request, ${fmt(feedback.netUsPerRequest)} µs net of idle (GET /healthz ${fmt(healthz.cpuUsPerRequest)} µs, ${fmt(healthz.netUsPerRequest)} µs net).** Target ≥ 40 %.`,
@@ -320,7 +329,8 @@ function report(runs: PgbenchResult[], feedback: LoadResult, healthz: LoadResult
     '',
     'Statements: "single-row insert" is the feedback row alone (`INSERT INTO beta_feedback …`); "old upsert" the',
     'feedback row plus one aggregate row per day, feature and rating (before migration 0005); "counter slots" the',
-    'statement `insertCountedFeedback` runs now (64 slots per day, feature and rating; a session adds to slot pid % 64).',
+    'statement `insertCountedFeedback` runs now (64 slots per day, feature and rating; a session adds to slot pid % 64),',
+    'sent as text each time or, as the server does, prepared once per connection and then only executed.',
     '',
   ];
   return lines.join('\n');
@@ -358,7 +368,10 @@ async function main(): Promise<void> {
     for (const clients of opts['server-only'] ? [] : [50, 10]) {
       runs.push(await pgbench(bin, 'single-row insert', SINGLE_ROW, clients));
       runs.push(await pgbench(bin, 'old upsert (one aggregate row)', OLD_STATEMENT, clients));
-      if (rows[0]!.slots) runs.push(await pgbench(bin, 'counter slots (current)', NEW_STATEMENT, clients));
+      if (rows[0]!.slots) {
+        runs.push(await pgbench(bin, 'counter slots (current), simple protocol', NEW_STATEMENT, clients));
+        runs.push(await pgbench(bin, 'counter slots (current), prepared as the server sends it', NEW_STATEMENT_PREPARED, clients, 'prepared'));
+      }
     }
     if (performance.now() - idleFrom.at < 5000) await sleep(5000 - (performance.now() - idleFrom.at));
     const idleTo = cpuSeconds(server.child.pid!);

@@ -5,6 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down as downTo0004, up as upTo0005 } from '../src/db/migrations/0005-feedback-counter-slots.js';
 import type { DatabaseSchema } from '../src/db/schema.js';
+import { insertCountedFeedback } from '../src/features/feedback/feedback.repository.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { TEST_DATABASE_KIND } from './helpers/test-database.js';
 
@@ -127,6 +128,37 @@ describe('Idempotency-Keys per caller', () => {
       SELECT count(*)::int AS n FROM idempotency_keys WHERE key = 'shared-key-0003'
         AND caller NOT LIKE '%192.0.2.77%' AND response::text NOT LIKE '%192.0.2.77%' AND length(caller) = 43`.execute(db);
     expect(rows[0]!.n).toBe(1);
+  });
+});
+
+describe('the submission statement', () => {
+  it('is prepared once per connection and only executed after that, with every row counted', async () => {
+    const executions = async (conn: Kysely<DatabaseSchema>) => {
+      const { rows } = await sql<{ statement: string; runs: number }>`
+        SELECT statement, (generic_plans + custom_plans)::int AS runs
+        FROM pg_prepared_statements WHERE name = 'insert_counted_feedback'`.execute(conn);
+      return rows[0];
+    };
+    const row = { user_id: null, email: null, rating: 3, feature: 'prepared', comment: null, metadataJson: null, variantsJson: null };
+    // One connection throughout: prepared statements belong to a session.
+    await db.connection().execute(async (conn) => {
+      const before = (await executions(conn))?.runs ?? 0;
+      await insertCountedFeedback(conn, row);
+      const first = await executions(conn);
+      expect(first?.statement).toContain('INSERT INTO feedback_stat_slots');
+      expect(first?.runs).toBe(before + 1);
+      await insertCountedFeedback(conn, { ...row, rating: 4 });
+      expect((await executions(conn))?.runs).toBe(before + 2);
+    });
+    // A statement nobody marked is sent as it is.
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%pg_prepared_statements%'`.execute(db);
+    expect(rows[0]!.n).toBe(0);
+    const { view, table } = await viewAndTable(['prepared']);
+    expect(view).toEqual(table);
+    expect(table.map((g) => [g.rating, g.count])).toEqual([
+      [3, 1],
+      [4, 1],
+    ]);
   });
 });
 

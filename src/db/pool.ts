@@ -40,6 +40,33 @@ export interface ConnectionPool {
   readonly close: () => Promise<void>;
 }
 
+/** SQL text → the name it is prepared under on each connection (see `preparedStatement`). */
+const PREPARED_NAMES = new Map<string, string>();
+
+/**
+ * Marks a fixed statement, written out once, to be prepared on each connection the first time it
+ * runs there and only bound and executed after that: the database parses and plans it once per
+ * connection instead of on every call. Returns the text, to run as usual.
+ */
+export function preparedStatement(name: string, text: string): string {
+  if (PREPARED_NAMES.get(text) === name) return text;
+  if (PREPARED_NAMES.has(text) || [...PREPARED_NAMES.values()].includes(name)) throw new Error(`statement ${name} is prepared twice`);
+  PREPARED_NAMES.set(text, name);
+  return text;
+}
+
+type Query = (config: string | pg.QueryConfig, values?: unknown[]) => Promise<pg.QueryResult>;
+
+/** Sends the statements marked with `preparedStatement` under their name; everything else as it comes. */
+function preparingQueries(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as Query;
+  const preparing: Query = (config, values) => {
+    const name = typeof config === 'string' ? PREPARED_NAMES.get(config) : undefined;
+    return name === undefined ? query(config, values) : query({ name, text: config as string, values });
+  };
+  Object.assign(client, { query: preparing });
+}
+
 /** Connections idle longer than this are checked with `SELECT 1` before being handed out. */
 const CHECKOUT_CHECK_AFTER_IDLE_MS = 10_000;
 
@@ -65,7 +92,10 @@ function checkedPool(
       if (isDown()) throw databaseUnavailable();
       for (let attempt = 0; ; attempt++) {
         const client = await pool.connect();
-        if (!client.listeners('error').includes(onClientError)) client.on('error', onClientError);
+        if (!client.listeners('error').includes(onClientError)) {
+          client.on('error', onClientError);
+          preparingQueries(client);
+        }
         const idleSince = lastCheckout.get(client);
         lastCheckout.set(client, Date.now());
         if (kind === 'postgres' && idleSince !== undefined && Date.now() - idleSince > CHECKOUT_CHECK_AFTER_IDLE_MS) {

@@ -2,6 +2,7 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Position } from '../../core/cursor.js';
 import { containsPattern } from '../../db/like.js';
+import { preparedStatement } from '../../db/pool.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import type { AggregateRow, FeedbackFilter, FeedbackRow, NewFeedback } from './feedback.types.js';
 
@@ -19,10 +20,12 @@ export const COUNTER_SLOTS = 64;
  * Stores one feedback row and adds it to a counter slot of its UTC day ('' for no feature) in a
  * single statement, so a submission outside a transaction is one round trip and still all-or-nothing.
  * Written out once rather than built per call: building and compiling it with Kysely was a tenth of
- * a submission's CPU time; it returns only what the answer shows, the time already formatted.
+ * a submission's CPU time; it returns only what the answer shows, the time already formatted. Prepared
+ * once per connection: parsing and planning it on every call cost the database about a third of its
+ * time per statement.
  * Parameters: user_id, email, rating, feature, comment, metadata and variants (JSON text).
  */
-const INSERT_COUNTED_FEEDBACK = `WITH inserted AS (
+const INSERT_COUNTED_FEEDBACK = preparedStatement('insert_counted_feedback', `WITH inserted AS (
   INSERT INTO beta_feedback (user_id, email, rating, feature, comment, metadata, variants) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *
 ), counted AS (
   INSERT INTO feedback_stat_slots (day, feature, rating, slot, count)
@@ -30,7 +33,7 @@ const INSERT_COUNTED_FEEDBACK = `WITH inserted AS (
   FROM inserted
   ON CONFLICT (day, feature, rating, slot) DO UPDATE SET count = feedback_stat_slots.count + 1
 )
-SELECT id, rating, feature, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at FROM inserted`;
+SELECT id, rating, feature, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at FROM inserted`);
 
 /** What a submission answers: the stored row's id, rating, feature and time (ISO 8601, UTC). */
 export interface CountedFeedback {
