@@ -55,14 +55,19 @@ export function preparedStatement(name: string, text: string): string {
   return text;
 }
 
-type Query = (config: string | pg.QueryConfig, values?: unknown[]) => Promise<pg.QueryResult>;
+type Query = (...args: unknown[]) => unknown;
 
-/** Sends the statements marked with `preparedStatement` under their name; everything else as it comes. */
+/**
+ * Sends the statements marked with `preparedStatement` under their name; everything else, and every
+ * other way of calling (a query object, a callback as pg-pool passes one), exactly as it comes.
+ */
 function preparingQueries(client: pg.PoolClient): void {
   const query = client.query.bind(client) as Query;
-  const preparing: Query = (config, values) => {
-    const name = typeof config === 'string' ? PREPARED_NAMES.get(config) : undefined;
-    return name === undefined ? query(config, values) : query({ name, text: config as string, values });
+  const preparing: Query = (text, ...rest) => {
+    const name = typeof text === 'string' ? PREPARED_NAMES.get(text) : undefined;
+    if (name === undefined) return query(text, ...rest);
+    const [values, ...callback] = Array.isArray(rest[0]) ? rest : [undefined, ...rest];
+    return query({ name, text, values }, ...callback);
   };
   Object.assign(client, { query: preparing });
 }
