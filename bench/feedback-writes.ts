@@ -370,7 +370,9 @@ async function main(): Promise<void> {
       runs.push(await pgbench(bin, 'old upsert (one aggregate row)', OLD_STATEMENT, clients));
       if (rows[0]!.slots) {
         runs.push(await pgbench(bin, 'counter slots (current), simple protocol', NEW_STATEMENT, clients));
-        runs.push(await pgbench(bin, 'counter slots (current), prepared as the server sends it', NEW_STATEMENT_PREPARED, clients, 'prepared'));
+        runs.push(
+          await pgbench(bin, 'counter slots (current), prepared as the server sends it', NEW_STATEMENT_PREPARED, clients, 'prepared'),
+        );
       }
     }
     if (performance.now() - idleFrom.at < 5000) await sleep(5000 - (performance.now() - idleFrom.at));

@@ -415,7 +415,8 @@ async function main(): Promise<void> {
     results.push(await runRound({ exec: values.exec, npmStart: values['npm-start'], postgres }, i));
     process.stderr.write(`[footprint] round ${i + 1}/${rounds} done\n`);
   }
-  const label = values.label ?? (values.exec ? values.exec : '`node dist/main.js serve`, embedded PGlite' + (postgres ? ' and PostgreSQL' : ''));
+  const label =
+    values.label ?? (values.exec ? values.exec : '`node dist/main.js serve`, embedded PGlite' + (postgres ? ' and PostgreSQL' : ''));
   const markdown = table(label, results);
   const scratch = values.quick || values.exec !== undefined || values.main !== undefined;
   const out = values.out ?? join(ROOT, 'bench', 'results', scratch ? 'footprint-quick.md' : 'footprint-latest.md');

@@ -12,7 +12,12 @@ let location: TestDatabaseLocation;
 let pool: ConnectionPool;
 beforeAll(async () => {
   location = await cloneTemplate();
-  pool = await openPool({ databaseUrl: location.databaseUrl, dataDir: location.dataDir, pool: { ...TEST_POOL, min: 0, max: 1 }, logger: quietLogger });
+  pool = await openPool({
+    databaseUrl: location.databaseUrl,
+    dataDir: location.dataDir,
+    pool: { ...TEST_POOL, min: 0, max: 1 },
+    logger: quietLogger,
+  });
 }, 60_000);
 afterAll(async () => {
   await pool?.pg.end();
@@ -30,10 +35,12 @@ describe('the connection pool', () => {
     const client = await pool.forKysely(() => false).connect();
     try {
       const prepared = async () =>
-        (await client.query<{ name: string; runs: number }>(
-          `SELECT name, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements ORDER BY name`,
-          [],
-        )).rows;
+        (
+          await client.query<{ name: string; runs: number }>(
+            `SELECT name, (generic_plans + custom_plans)::int AS runs FROM pg_prepared_statements ORDER BY name`,
+            [],
+          )
+        ).rows;
       expect(await prepared()).toEqual([]);
       expect((await client.query<{ sum: number }>(MARKED, [2, 3])).rows).toEqual([{ sum: 5 }]);
       expect((await client.query<{ sum: number }>(MARKED, [4, 5])).rows).toEqual([{ sum: 9 }]);

@@ -151,7 +151,9 @@ describe('the submission statement', () => {
       expect((await executions(conn))?.runs).toBe(before + 2);
     });
     // A statement nobody marked is sent as it is.
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%pg_prepared_statements%'`.execute(db);
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%pg_prepared_statements%'`.execute(db);
     expect(rows[0]!.n).toBe(0);
     const { view, table } = await viewAndTable(['prepared']);
     expect(view).toEqual(table);

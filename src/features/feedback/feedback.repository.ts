@@ -25,7 +25,9 @@ export const COUNTER_SLOTS = 64;
  * time per statement.
  * Parameters: user_id, email, rating, feature, comment, metadata and variants (JSON text).
  */
-const INSERT_COUNTED_FEEDBACK = preparedStatement('insert_counted_feedback', `WITH inserted AS (
+const INSERT_COUNTED_FEEDBACK = preparedStatement(
+  'insert_counted_feedback',
+  `WITH inserted AS (
   INSERT INTO beta_feedback (user_id, email, rating, feature, comment, metadata, variants) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *
 ), counted AS (
   INSERT INTO feedback_stat_slots (day, feature, rating, slot, count)
@@ -33,7 +35,8 @@ const INSERT_COUNTED_FEEDBACK = preparedStatement('insert_counted_feedback', `WI
   FROM inserted
   ON CONFLICT (day, feature, rating, slot) DO UPDATE SET count = feedback_stat_slots.count + 1
 )
-SELECT id, rating, feature, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at FROM inserted`);
+SELECT id, rating, feature, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at FROM inserted`,
+);
 
 /** What a submission answers: the stored row's id, rating, feature and time (ISO 8601, UTC). */
 export interface CountedFeedback {
