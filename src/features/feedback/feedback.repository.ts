@@ -21,8 +21,8 @@ export const COUNTER_SLOTS = 64;
  * single statement, so a submission outside a transaction is one round trip and still all-or-nothing.
  * Written out once rather than built per call: building and compiling it with Kysely was a tenth of
  * a submission's CPU time; it returns only what the answer shows, the time already formatted. Prepared
- * once per connection: parsing and planning it on every call cost the database about a third of its
- * time per statement.
+ * once per connection: parsing and planning it on every call took close to 30 % of the database's
+ * time for it (pgbench at 50 clients: 3,372 statements a second as text, 4,647 prepared).
  * Parameters: user_id, email, rating, feature, comment, metadata and variants (JSON text).
  */
 const INSERT_COUNTED_FEEDBACK = preparedStatement(
