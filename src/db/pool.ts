@@ -97,10 +97,7 @@ function checkedPool(
       if (isDown()) throw databaseUnavailable();
       for (let attempt = 0; ; attempt++) {
         const client = await pool.connect();
-        if (!client.listeners('error').includes(onClientError)) {
-          client.on('error', onClientError);
-          preparingQueries(client);
-        }
+        if (!client.listeners('error').includes(onClientError)) client.on('error', onClientError);
         const idleSince = lastCheckout.get(client);
         lastCheckout.set(client, Date.now());
         if (kind === 'postgres' && idleSince !== undefined && Date.now() - idleSince > CHECKOUT_CHECK_AFTER_IDLE_MS) {
@@ -151,6 +148,8 @@ export async function openPool(options: PoolOptions): Promise<ConnectionPool> {
       });
   // An idle client losing its server must not crash the process; the probe reports the outage.
   pool.on('error', connectionLost(logger));
+  // Every connection, however it is first used (Kysely, or pg-pool's own query as the probe uses).
+  pool.on('connect', preparingQueries);
   if (kind === 'postgres' && options.pool.min > 0) await openMinimum(pool, options.pool.min, lastCheckout);
 
   return {
