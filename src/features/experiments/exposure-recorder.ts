@@ -27,38 +27,56 @@ export function subjectOf(targetingKey: string): string {
 type PendingRow = Omit<ExposureRow, 'last_seen'> & { at: number };
 
 export function createExposureRecorder(): ExposureRecorder {
-  let rows = new Map<string, PendingRow>();
+  // By flag, variant, then targeting key: flag and variant names are the flag store's own strings,
+  // so only the request's key is hashed, once, where a joined key was a new string per evaluation.
+  let rows = new Map<string, Map<string, Map<string, PendingRow>>>();
+  let size = 0;
+  const put = (row: PendingRow, targetingKey: string) => {
+    let byVariant = rows.get(row.flag_name);
+    if (byVariant === undefined) rows.set(row.flag_name, (byVariant = new Map<string, Map<string, PendingRow>>()));
+    let byKey = byVariant.get(row.variant);
+    if (byKey === undefined) byVariant.set(row.variant, (byKey = new Map<string, PendingRow>()));
+    byKey.set(targetingKey, row);
+    size++;
+  };
   return {
     record(flag, variant, targetingKey, at) {
-      const key = `${flag}\u0000${variant}\u0000${targetingKey}`;
-      const row = rows.get(key);
+      const row = rows.get(flag)?.get(variant)?.get(targetingKey);
       if (row) {
         row.exposures++;
         row.at = at;
         return;
       }
-      rows.set(key, { flag_name: flag, variant, subject: subjectOf(targetingKey), exposures: 1, at });
+      put({ flag_name: flag, variant, subject: subjectOf(targetingKey), exposures: 1, at }, targetingKey);
     },
     async flush(write) {
-      if (rows.size === 0) return 0;
+      if (size === 0) return 0;
       const taken = rows;
+      const takenSize = size;
       rows = new Map();
+      size = 0;
       try {
-        await write([...taken.values()].map(({ at, ...row }) => ({ ...row, last_seen: new Date(at) })));
+        const pending: PendingRow[] = [];
+        for (const byVariant of taken.values()) for (const byKey of byVariant.values()) for (const row of byKey.values()) pending.push(row);
+        await write(pending.map(({ at, ...row }) => ({ ...row, last_seen: new Date(at) })));
       } catch (err) {
-        for (const [key, row] of taken) {
-          const existing = rows.get(key);
-          if (existing) {
-            existing.exposures += row.exposures;
-            if (row.at > existing.at) existing.at = row.at;
-          } else rows.set(key, row);
+        for (const [flag, byVariant] of taken) {
+          for (const [variant, byKey] of byVariant) {
+            for (const [targetingKey, row] of byKey) {
+              const existing = rows.get(flag)?.get(variant)?.get(targetingKey);
+              if (existing) {
+                existing.exposures += row.exposures;
+                if (row.at > existing.at) existing.at = row.at;
+              } else put(row, targetingKey);
+            }
+          }
         }
         throw err;
       }
-      return taken.size;
+      return takenSize;
     },
     get size() {
-      return rows.size;
+      return size;
     },
   };
 }

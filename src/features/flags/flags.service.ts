@@ -131,13 +131,26 @@ function countResult(counter: EvaluationCounter, name: string, result: Evaluatio
   else counter.countVariant(name, result.variant, at);
 }
 
+let isoAt = Number.NaN;
+let isoText = '';
+
+/** `now.toISOString()`, made once per millisecond: requests arriving within one share the text. */
+function isoOf(now: Date): string {
+  const at = now.getTime();
+  if (at !== isoAt) {
+    isoText = now.toISOString();
+    isoAt = at;
+  }
+  return isoText;
+}
+
 /**
  * The context with the server's `currentTime` (ISO-8601) unless the caller sent one, so date conditions on
  * `currentTime` need no client clock. Read once per request: every flag of a bulk answer sees the same instant.
  */
 export function withCurrentTime(context: EvaluationContext, now: Date): EvaluationContext {
-  if (typeof context !== 'object' || context === null) return { currentTime: now.toISOString() };
-  return Object.hasOwn(context, 'currentTime') ? context : { ...context, currentTime: now.toISOString() };
+  if (typeof context !== 'object' || context === null) return { currentTime: isoOf(now) };
+  return Object.hasOwn(context, 'currentTime') ? context : { ...context, currentTime: isoOf(now) };
 }
 
 function reaches(result: EvaluationResult): boolean {

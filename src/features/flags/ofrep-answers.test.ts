@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EvaluationResult } from './evaluate.js';
 import { answerJson, bulkAnswer, present } from './ofrep-answers.js';
+import { compileVariants, type CompiledVariant } from './variants.js';
 
 const RESULTS: EvaluationResult[] = [
   { value: true, reason: 'STATIC', variant: 'on' },
@@ -67,5 +68,40 @@ describe('bulkAnswer', () => {
       ]).etag,
     );
     expect(seen.size).toBe(base.length + 5);
+  });
+
+  it('answers a kept list of outcomes from its text, and a typed flag edited to another value with the new value', () => {
+    const served = (value: string): CompiledVariant => compileVariants('copy', 'string', [{ name: 'b', value, weight: 1 }], 'b')!.fallback;
+    const typed = (variant: CompiledVariant): EvaluationResult => ({
+      value: variant.value,
+      reason: 'STATIC',
+      variant: variant.name,
+      served: variant,
+    });
+    const first = bulkAnswer([{ name: 'copy', result: typed(served('Hello')) }]);
+    const again = bulkAnswer([{ name: 'copy', result: typed(served('Hello')) }]);
+    expect(again.body()).toBe('{"flags":[{"key":"copy","value":"Hello","reason":"STATIC","variant":"b","metadata":{}}]}');
+    expect(again.etag).toBe(first.etag);
+    const edited = bulkAnswer([{ name: 'copy', result: typed(served('Hi')) }]);
+    expect(edited.body()).toBe('{"flags":[{"key":"copy","value":"Hi","reason":"STATIC","variant":"b","metadata":{}}]}');
+    expect(edited.etag).not.toBe(first.etag);
+  });
+
+  it('tells a missing flag from a missing targeting key', () => {
+    const missingKey = bulkAnswer([{ name: 'x', result: RESULTS[7]! }]);
+    const notFound = bulkAnswer([{ name: 'x', result: RESULTS[8]! }]);
+    expect(missingKey.body()).toBe(JSON.stringify({ flags: [present('x', RESULTS[7]!)] }));
+    expect(notFound.body()).toBe(JSON.stringify({ flags: [present('x', RESULTS[8]!)] }));
+    expect(notFound.etag).not.toBe(missingKey.etag);
+  });
+
+  it('stays right past the answers it keeps', () => {
+    for (let i = 0; i < 2_500; i++) {
+      const list = [
+        { name: `flag-${i}`, result: RESULTS[i % 7]! },
+        { name: 'last', result: RESULTS[(i + 1) % 7]! },
+      ];
+      expect(bulkAnswer(list).body()).toBe(JSON.stringify({ flags: list.map(({ name, result }) => present(name, result)) }));
+    }
   });
 });

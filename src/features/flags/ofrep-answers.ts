@@ -1,7 +1,8 @@
 // OFREP answers as JSON text. A flag's answer is one of a few fixed strings (its name and outcome
-// decide it; for a typed flag, the served variant too), made once and reused; a bulk answer joins them,
-// and its ETag is a digest of the flag names and outcomes — which determine the body — so no body is
-// hashed or even built for a 304.
+// decide it; for a typed flag, the served variant too), made once and reused. A bulk answer joins them,
+// and its ETag is a digest of the flag names and outcomes, which determine the body; both are made once
+// per list of answers and found again by the answers themselves, so a context that comes out like an
+// earlier one costs a map step per flag.
 import { hash } from 'node:crypto';
 import type { EvaluationResult, Reason } from './evaluate.js';
 import type { CompiledVariant } from './variants.js';
@@ -29,10 +30,13 @@ export function present(key: string, result: EvaluationResult): Success | Failur
 const REASONS: Readonly<Record<Reason, number>> = { STATIC: 0, TARGETING_MATCH: 1, SPLIT: 2, DISABLED: 3, DEFAULT: 4, ERROR: 5 };
 const TARGETING_KEY_MISSING = 12;
 const GENERAL = 13;
+const FLAG_NOT_FOUND = 14;
 
-/** 0–13: everything of a boolean result that its answer shows (the variant follows the value). */
+/** 0–14: everything of a boolean result that its answer shows (the variant follows the value). */
 function outcomeOf(result: EvaluationResult): number {
-  if (result.errorCode !== undefined) return result.errorCode === 'GENERAL' ? GENERAL : TARGETING_KEY_MISSING;
+  if (result.errorCode !== undefined) {
+    return result.errorCode === 'GENERAL' ? GENERAL : result.errorCode === 'FLAG_NOT_FOUND' ? FLAG_NOT_FOUND : TARGETING_KEY_MISSING;
+  }
   return REASONS[result.reason] * 2 + (result.value === true ? 1 : 0);
 }
 
@@ -70,13 +74,42 @@ export interface BulkAnswer {
   body(): string;
 }
 
+/** A list of answers, one map step per answer text: where it leads holds the bulk answer they make. */
+interface AnswerNode {
+  next: Map<string, AnswerNode>;
+  answer?: BulkAnswer;
+}
+
+/** Steps and answers kept; past either, the table starts again (the few answer lists a flag set gives stay far below). */
+const STEPS_KEPT = 20_000;
+const BULK_KEPT = 1_000;
+let bulkRoot: AnswerNode = { next: new Map() };
+let steps = 0;
+let kept = 0;
+
 /** The bulk answer `{"flags": [...]}` for flags evaluated in order. */
 export function bulkAnswer(evaluated: ReadonlyArray<{ name: string; result: EvaluationResult }>): BulkAnswer {
+  if (steps >= STEPS_KEPT || kept >= BULK_KEPT) {
+    bulkRoot = { next: new Map() };
+    steps = kept = 0;
+  }
+  // Each answer is one of the kept texts above, its hash already known: a list seen before is found
+  // by a map step per flag, with no string built.
   const parts = new Array<string>(evaluated.length);
-  let outcomes = '';
+  let node = bulkRoot;
   for (let i = 0; i < evaluated.length; i++) {
-    const { name, result } = evaluated[i]!;
-    parts[i] = answerJson(name, result);
+    const part = answerJson(evaluated[i]!.name, evaluated[i]!.result);
+    parts[i] = part;
+    let next = node.next.get(part);
+    if (next === undefined) {
+      node.next.set(part, (next = { next: new Map() }));
+      steps++;
+    }
+    node = next;
+  }
+  if (node.answer !== undefined) return node.answer;
+  let outcomes = '';
+  for (const { name, result } of evaluated) {
     // Length-prefixed names: no two lists of names and outcomes give the same string.
     const { served } = result;
     outcomes +=
@@ -84,8 +117,8 @@ export function bulkAnswer(evaluated: ReadonlyArray<{ name: string; result: Eval
         ? `${name.length}:${name}${String.fromCharCode(97 + outcomeOf(result))}`
         : `${name.length}:${name}${String.fromCharCode(65 + REASONS[result.reason])}${served.tag}`;
   }
-  return {
-    etag: `"${hash('sha256', outcomes, 'base64url').slice(0, 27)}"`,
-    body: () => `{"flags":[${parts.join(',')}]}`,
-  };
+  const text = `{"flags":[${parts.join(',')}]}`;
+  node.answer = { etag: `"${hash('sha256', outcomes, 'base64url').slice(0, 27)}"`, body: () => text };
+  kept++;
+  return node.answer;
 }

@@ -81,4 +81,47 @@ describe('activity counter', () => {
       { flag: 'beta', subject: 't@example.com', at: at('2026-06-01T10:00:00Z') },
     ]);
   });
+
+  it('holds at most 50,000 flag and subject pairs between writes; a new pair after that waits for the next write', async () => {
+    const { written, write } = writers();
+    const counter = createActivityCounter(write);
+    const flags = Array.from({ length: 50 }, (_, i) => `flag-${i}`);
+    for (let user = 0; user < 1000; user++) counter.evaluatedAll(flags, `user-${user}`, undefined, at('2026-06-01T10:00:00Z'));
+    counter.evaluated('other', 'user-0', undefined, at('2026-06-01T10:01:00Z'));
+    counter.evaluated('flag-0', 'user-0', undefined, at('2026-06-01T10:02:00Z'));
+    await counter.flush();
+    expect(written.subjects).toHaveLength(50_000);
+    expect(written.subjects.find((s) => s.flag === 'other')).toBeUndefined();
+    expect(written.subjects.find((s) => s.flag === 'flag-0' && s.subject === 'user-0')?.at).toEqual(at('2026-06-01T10:02:00Z'));
+    counter.evaluated('other', 'user-0', undefined, at('2026-06-01T10:03:00Z'));
+    await counter.flush();
+    expect(written.subjects.slice(50_000)).toEqual([{ flag: 'other', subject: 'user-0', at: at('2026-06-01T10:03:00Z') }]);
+  });
+
+  it('keeps reach rows whose write failed, without taking a newer evaluation time back', async () => {
+    const attempts: EvaluationSubject[][] = [];
+    let failing = true;
+    const holder: { counter?: ReturnType<typeof createActivityCounter> } = {};
+    const counter = createActivityCounter({
+      adminRequests: () => Promise.resolve(),
+      pageViews: () => Promise.resolve(),
+      flagReach: (rows) => {
+        attempts.push(rows.map((r) => ({ ...r })));
+        if (!failing) return Promise.resolve();
+        // An evaluation arriving while the write is under way.
+        holder.counter!.evaluated('alpha', 'user-1', undefined, at('2026-06-01T10:30:00Z'));
+        return Promise.reject(new Error('down'));
+      },
+    });
+    holder.counter = counter;
+    counter.evaluated('alpha', 'user-1', undefined, at('2026-06-01T10:00:00Z'));
+    counter.evaluated('beta', 'user-1', undefined, at('2026-06-01T10:00:00Z'));
+    await expect(counter.flush()).rejects.toThrow('down');
+    failing = false;
+    await counter.flush();
+    expect(attempts[1]).toEqual([
+      { flag: 'alpha', subject: 'user-1', at: at('2026-06-01T10:30:00Z') },
+      { flag: 'beta', subject: 'user-1', at: at('2026-06-01T10:00:00Z') },
+    ]);
+  });
 });

@@ -34,29 +34,59 @@ function subjectsOf(targetingKey: string | undefined, email: string | undefined)
   return whom;
 }
 
+/**
+ * Flag and subject pairs evaluated since the last write, by flag and then subject: flag names are the
+ * flag store's own strings and a request's subject is hashed once, where a joined key would be a new
+ * string to build and hash for every flag evaluated.
+ */
+function createReachTable() {
+  let byFlag = new Map<string, Map<string, EvaluationSubject>>();
+  let count = 0;
+  const add = (flag: string, subject: string, at: Date) => {
+    let bySubject = byFlag.get(flag);
+    const existing = bySubject?.get(subject);
+    if (existing) existing.at = at;
+    else if (count < MAX_SUBJECTS) {
+      if (bySubject === undefined) byFlag.set(flag, (bySubject = new Map<string, EvaluationSubject>()));
+      bySubject.set(subject, { flag, subject, at });
+      count++;
+    }
+  };
+  return {
+    add,
+    take(): EvaluationSubject[] {
+      const taken = byFlag;
+      byFlag = new Map();
+      count = 0;
+      return [...taken.values()].flatMap((bySubject) => [...bySubject.values()]);
+    },
+    /** Rows whose write failed, kept for the next one without taking a newer evaluation's time back. */
+    putBack(rows: readonly EvaluationSubject[]) {
+      for (const row of rows) {
+        const newer = byFlag.get(row.flag)?.get(row.subject);
+        if (newer === undefined) add(row.flag, row.subject, row.at);
+        else if (newer.at < row.at) newer.at = row.at;
+      }
+    },
+  };
+}
+
 export function createActivityCounter(write: ActivityWriters): ActivityCounter {
   let requests = new Map<string, AdminRequestCount>();
   let views = new Map<string, PageViewCount>();
-  let subjects = new Map<string, EvaluationSubject>();
+  const reach = createReachTable();
   let flushing: Promise<void> | undefined;
-
-  const addSubject = (flag: string, subject: string, at: Date) => {
-    const key = `${flag}\u0000${subject}`;
-    const existing = subjects.get(key);
-    if (existing) existing.at = at;
-    else if (subjects.size < MAX_SUBJECTS) subjects.set(key, { flag, subject, at });
-  };
 
   const evaluatedAll = (flags: readonly string[], targetingKey: string | undefined, email: string | undefined, at: Date) => {
     const whom = subjectsOf(targetingKey, email);
-    for (const flag of flags) for (const subject of whom) addSubject(flag, subject, at);
+    for (const flag of flags) for (const subject of whom) reach.add(flag, subject, at);
   };
 
   async function flushOnce(): Promise<void> {
-    const taken = { requests, views, subjects };
+    const taken = { requests, views };
+    const reached = reach.take();
     requests = new Map();
     views = new Map();
-    subjects = new Map();
     const errors: unknown[] = [];
     await write.adminRequests([...taken.requests.values()]).catch((err: unknown) => {
       errors.push(err);
@@ -74,9 +104,9 @@ export function createActivityCounter(write: ActivityWriters): ActivityCounter {
         else views.set(key, row);
       }
     });
-    await write.flagReach([...taken.subjects.values()]).catch((err: unknown) => {
+    await write.flagReach(reached).catch((err: unknown) => {
       errors.push(err);
-      for (const row of taken.subjects.values()) addSubject(row.flag, row.subject, row.at);
+      reach.putBack(reached);
     });
     if (errors.length > 0) throw errors[0];
   }
