@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { down as downTo0004, up as upTo0005 } from '../src/db/migrations/0005-feedback-counter-slots.js';
 import type { DatabaseSchema } from '../src/db/schema.js';
-import { insertCountedFeedback } from '../src/features/feedback/feedback.repository.js';
+import { insertCountedFeedback, insertCountedFeedbackRows } from '../src/features/feedback/feedback.repository.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { TEST_DATABASE_KIND } from './helpers/test-database.js';
 
@@ -161,6 +161,64 @@ describe('the submission statement', () => {
       [3, 1],
       [4, 1],
     ]);
+  });
+});
+
+describe('submissions that arrive together', () => {
+  it('are stored in one statement, each answer naming its own row and every row counted', async () => {
+    const base = { user_id: null, email: null, feature: 'rows-direct', comment: null, metadataJson: null, variantsJson: null };
+    const rows = [
+      { ...base, rating: 5, comment: 'says "hi" \\ and ünïcode, NULL', metadataJson: JSON.stringify({ app: 'a"b\\c', n: 1 }) },
+      { ...base, rating: 5, variantsJson: JSON.stringify({ 'chat-model': 'b' }) },
+      { ...base, rating: 2, feature: null },
+      { ...base, rating: 2 },
+    ];
+    const answers = await insertCountedFeedbackRows(db, rows);
+    expect(answers.map((a) => [a.rating, a.feature])).toEqual(rows.map((r) => [r.rating, r.feature]));
+    const { rows: stored } = await sql<{ id: string; comment: string | null; metadata: unknown; variants: unknown; created_at: string }>`
+      SELECT id, comment, metadata, variants, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
+      FROM beta_feedback WHERE id = ANY(${answers.map((a) => a.id)}::uuid[])`.execute(db);
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    expect(byId.get(answers[0]!.id)).toMatchObject({ comment: rows[0]!.comment, metadata: { app: 'a"b\\c', n: 1 }, variants: null });
+    expect(byId.get(answers[1]!.id)).toMatchObject({ comment: null, metadata: null, variants: { 'chat-model': 'b' } });
+    for (const a of answers) expect(byId.get(a.id)?.created_at).toBe(a.created_at);
+    // One slot row per rating, holding both of its rows.
+    expect((await slotsOf('rows-direct')).map((s) => [s.rating, s.count])).toEqual([
+      [2, 1],
+      [5, 2],
+    ]);
+    const { view, table } = await viewAndTable(['rows-direct']);
+    expect(view).toEqual(table);
+  });
+
+  it('store nothing of a statement when one of its rows is refused', async () => {
+    const base = { user_id: null, email: null, rating: 3, feature: 'rows-refused', comment: null, metadataJson: null, variantsJson: null };
+    await expect(insertCountedFeedbackRows(db, [base, { ...base, rating: 9 }])).rejects.toMatchObject({ code: '23514' });
+    expect(await slotsOf('rows-refused')).toEqual([]);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM beta_feedback WHERE feature = 'rows-refused'`.execute(db);
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('answer each request with its own row when many arrive at once', async () => {
+    const comments = Array.from({ length: 120 }, (_, i) => `together-${i}`);
+    const answers = await Promise.all(comments.map((comment, i) => post({ rating: 1 + (i % 5), feature: 'rows-http', comment })));
+    for (const a of answers) expect(a.statusCode, a.body).toBe(201);
+    const created = answers.map((a) => a.json<Created>());
+    expect(new Set(created.map((c) => c.id)).size).toBe(comments.length);
+    const { rows } = await sql<{ id: string; comment: string; rating: number }>`
+      SELECT id, comment, rating::int AS rating FROM beta_feedback WHERE feature = 'rows-http'`.execute(db);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    created.forEach((c, i) => expect(byId.get(c.id)).toEqual({ id: c.id, comment: comments[i], rating: 1 + (i % 5) }));
+    const { view, table } = await viewAndTable(['rows-http']);
+    expect(view).toEqual(table);
+    expect(table.reduce((n, g) => n + g.count, 0)).toBe(comments.length);
+    // On PostgreSQL some of them went together: the statement for several rows ran, each run storing
+    // more than one. The embedded database works in this process and has finished each statement
+    // before the next request arrives, so there each goes alone.
+    if (TEST_DATABASE_KIND !== 'postgres') return;
+    const shapes = (await t.dbInsights.report()).top_shapes.filter((shape) => shape.query.includes('unnest('));
+    expect(shapes.reduce((n, shape) => n + shape.calls, 0)).toBeGreaterThan(0);
+    expect(shapes.reduce((n, shape) => n + shape.rows, 0)).toBeGreaterThan(shapes.reduce((n, shape) => n + shape.calls, 0));
   });
 });
 

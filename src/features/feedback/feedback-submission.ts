@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AppError } from '../../core/errors.js';
 import type { DatabaseSchema } from '../../db/schema.js';
+import type { NewFeedback } from './feedback.types.js';
 import { claimIdempotencyKey, insertCountedFeedback, storeIdempotentResponse } from './feedback.repository.js';
 
 /** Returns the id of the tester with this email, creating one (source `feedback`) if needed. */
@@ -63,14 +64,8 @@ export function canonicalHash(value: unknown): string {
 /** Callers are stored as a digest: the table of retry keys holds no client addresses. */
 const callerDigest = (caller: string) => createHash('sha256').update(caller).digest('base64url');
 
-async function store(
-  db: Kysely<DatabaseSchema>,
-  input: FeedbackInput,
-  metadataJson: string | null,
-  email: string | undefined,
-  userId: string | null,
-): Promise<PublicFeedback> {
-  return insertCountedFeedback(db, {
+function newRow(input: FeedbackInput, metadataJson: string | null, email: string | undefined, userId: string | null): NewFeedback {
+  return {
     user_id: userId,
     email: email ?? null,
     rating: input.rating,
@@ -79,12 +74,17 @@ async function store(
     metadataJson,
     // No variants reported and an empty object mean the same: stored as null.
     variantsJson: input.variants && Object.keys(input.variants).length > 0 ? JSON.stringify(input.variants) : null,
-  });
+  };
 }
 
 /** Stores one submission; a retry by the same caller with the same key and body gets the first answer again. */
 export async function submitFeedback(
-  deps: { db: Kysely<DatabaseSchema>; ensureTester: EnsureTester },
+  deps: {
+    db: Kysely<DatabaseSchema>;
+    ensureTester: EnsureTester;
+    /** Stores a submission outside a transaction (see feedback-writer.ts); one statement of its own unless given. */
+    write?: (row: NewFeedback) => Promise<PublicFeedback>;
+  },
   input: FeedbackInput,
   retry: IdempotencyRetry | undefined,
 ): Promise<SubmitResult> {
@@ -93,9 +93,11 @@ export async function submitFeedback(
     throw new AppError('VALIDATION_ERROR', `body/metadata must be at most ${METADATA_MAX_BYTES} bytes as JSON.`);
   }
   const email = input.email?.trim() || undefined;
-  // Anonymous feedback without a retry key is one statement; anything else is one transaction.
+  // Anonymous feedback without a retry key is one statement (with others that arrive together, see
+  // feedback-writer.ts); anything else is one transaction.
   if (retry === undefined && email === undefined) {
-    return { status: 201, body: await store(deps.db, input, metadataJson, email, null), replayed: false };
+    const row = newRow(input, metadataJson, undefined, null);
+    return { status: 201, body: await (deps.write ? deps.write(row) : insertCountedFeedback(deps.db, row)), replayed: false };
   }
   return deps.db.transaction().execute(async (trx): Promise<SubmitResult> => {
     const at = retry && { scope: SCOPE, caller: callerDigest(retry.caller), key: retry.key };
@@ -110,7 +112,7 @@ export async function submitFeedback(
         return { status: existing.status, body: existing.response as PublicFeedback, replayed: true };
       }
     }
-    const body = await store(trx, input, metadataJson, email, email ? await deps.ensureTester(trx, email) : null);
+    const body = await insertCountedFeedback(trx, newRow(input, metadataJson, email, email ? await deps.ensureTester(trx, email) : null));
     if (at) await storeIdempotentResponse(trx, at, 201, body);
     return { status: 201, body, replayed: false };
   });

@@ -1,4 +1,5 @@
 // SQL for feedback: rows, exact daily aggregates kept in the same transaction, idempotency keys.
+import { randomUUID } from 'node:crypto';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Position } from '../../core/cursor.js';
 import { containsPattern } from '../../db/like.js';
@@ -52,6 +53,52 @@ export async function insertCountedFeedback(db: Kysely<DatabaseSchema>, row: New
   const inserted = rows[0];
   if (!inserted) throw new Error('the feedback insert returned no row');
   return inserted;
+}
+
+/**
+ * The same for several rows in one statement: each row's id is chosen here so that the answers can
+ * be matched to the rows, and each counter slot gets the rows of its day, feature and rating at once.
+ * Parameters: ids, user_ids, emails, ratings, features, comments, metadata and variants, as arrays.
+ */
+const INSERT_COUNTED_FEEDBACK_ROWS = preparedStatement(
+  'insert_counted_feedback_rows',
+  `WITH inserted AS (
+  INSERT INTO beta_feedback (id, user_id, email, rating, feature, comment, metadata, variants)
+  SELECT id, user_id, email, rating, feature, comment, metadata::jsonb, variants::jsonb
+  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::smallint[], $5::text[], $6::text[], $7::text[], $8::text[])
+    AS t (id, user_id, email, rating, feature, comment, metadata, variants)
+  RETURNING *
+), counted AS (
+  INSERT INTO feedback_stat_slots (day, feature, rating, slot, count)
+  SELECT (created_at AT TIME ZONE 'UTC')::date, coalesce(feature, ''), rating, pg_backend_pid() % ${COUNTER_SLOTS}, count(*)
+  FROM inserted
+  GROUP BY 1, 2, 3
+  ON CONFLICT (day, feature, rating, slot) DO UPDATE SET count = feedback_stat_slots.count + excluded.count
+)
+SELECT id, rating, feature, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at FROM inserted`,
+);
+
+/** Stores several rows, counted, in one statement (all or none); answers in the order of `rows`. */
+export async function insertCountedFeedbackRows(db: Kysely<DatabaseSchema>, rows: readonly NewFeedback[]): Promise<CountedFeedback[]> {
+  const ids = rows.map(() => randomUUID());
+  const column = <T>(pick: (row: NewFeedback) => T) => rows.map(pick);
+  const parameters = [
+    ids,
+    column((r) => r.user_id),
+    column((r) => r.email),
+    column((r) => r.rating),
+    column((r) => r.feature),
+    column((r) => r.comment),
+    column((r) => r.metadataJson),
+    column((r) => r.variantsJson),
+  ];
+  const result = await db.executeQuery<CountedFeedback>(CompiledQuery.raw(INSERT_COUNTED_FEEDBACK_ROWS, parameters));
+  const byId = new Map(result.rows.map((row) => [row.id, row]));
+  return ids.map((id) => {
+    const inserted = byId.get(id);
+    if (!inserted) throw new Error('the feedback insert returned fewer rows than it was given');
+    return inserted;
+  });
 }
 
 /**

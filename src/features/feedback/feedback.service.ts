@@ -7,10 +7,13 @@ import { isUuid } from '../../core/ids.js';
 import type { Actor } from '../../core/principal.js';
 import type { RecordAudit } from '../../db/audit.js';
 import type { DatabaseSchema } from '../../db/schema.js';
+import { createFeedbackWriter } from './feedback-writer.js';
 import { submitFeedback, type EnsureTester, type FeedbackInput, type IdempotencyRetry, type SubmitResult } from './feedback-submission.js';
 import {
   allFeedback,
   deleteCountedFeedback,
+  insertCountedFeedback,
+  insertCountedFeedbackRows,
   listFeedback,
   pruneIdempotencyKeys,
   readAggregates,
@@ -95,9 +98,10 @@ async function removeAudited(deps: FeedbackServiceDeps, id: string, by: Actor): 
 export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackService {
   const { db, clock } = deps;
   const stats = cachedStats(() => readAggregates(db).then((rows) => buildStats(rows, clock())), deps.statsCacheMs ?? 5000);
+  const write = createFeedbackWriter({ one: (row) => insertCountedFeedback(db, row), many: (rows) => insertCountedFeedbackRows(db, rows) });
   return {
     async submit(input, retry) {
-      const result = await submitFeedback(deps, input, retry);
+      const result = await submitFeedback({ db, ensureTester: deps.ensureTester, write }, input, retry);
       if (!result.replayed) {
         stats.invalidate();
         deps.onSubmitted?.();
