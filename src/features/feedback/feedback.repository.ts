@@ -58,6 +58,8 @@ export async function insertCountedFeedback(db: Kysely<DatabaseSchema>, row: New
 /**
  * The same for several rows in one statement: each row's id is chosen here so that the answers can
  * be matched to the rows, and each counter slot gets the rows of its day, feature and rating at once.
+ * Slots are written in one order: two sessions whose process ids share a slot then wait for each
+ * other rather than deadlock.
  * Parameters: ids, user_ids, emails, ratings, features, comments, metadata and variants, as arrays.
  */
 const INSERT_COUNTED_FEEDBACK_ROWS = preparedStatement(
@@ -73,6 +75,7 @@ const INSERT_COUNTED_FEEDBACK_ROWS = preparedStatement(
   SELECT (created_at AT TIME ZONE 'UTC')::date, coalesce(feature, ''), rating, pg_backend_pid() % ${COUNTER_SLOTS}, count(*)
   FROM inserted
   GROUP BY 1, 2, 3
+  ORDER BY 1, 2, 3
   ON CONFLICT (day, feature, rating, slot) DO UPDATE SET count = feedback_stat_slots.count + excluded.count
 )
 SELECT id, rating, feature, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at FROM inserted`,
