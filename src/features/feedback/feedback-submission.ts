@@ -82,8 +82,8 @@ export async function submitFeedback(
   deps: {
     db: Kysely<DatabaseSchema>;
     ensureTester: EnsureTester;
-    /** Stores a submission outside a transaction (see feedback-writer.ts); one statement of its own unless given. */
-    write?: (row: NewFeedback) => Promise<PublicFeedback>;
+    /** Stores a submission outside a transaction (see feedback-writer.ts). */
+    write: (row: NewFeedback) => Promise<PublicFeedback>;
   },
   input: FeedbackInput,
   retry: IdempotencyRetry | undefined,
@@ -96,8 +96,7 @@ export async function submitFeedback(
   // Anonymous feedback without a retry key is one statement (with others that arrive together, see
   // feedback-writer.ts); anything else is one transaction.
   if (retry === undefined && email === undefined) {
-    const row = newRow(input, metadataJson, undefined, null);
-    return { status: 201, body: await (deps.write ? deps.write(row) : insertCountedFeedback(deps.db, row)), replayed: false };
+    return { status: 201, body: await deps.write(newRow(input, metadataJson, undefined, null)), replayed: false };
   }
   return deps.db.transaction().execute(async (trx): Promise<SubmitResult> => {
     const at = retry && { scope: SCOPE, caller: callerDigest(retry.caller), key: retry.key };
