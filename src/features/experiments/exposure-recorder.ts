@@ -29,8 +29,12 @@ type PendingRow = Omit<ExposureRow, 'last_seen'> & { at: number };
 export function createExposureRecorder(): ExposureRecorder {
   // By flag, variant, then targeting key: flag and variant names are the flag store's own strings,
   // so only the request's key is hashed, once, where a joined key was a new string per evaluation.
-  let rows = new Map<string, Map<string, Map<string, PendingRow>>>();
+  type Table = Map<string, Map<string, Map<string, PendingRow>>>;
+  let rows: Table = new Map();
   let size = 0;
+  function* entries(table: Table): Generator<[string, PendingRow]> {
+    for (const byVariant of table.values()) for (const byKey of byVariant.values()) yield* byKey;
+  }
   const put = (row: PendingRow, targetingKey: string) => {
     let byVariant = rows.get(row.flag_name);
     if (byVariant === undefined) rows.set(row.flag_name, (byVariant = new Map<string, Map<string, PendingRow>>()));
@@ -56,20 +60,14 @@ export function createExposureRecorder(): ExposureRecorder {
       rows = new Map();
       size = 0;
       try {
-        const pending: PendingRow[] = [];
-        for (const byVariant of taken.values()) for (const byKey of byVariant.values()) for (const row of byKey.values()) pending.push(row);
-        await write(pending.map(({ at, ...row }) => ({ ...row, last_seen: new Date(at) })));
+        await write([...entries(taken)].map(([, { at, ...row }]) => ({ ...row, last_seen: new Date(at) })));
       } catch (err) {
-        for (const [flag, byVariant] of taken) {
-          for (const [variant, byKey] of byVariant) {
-            for (const [targetingKey, row] of byKey) {
-              const existing = rows.get(flag)?.get(variant)?.get(targetingKey);
-              if (existing) {
-                existing.exposures += row.exposures;
-                if (row.at > existing.at) existing.at = row.at;
-              } else put(row, targetingKey);
-            }
-          }
+        for (const [targetingKey, row] of entries(taken)) {
+          const existing = rows.get(row.flag_name)?.get(row.variant)?.get(targetingKey);
+          if (existing) {
+            existing.exposures += row.exposures;
+            if (row.at > existing.at) existing.at = row.at;
+          } else put(row, targetingKey);
         }
         throw err;
       }
