@@ -65,6 +65,50 @@ export async function resolve(specifier, context, next) {
 
 const isPglite = (url: string) => url.includes('/@electric-sql/pglite/');
 
+/**
+ * Runs the server with a preload (through NODE_OPTIONS) that writes, in order, each `--liftoff-only`
+ * given to V8 (`tier`) and each WebAssembly module compiled (`wasm <bytes>`), and returns those lines
+ * once the server is ready.
+ */
+async function wasmEventsAtStart(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const log = join(scratch, `wasm-${Date.now()}.log`);
+  const preload = join(scratch, 'record-wasm.mjs');
+  await writeFile(
+    preload,
+    `import { appendFileSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+const v8 = createRequire(import.meta.url)('node:v8');
+const note = (line) => appendFileSync(process.env.WASM_LOG, line + '\\n');
+const setFlags = v8.setFlagsFromString;
+v8.setFlagsFromString = (flags) => {
+  if (String(flags).includes('--liftoff-only')) note('tier');
+  return setFlags(flags);
+};
+syncBuiltinESMExports();
+const size = (source) => source?.byteLength ?? (source instanceof WebAssembly.Module ? 'module' : typeof source);
+for (const name of ['compile', 'instantiate']) {
+  const original = WebAssembly[name];
+  WebAssembly[name] = function (source, ...rest) {
+    note('wasm ' + size(source));
+    return original.call(this, source, ...rest);
+  };
+}
+WebAssembly.Module = new Proxy(WebAssembly.Module, {
+  construct(target, args, newTarget) {
+    note('wasm ' + size(args[0]));
+    return Reflect.construct(target, args, newTarget);
+  },
+});
+`,
+  );
+  const server = await startServer({ ...env, WASM_LOG: log, NODE_OPTIONS: `--import ${preload}` }, TIMEOUT);
+  try {
+    return (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+  } finally {
+    await server.stop();
+  }
+}
+
 describe('the embedded database on a fresh DATA_DIR', () => {
   let dataDir: string;
   let server: ServerProcess | undefined;
@@ -130,6 +174,17 @@ describe('modules loaded at start', () => {
       // The hook saw the application start (so an absence below means something).
       expect(modules.some((url) => url.endsWith('/dist/db/pool.js'))).toBe(true);
       expect(modules.filter(isPglite).length > 0).toBe(TEST_DATABASE_KIND === 'pglite');
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'WebAssembly keeps to its baseline tier from the first module compiled on',
+    async () => {
+      const events = await wasmEventsAtStart(serverEnv(db));
+      // The SQL parser (and on PGlite the database) compiled during start, so the order below means something.
+      expect(events.filter((e) => e.startsWith('wasm ')).length).toBeGreaterThan(0);
+      expect(events[0]).toBe('tier');
     },
     TIMEOUT,
   );

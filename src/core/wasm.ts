@@ -1,12 +1,18 @@
-// V8's WebAssembly tiers. Two modules run here: PGlite (the embedded database) and the SQL parser
-// behind query shapes. V8 compiles each at once with its baseline compiler (Liftoff) and then compiles
-// the functions that run often again with its optimising compiler (TurboFan); for these large modules
-// the second tier's code and its compilation memory stay resident for good. Measured here:
+// V8's WebAssembly tiers. Three modules run here: PGlite (the embedded database), the SQL parser
+// behind query shapes, and the HTTP parser of Node's built-in client, which Node 20 compiles as soon
+// as anything reads the `Response` global (`pg` does, when it loads). V8 compiles each module at once
+// with its baseline compiler (Liftoff) and may then compile its functions again with its optimising
+// compiler (TurboFan); for these modules the second tier's code and its compilation memory stay
+// resident for good. Measured here:
 // - embedded database, idle after start: 247–275 MB with the baseline tier alone against 343–367 MB
 //   with both, with feedback writes at 1,118 against 1,140 requests per CPU-second (within the
 //   run-to-run spread) and the tester list faster (473 against 398);
-// - PostgreSQL mode (the parser alone), idle after start: 156 MB against 246 MB. The parser runs
-//   once per distinct statement text (its shapes are cached), so its speed does not show in requests.
+// - PostgreSQL mode, the parser alone: idle after start 156 MB against 246 MB. The parser runs once
+//   per distinct statement text (its shapes are cached), so its speed does not show in requests.
+// - PostgreSQL mode, the tier chosen before `pg` loads rather than before the parser: idle after
+//   start and setup 146–152 MB against 208–237 MB (three interleaved runs each), OFREP bulk
+//   evaluation per CPU-second unchanged within the run-to-run spread. The HTTP parser's second tier
+//   had taken 60 MB of compilation memory in one of V8's worker threads, kept whole by `malloc`.
 import { setFlagsFromString } from 'node:v8';
 
 /** Keeps WebAssembly on the baseline tier; called before a module is compiled (setting it again is harmless). */
