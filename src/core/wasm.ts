@@ -9,10 +9,12 @@
 //   run-to-run spread) and the tester list faster (473 against 398);
 // - PostgreSQL mode, the parser alone: idle after start 156 MB against 246 MB. The parser runs once
 //   per distinct statement text (its shapes are cached), so its speed does not show in requests.
-// - PostgreSQL mode, the tier chosen before `pg` loads rather than before the parser: idle after
-//   start and setup 146–152 MB against 208–237 MB (three interleaved runs each), OFREP bulk
-//   evaluation per CPU-second unchanged within the run-to-run spread. The HTTP parser's second tier
-//   had taken 60 MB of compilation memory in one of V8's worker threads, kept whole by `malloc`.
+// - PostgreSQL mode, the tier chosen before `pg` loads rather than just before the SQL parser: idle
+//   after start and setup 146–152 MB against 208–237 MB (three interleaved runs each), OFREP bulk
+//   evaluation per CPU-second unchanged within the run-to-run spread. Set later, after Node had begun
+//   compiling its HTTP parser, V8 still compiled WebAssembly with its optimising tier once the SQL
+//   parser loaded (a `perf` trace of the start shows it in V8's worker threads), and `malloc` kept
+//   the 60 MB those threads used.
 import { setFlagsFromString } from 'node:v8';
 
 /** Keeps WebAssembly on the baseline tier; called before a module is compiled (setting it again is harmless). */
