@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The `beta-suite` command: serve, migrate, token. The only module that reads process.env.
-// Evaluated before every other module: WebAssembly keeps to its baseline tier from the first module
-// compiled on (see core/wasm.ts).
-import './core/baseline-wasm-tier.js';
+// Evaluated before every other module: process-wide V8 settings (WebAssembly's tier, heap growth)
+// hold from the start (see core/v8-settings.ts).
+import './core/v8-settings.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';

@@ -67,8 +67,8 @@ const isPglite = (url: string) => url.includes('/@electric-sql/pglite/');
 
 /**
  * Runs the server with a preload (through NODE_OPTIONS) that writes, in order, each `--liftoff-only`
- * given to V8 (`tier`) and each WebAssembly module compiled (`wasm <bytes>`), and returns those lines
- * once the server is ready.
+ * given to V8 (`tier`), each heap growth setting (`heap growth <percent>`) and each WebAssembly module
+ * compiled (`wasm <bytes>`), and returns those lines once the server is ready.
  */
 async function wasmEventsAtStart(env: NodeJS.ProcessEnv): Promise<string[]> {
   const log = join(scratch, `wasm-${Date.now()}.log`);
@@ -82,6 +82,8 @@ const note = (line) => appendFileSync(process.env.WASM_LOG, line + '\\n');
 const setFlags = v8.setFlagsFromString;
 v8.setFlagsFromString = (flags) => {
   if (String(flags).includes('--liftoff-only')) note('tier');
+  const growth = /--heap-growing-percent=(\\d+)/.exec(String(flags));
+  if (growth) note('heap growth ' + growth[1]);
   return setFlags(flags);
 };
 syncBuiltinESMExports();
@@ -179,12 +181,14 @@ describe('modules loaded at start', () => {
   );
 
   it(
-    'WebAssembly keeps to its baseline tier from the first module compiled on',
+    'V8 settings hold from the start: WebAssembly on its baseline tier from the first module compiled, and a bounded heap growth',
     async () => {
       const events = await wasmEventsAtStart(serverEnv(db));
       // The SQL parser (and on PGlite the database) compiled during start, so the order below means something.
       expect(events.filter((e) => e.startsWith('wasm ')).length).toBeGreaterThan(0);
       expect(events[0]).toBe('tier');
+      // V8 collects again once the old generation has grown half past what it kept alive (not up to 4×).
+      expect(events[1]).toBe('heap growth 50');
     },
     TIMEOUT,
   );
