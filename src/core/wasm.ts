@@ -12,9 +12,9 @@
 // - PostgreSQL mode, the tier chosen before `pg` loads rather than just before the SQL parser: idle
 //   after start and setup 146–152 MB against 208–237 MB (three interleaved runs each), OFREP bulk
 //   evaluation per CPU-second unchanged within the run-to-run spread. Set later, after Node had begun
-//   compiling its HTTP parser, V8 still compiled WebAssembly with its optimising tier once the SQL
-//   parser loaded (a `perf` trace of the start shows it in V8's worker threads), and `malloc` kept
-//   the 60 MB those threads used.
+//   compiling its HTTP parser, V8 still compiled WebAssembly with its optimising tier during the start
+//   (a `perf` trace shows it in V8's worker threads), even with the SQL parser not loaded at all, and
+//   `malloc` kept the 60 MB those threads used.
 import { setFlagsFromString } from 'node:v8';
 
 /** Keeps WebAssembly on the baseline tier; called before a module is compiled (setting it again is harmless). */
