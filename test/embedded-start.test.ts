@@ -11,6 +11,7 @@ import { runCli, serverEnv, startServer, type ServerProcess } from './helpers/se
 import { TEST_DATABASE_KIND, cloneTemplate, type TestDatabaseLocation } from './helpers/test-database.js';
 
 const TIMEOUT = 240_000;
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 /** Every file of a folder with its size and content hash, and every folder with its mode. */
 async function fingerprint(dir: string): Promise<Record<string, string>> {
@@ -76,7 +77,7 @@ async function wasmEventsAtStart(env: NodeJS.ProcessEnv): Promise<string[]> {
   await writeFile(
     preload,
     `import { appendFileSync } from 'node:fs';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { createRequire } from 'node:module';
 const v8 = createRequire(import.meta.url)('node:v8');
 const note = (line) => appendFileSync(process.env.WASM_LOG, line + '\\n');
 const setFlags = v8.setFlagsFromString;
@@ -86,7 +87,6 @@ v8.setFlagsFromString = (flags) => {
   if (growth) note('heap growth ' + growth[1]);
   return setFlags(flags);
 };
-syncBuiltinESMExports();
 const size = (source) => source?.byteLength ?? (source instanceof WebAssembly.Module ? 'module' : typeof source);
 for (const name of ['compile', 'instantiate']) {
   const original = WebAssembly[name];
@@ -186,9 +186,15 @@ describe('modules loaded at start', () => {
       const events = await wasmEventsAtStart(serverEnv(db));
       // The SQL parser (and on PGlite the database) compiled during start, so the order below means something.
       expect(events.filter((e) => e.startsWith('wasm ')).length).toBeGreaterThan(0);
-      expect(events[0]).toBe('tier');
+      const tier = events.indexOf('tier');
+      expect(tier).toBeGreaterThanOrEqual(0);
+      // Node 22 compiles its own HTTP client's parser while it links `node:http` (for its `WebSocket`
+      // export), before any module of the server runs. Nothing else may compile before the settings.
+      const early = events.slice(0, tier);
+      expect(early.every((e) => e.startsWith('wasm '))).toBe(true);
+      expect(early.length).toBeLessThanOrEqual(NODE_MAJOR === 22 ? 1 : 0);
       // V8 collects again once the old generation has grown half past what it kept alive (not up to 4×).
-      expect(events[1]).toBe('heap growth 50');
+      expect(events[tier + 1]).toBe('heap growth 50');
     },
     TIMEOUT,
   );
