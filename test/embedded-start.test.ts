@@ -71,7 +71,7 @@ const isPglite = (url: string) => url.includes('/@electric-sql/pglite/');
  * given to V8 (`tier`), each heap growth setting (`heap growth <percent>`) and each WebAssembly module
  * compiled (`wasm <bytes>`), and returns those lines once the server is ready.
  */
-async function wasmEventsAtStart(env: NodeJS.ProcessEnv): Promise<string[]> {
+async function v8EventsAtStart(env: NodeJS.ProcessEnv): Promise<string[]> {
   const log = join(scratch, `wasm-${Date.now()}.log`);
   const preload = join(scratch, 'record-wasm.mjs');
   await writeFile(
@@ -183,7 +183,7 @@ describe('modules loaded at start', () => {
   it(
     'V8 settings hold from the start: WebAssembly on its baseline tier from the first module compiled, and a bounded heap growth',
     async () => {
-      const events = await wasmEventsAtStart(serverEnv(db));
+      const events = await v8EventsAtStart(serverEnv(db));
       // The SQL parser (and on PGlite the database) compiled during start, so the order below means something.
       expect(events.filter((e) => e.startsWith('wasm ')).length).toBeGreaterThan(0);
       const tier = events.indexOf('tier');
