@@ -1,6 +1,6 @@
 // The composition root: the HTTP conventions, then each feature's plugin in order, handed the
 // services and the shared ports (database, config, clock, Redis). No listening and no environment
-// here (see main.ts). Order matters twice: `auth` guards every admin route registered after it, and
+// here (see cli.ts). Order matters twice: `auth` guards every admin route registered after it, and
 // plugins close in reverse order at shutdown.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';

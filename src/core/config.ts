@@ -1,5 +1,5 @@
 // The one configuration object: every environment variable the service reads, validated once
-// and frozen. `main.ts` is the only caller that passes `process.env`.
+// and frozen. The command (cli.ts) is its only caller, with the `process.env` main.ts hands it.
 import { emailKey, hasAsciiLocalPart } from './email.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

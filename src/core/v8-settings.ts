@@ -1,5 +1,5 @@
-// Process-wide V8 settings, made by the command (src/main.ts) before any other module loads, so that
-// they hold from the first WebAssembly module compiled and the first major collection on.
+// Process-wide V8 settings, made by the command's entry (src/main.ts) before any other module is linked
+// or loaded, so that they hold from the first WebAssembly module compiled and the first major collection on.
 import { setFlagsFromString } from 'node:v8';
 import { useBaselineWasmTier } from './wasm.js';
 
