@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from './errors.js';
-import { findUnsafeJson, requestIdFrom, toHttpError } from './http.js';
+import { findUnsafeJson, isPlainJsonText, requestIdFrom, toHttpError } from './http.js';
 
 describe('requestIdFrom', () => {
   it('reuses short plain ids and replaces anything else', () => {
@@ -30,6 +30,43 @@ describe('findUnsafeJson', () => {
     let ok: unknown = 1;
     for (let i = 0; i < 32; i++) ok = { a: ok };
     expect(findUnsafeJson(ok)).toBeUndefined();
+  });
+});
+
+describe('isPlainJsonText', () => {
+  const nested = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+
+  it('takes a usual body, which the full checks accept too', () => {
+    const body = '{"context":{"targetingKey":"user-42","email":"user-42@example.com","plan":"pro","appVersion":"2.4.1"}}';
+    expect(isPlainJsonText(body)).toBe(true);
+    expect(findUnsafeJson(JSON.parse(body))).toBeUndefined();
+    expect(isPlainJsonText(nested(32))).toBe(true);
+    expect(findUnsafeJson(JSON.parse(nested(32)))).toBeUndefined();
+  });
+
+  it.each([
+    ['an escaped NUL', '{"a":"x\\u0000y"}'],
+    ['an escaped lone surrogate', '["\\ud800"]'],
+    ['an escaped key', '{"\\u005f_proto__":{}}'],
+    ['a __proto__ key', '{"__proto__":{"admin":true}}'],
+    ['a constructor key', '{"constructor":{"prototype":{}}}'],
+    ['a byte-order mark', '\ufeff{"a":1}'],
+    ['nesting past the limit', nested(33)],
+  ])('sends %s to the full checks', (_label, text) => {
+    expect(isPlainJsonText(text)).toBe(false);
+  });
+
+  it('never passes a text the full checks refuse', () => {
+    for (const text of ['{"a":"x\\u0000"}', '["\\udc00"]', nested(33), '[' + nested(32) + ']']) {
+      const refused = (() => {
+        try {
+          return findUnsafeJson(JSON.parse(text)) !== undefined;
+        } catch {
+          return true;
+        }
+      })();
+      expect(refused && isPlainJsonText(text)).toBe(false);
+    }
   });
 });
 

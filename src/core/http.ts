@@ -112,6 +112,24 @@ function unsafeString(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether a request body's JSON text cannot hold anything the checks below refuse, so that plain
+ * `JSON.parse` gives the same answer: no backslash (so no escaped NUL or surrogate; the text was
+ * decoded from UTF-8, which has no lone surrogates, and JSON refuses raw control characters), no key
+ * that could be `__proto__` or `constructor`, no byte-order mark, and no more `{` and `[` than the
+ * depth allowed. Most bodies (an evaluation context, a rating) are such text.
+ */
+export function isPlainJsonText(text: string): boolean {
+  if (text.includes('\\') || text.includes('__proto__') || text.includes('constructor') || text.charCodeAt(0) === 0xfeff) return false;
+  if (text.length <= MAX_JSON_DEPTH) return true;
+  let openers = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code === 0x7b || code === 0x5b) && ++openers > MAX_JSON_DEPTH) return false;
+  }
+  return true;
+}
+
 /** Replaces Fastify's JSON parser: prototype-poisoning safe, depth-bounded, PostgreSQL-storable. */
 export function registerJsonParser(app: FastifyInstance): void {
   // JSON only: text/plain and every other type is refused with 415.
@@ -122,14 +140,15 @@ export function registerJsonParser(app: FastifyInstance): void {
       done(new AppError('VALIDATION_ERROR', 'Request body is empty; send JSON.'), undefined);
       return;
     }
+    const plain = isPlainJsonText(text);
     let parsed: unknown;
     try {
-      parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+      parsed = plain ? JSON.parse(text) : secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
     } catch {
       done(new AppError('VALIDATION_ERROR', 'Request body is not valid JSON.'), undefined);
       return;
     }
-    const problem = findUnsafeJson(parsed);
+    const problem = plain ? undefined : findUnsafeJson(parsed);
     if (problem) {
       done(new AppError('VALIDATION_ERROR', `Request body rejected: ${problem}.`), undefined);
       return;

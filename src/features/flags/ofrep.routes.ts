@@ -151,9 +151,16 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
       await corsScope.register(async (scope) => {
         scope.setErrorHandler(ofrepError);
         const api = scope.withTypeProvider<TypeBoxTypeProvider>();
-        // Absent only where the app is built without @fastify/rate-limit (a feature's own tests).
-        if (scope.hasDecorator('rateLimit')) api.addHook('onRequest', scope.rateLimit(clientLimit));
-        api.addHook('preHandler', requireCapability('evaluate', 'client'));
+        // One hook, before the body is read: the caller is resolved once (the handler finds it on the
+        // request), counted against the client limit only when it is a client key, so server tokens never
+        // enter the rate limiter, and refused before its body is parsed when it may not evaluate.
+        // The limiter is absent only where the app is built without @fastify/rate-limit (a feature's own tests).
+        const limitClient = scope.hasDecorator('rateLimit') ? scope.rateLimit(clientLimit) : undefined;
+        const mayEvaluate = requireCapability('evaluate', 'client');
+        api.addHook('onRequest', async (request, reply) => {
+          if (limitClient !== undefined && isClientKey(await request.principal())) await limitClient.call(scope, request, reply);
+          await mayEvaluate(request, reply);
+        });
 
         api.post('/evaluate/flags/:key', { schema: { params: OfrepParams, body: OfrepBody } }, async (request, reply) => {
           const context = (request.body?.context ?? {}) as EvaluationContext;
