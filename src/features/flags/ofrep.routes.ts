@@ -129,16 +129,15 @@ async function evaluationRoutes(fastify: FastifyInstance, deps: OfrepRouteDeps):
     if (served.length > 0) deps.onEvaluated(served, targetingKey, email);
   }
 
-  // Only client keys are counted, per key and address, both endpoints together; other callers pass
-  // untouched (their key is '').
+  // Client keys are counted per key and address, both endpoints together; the evaluation hook below
+  // hands the limiter client keys alone.
   const clientLimit = {
     max: deps.clientRateLimitPerMin,
     timeWindow: 60_000,
     keyGenerator: async (request: FastifyRequest) => {
       const principal = await request.principal();
-      return isClientKey(principal) ? `ofrep-client:${principal.id}:${request.ip}` : '';
+      return isClientKey(principal) ? `ofrep-client:${principal.id}:${request.ip}` : 'ofrep-client:none';
     },
-    allowList: (_request: FastifyRequest, key: string) => key === '',
   };
   const audienceOf = async (request: FastifyRequest) => ({ clientOnly: isClientKey(await request.principal()) });
 
